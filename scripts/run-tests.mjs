@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under src/ and test/ with node's test runner (TAP output, ending with the
+// runner's `# pass N` / `# fail N` summary). EDDY_SOAK=1 also runs the long soak variants.
+// Arguments narrow the run: `npm test -- src/log` runs only files whose path contains "src/log".
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function walk(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const filters = process.argv.slice(2);
+const files = walk('src', walk('test', []))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(r.status ?? 1);

@@ -1,0 +1,66 @@
+// The one table of Eddy's operating errors. Each code is stable (added, never renamed) and maps to
+// every wire: HTTP status + RFC 9457 problem type, Kafka error code, SDK error `code`.
+// Operating errors are values (EddyError); broken invariants are assertions that crash the process.
+
+export const ErrorCodes = {
+  'request.invalid': { http: 400, kafka: 42, title: 'Invalid request' }, // INVALID_REQUEST
+  'request.malformed_json': { http: 400, kafka: 42, title: 'Malformed JSON body' },
+  'request.body_too_large': { http: 413, kafka: 42, title: 'Request body too large' },
+  'request.unsupported_media_type': { http: 415, kafka: 42, title: 'Unsupported content type' },
+  'request.too_many_events': { http: 400, kafka: 42, title: 'Too many events in one request' },
+  'request.not_found': { http: 404, kafka: 42, title: 'No such endpoint' },
+  'topic.not_found': { http: 404, kafka: 3, title: 'Unknown topic' }, // UNKNOWN_TOPIC_OR_PARTITION
+  'topic.already_exists': { http: 409, kafka: 36, title: 'Topic already exists' },
+  'topic.invalid_name': { http: 400, kafka: 17, title: 'Invalid topic name' }, // INVALID_TOPIC_EXCEPTION
+  'topic.invalid_config': { http: 400, kafka: 40, title: 'Invalid topic configuration' }, // INVALID_CONFIG
+  'topic.invalid_partitions': { http: 400, kafka: 37, title: 'Invalid number of partitions' },
+  'topic.internal': { http: 403, kafka: 29, title: 'Internal topics cannot be changed directly' }, // TOPIC_AUTHORIZATION_FAILED
+  'partition.not_found': { http: 404, kafka: 3, title: 'Unknown partition' },
+  'partition.offline': { http: 503, kafka: 56, title: 'Partition offline' }, // KAFKA_STORAGE_ERROR
+  'offset.out_of_range': { http: 416, kafka: 1, title: 'Offset out of range' },
+  'offset.invalid': { http: 400, kafka: 1, title: 'Invalid offset' },
+  'event.too_large': { http: 413, kafka: 10, title: 'Event larger than max.message.bytes' }, // MESSAGE_TOO_LARGE
+  'event.invalid': { http: 400, kafka: 87, title: 'Invalid event' }, // INVALID_RECORD
+  'batch.corrupt': { http: 400, kafka: 2, title: 'Corrupt record batch' }, // CORRUPT_MESSAGE
+  'batch.unsupported_compression': { http: 400, kafka: 76, title: 'Unsupported compression' },
+  'log.disk_full': { http: 507, kafka: 56, title: 'Disk space below the free-space floor' },
+  'log.fsync_failed': { http: 503, kafka: 56, title: 'Data directory failed (fsync error)' },
+  'log.io_error': { http: 503, kafka: 56, title: 'I/O error' },
+  'log.segment_corrupt': { http: 503, kafka: 56, title: 'Mid-log corruption; partition offline until repaired' },
+  'log.closed': { http: 503, kafka: 56, title: 'Log is closed' },
+  'group.not_found': { http: 404, kafka: 69, title: 'Unknown consumer group' }, // GROUP_ID_NOT_FOUND
+  'group.invalid_name': { http: 400, kafka: 24, title: 'Invalid group id' },
+  'subscription.not_found': { http: 404, kafka: 42, title: 'Unknown subscription' },
+  'subscription.already_exists': { http: 409, kafka: 42, title: 'Subscription already exists' },
+  'subscription.invalid': { http: 400, kafka: 42, title: 'Invalid subscription' },
+  'subscription.unknown_ack_id': { http: 400, kafka: 42, title: 'Unknown or expired ack id' },
+  'broker.internal': { http: 500, kafka: -1, title: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class EddyError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, detail?: Record<string, unknown>) {
+    super(message);
+    this.name = 'EddyError';
+    this.code = code;
+    this.detail = detail;
+  }
+  get httpStatus(): number {
+    return ErrorCodes[this.code].http;
+  }
+  get kafkaErrorCode(): number {
+    return ErrorCodes[this.code].kafka;
+  }
+}
+
+export function isEddyError(e: unknown): e is EddyError {
+  return e instanceof EddyError;
+}
+
+/** A broken invariant: crash, recovery runs on restart. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`eddy invariant violated: ${message}`);
+}

@@ -1,0 +1,49 @@
+// Named limits, units last, each with the reason for its number. Every size or count that arrives
+// from outside is checked against one of these before anything is allocated for it.
+
+export const limits = {
+  /** Kafka's default message.max.bytes is ~1 MiB; we allow larger batches per topic config up to this. */
+  batchBytesMax: 16 * 1024 * 1024,
+  /** Default max.message.bytes of a topic (Kafka default 1048588). */
+  messageBytesDefault: 1_048_588,
+  /** A record batch holds at most this many records (bounds decoder allocation). */
+  batchRecordsMax: 1_000_000,
+  /** Headers per record: Kafka has no limit; 10k is far above any real use and bounds the decoder. */
+  recordHeadersMax: 10_000,
+  /** A decompressed batch may not exceed this (compression-bomb guard). */
+  decompressedBytesMax: 64 * 1024 * 1024,
+  /** Topic names: Kafka's limit. */
+  topicNameLengthMax: 249,
+  /** Partitions per topic: bounds file descriptors and memory per topic on one machine. */
+  partitionsMax: 1024,
+  /** Topics per broker: bounds metadata memory. */
+  topicsMax: 10_000,
+  /** HTTP request body: a batch of 500 x 1 KiB JSON events is ~0.6 MB; 32 MiB leaves room. */
+  httpBodyBytesMax: 32 * 1024 * 1024,
+  /** Events in one HTTP produce request. */
+  httpEventsPerRequestMax: 10_000,
+  /** Events returned by one HTTP fetch. */
+  httpFetchEventsMax: 10_000,
+  /** Long-poll wait for HTTP fetch / pull. */
+  longPollWaitMsMax: 60_000,
+  /** Bytes read from the log for one HTTP fetch. */
+  httpFetchBytesMax: 8 * 1024 * 1024,
+  /** Header key/value length accepted over HTTP. */
+  headerBytesMax: 64 * 1024,
+  /** Record keys over HTTP. */
+  keyBytesMax: 64 * 1024,
+  /** Sparse index: one entry every this many bytes of log (Kafka's index.interval.bytes). */
+  indexIntervalBytes: 4096,
+  /** Default segment size (Kafka's segment.bytes). */
+  segmentBytesDefault: 1024 * 1024 * 1024,
+  /** Segment size lower bound: below it a segment rolls per batch. */
+  segmentBytesMin: 1024,
+  /** Appends waiting for the next group commit per partition before producers are told to back off. */
+  pendingAppendsMax: 100_000,
+  /** Duplicate window default (Kafka-like producer dedup for HTTP/SDK event ids). */
+  duplicateWindowMsDefault: 120_000,
+  /** Ids remembered per topic in the duplicate window (bounds memory). */
+  duplicateWindowIdsMax: 1_000_000,
+  /** Event id length. */
+  eventIdLengthMax: 256,
+} as const;
