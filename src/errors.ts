@@ -30,6 +30,19 @@ export const ErrorCodes = {
   'log.closed': { http: 503, kafka: 56, title: 'Log is closed' },
   'group.not_found': { http: 404, kafka: 69, title: 'Unknown consumer group' }, // GROUP_ID_NOT_FOUND
   'group.invalid_name': { http: 400, kafka: 24, title: 'Invalid group id' },
+  'group.coordinator_loading': { http: 503, kafka: 14, title: 'Group coordinator is loading' }, // COORDINATOR_LOAD_IN_PROGRESS
+  'group.coordinator_not_available': { http: 503, kafka: 15, title: 'Group coordinator not available' },
+  'group.illegal_generation': { http: 409, kafka: 22, title: 'Stale group generation; rejoin the group' },
+  'group.inconsistent_protocol': { http: 409, kafka: 23, title: 'Protocol type or protocols incompatible with the group' },
+  'group.unknown_member': { http: 404, kafka: 25, title: 'Unknown group member; rejoin the group' }, // UNKNOWN_MEMBER_ID
+  'group.invalid_session_timeout': { http: 400, kafka: 26, title: 'Session timeout outside the allowed range' },
+  'group.rebalance_in_progress': { http: 409, kafka: 27, title: 'The group is rebalancing; rejoin the group' },
+  'group.offset_metadata_too_large': { http: 400, kafka: 12, title: 'Offset metadata too large' }, // OFFSET_METADATA_TOO_LARGE
+  'group.non_empty': { http: 409, kafka: 68, title: 'The group still has members' }, // NON_EMPTY_GROUP
+  'group.member_id_required': { http: 409, kafka: 79, title: 'Rejoin with the member id given' },
+  'group.max_size_reached': { http: 409, kafka: 81, title: 'The group has reached its maximum size' },
+  'group.fenced_instance_id': { http: 409, kafka: 82, title: 'Another member took this group instance id' },
+  'group.too_many_groups': { http: 503, kafka: 15, title: 'Too many groups on this broker' }, // COORDINATOR_NOT_AVAILABLE (retriable)
   'subscription.not_found': { http: 404, kafka: 42, title: 'Unknown subscription' },
   'subscription.already_exists': { http: 409, kafka: 42, title: 'Subscription already exists' },
   'subscription.invalid': { http: 400, kafka: 42, title: 'Invalid subscription' },

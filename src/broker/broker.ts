@@ -1,0 +1,466 @@
+// The Broker facade: the one API every front end (HTTP, Kafka, SDK) calls. Topics and partitions,
+// produce (raw batches) and publish (events encoded here), fetch and record reads, offsets by
+// timestamp, health. Topic metadata lives in the internal compacted topic `__eddy_metadata`.
+// Invariant: a topic exists in memory only after its metadata record is durable.
+
+import { join } from 'node:path';
+import { EddyError } from '../errors.ts';
+import { limits } from '../limits.ts';
+import { systemClock, type Clock } from '../log/clock.ts';
+import { decodeRecords, encodeBatch, type DecodedRecord, type RecordInput } from '../log/codec/record-batch.ts';
+import type { FileIO } from '../log/file-io.ts';
+import { LogManager, type LogEvent } from '../log/log-manager.ts';
+import type { AppendResult, FsyncPolicy, PartitionLog, ReadResult } from '../log/partition-log.ts';
+import { DedupeWindow, type StoredAt } from './dedupe-window.ts';
+import { KvLog } from './kv-log.ts';
+import { acquireDirLock, type DirLock } from './dir-lock.ts';
+import { partitionForKey, StickyPartitioner } from './partitioner.ts';
+import {
+  applyTopicConfig,
+  isInternalTopic,
+  topicConfigDefaults,
+  topicConfigToStrings,
+  validatePartitionCount,
+  validateTopicName,
+  type TopicConfig,
+} from './topic-config.ts';
+
+export interface BrokerOptions {
+  dataDir: string;
+  fsync?: FsyncPolicy;
+  autoCreateTopics?: boolean;
+  defaultPartitions?: number;
+  duplicateWindowMs?: number;
+  freeBytesFloor?: number;
+  clock?: Clock;
+  io?: FileIO;
+  onLogEvent?: (e: LogEvent) => void;
+}
+
+interface TopicRecord {
+  partitions: number;
+  config: Record<string, string | number>;
+  createdMs: number;
+}
+
+export interface Topic {
+  readonly name: string;
+  partitions: number;
+  config: TopicConfig;
+  overrides: Record<string, string | number>;
+  readonly createdMs: number;
+  logs: (PartitionLog | null)[];
+  readonly dedupe: DedupeWindow;
+  readonly sticky: StickyPartitioner;
+}
+
+export interface PartitionInfo {
+  partition: number;
+  earliestOffset: number;
+  latestOffset: number;
+  bytes: number;
+  segments: number;
+  offline: { code: string; message: string } | null;
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: PartitionInfo[];
+  config: Record<string, string>;
+  createdMs: number;
+}
+
+export interface PublishEvent extends RecordInput {
+  partition?: number;
+  id?: string;
+}
+
+export interface PublishResult extends StoredAt {
+  duplicate: boolean;
+}
+
+export const METADATA_TOPIC = '__eddy_metadata';
+
+export class Broker {
+  readonly logs: LogManager;
+  readonly clock: Clock;
+  readonly fsync: FsyncPolicy;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  readonly duplicateWindowMs: number;
+  readonly #topics = new Map<string, Topic>();
+  #meta!: KvLog<TopicRecord>;
+  #lock: DirLock | null;
+  #admin: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(options: BrokerOptions, logs: LogManager, lock: DirLock | null) {
+    this.logs = logs;
+    this.clock = options.clock ?? systemClock;
+    this.fsync = options.fsync ?? { kind: 'always' };
+    this.autoCreateTopics = options.autoCreateTopics ?? true;
+    this.defaultPartitions = options.defaultPartitions ?? 1;
+    this.duplicateWindowMs = options.duplicateWindowMs ?? limits.duplicateWindowMsDefault;
+    this.#lock = lock;
+  }
+
+  static async open(options: BrokerOptions): Promise<Broker> {
+    const lock = options.io ? null : await acquireDirLock(options.dataDir);
+    try {
+      const logs = await LogManager.open({
+        dataDir: options.dataDir,
+        ...(options.io ? { io: options.io } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.freeBytesFloor !== undefined ? { freeBytesFloor: options.freeBytesFloor } : {}),
+        ...(options.onLogEvent ? { onEvent: options.onLogEvent } : {}),
+      });
+      const broker = new Broker(options, logs, lock);
+      await broker.#load();
+      return broker;
+    } catch (e) {
+      await lock?.release();
+      throw e;
+    }
+  }
+
+  async #load(): Promise<void> {
+    this.#meta = await KvLog.open<TopicRecord>(this.logs, METADATA_TOPIC);
+    for (const [key, rec] of this.#meta.entries()) {
+      if (!key.startsWith('topic/')) continue;
+      const name = key.slice('topic/'.length);
+      const topic = this.#newTopic(name, rec);
+      this.#topics.set(name, topic);
+      for (let p = 0; p < rec.partitions; p++) topic.logs[p] = await this.#openPartition(topic, p);
+    }
+    // Directories of topics whose deletion was recorded but not finished: finish it.
+    for (const dir of await this.logs.listPartitionDirs()) {
+      const m = /^(.+)-(\d+)$/.exec(dir)!;
+      const name = m[1]!;
+      if (isInternalTopic(name)) continue;
+      const t = this.#topics.get(name);
+      if (!t || Number(m[2]) >= t.partitions) await this.logs.deletePartition(name, Number(m[2]));
+    }
+  }
+
+  #newTopic(name: string, rec: TopicRecord): Topic {
+    return {
+      name,
+      partitions: rec.partitions,
+      config: applyTopicConfig(topicConfigDefaults, rec.config),
+      overrides: rec.config,
+      createdMs: rec.createdMs,
+      logs: [],
+      dedupe: new DedupeWindow(this.duplicateWindowMs),
+      sticky: new StickyPartitioner(),
+    };
+  }
+
+  async #openPartition(topic: Topic, partition: number): Promise<PartitionLog | null> {
+    const c = topic.config;
+    try {
+      return await this.logs.openPartition(topic.name, partition, {
+        segmentBytes: c['segment.bytes'],
+        segmentMs: c['segment.ms'],
+        fsync: c['fsync.policy'] ?? this.fsync,
+        retentionMs: c['retention.ms'],
+        retentionBytes: c['retention.bytes'],
+        maxMessageBytes: c['max.message.bytes'],
+      });
+    } catch (e) {
+      if (e instanceof EddyError) return null; // recorded offline by the log manager
+      throw e;
+    }
+  }
+
+  /** Serialises topic administration (create/delete/alter) so they never interleave. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#admin.then(fn, fn);
+    this.#admin = run.catch(() => {});
+    return run;
+  }
+
+  createTopic(name: string, options: { partitions?: number; config?: Record<string, unknown> } = {}): Promise<TopicDescription> {
+    return this.#serial(async () => {
+      this.#checkOpen();
+      validateTopicName(name);
+      if (isInternalTopic(name)) throw new EddyError('topic.internal', `topic names starting with "__" are reserved for Eddy`);
+      const partitions = validatePartitionCount(options.partitions ?? this.defaultPartitions);
+      const overrides: Record<string, string | number> = {};
+      for (const [k, v] of Object.entries(options.config ?? {})) {
+        if (typeof v !== 'string' && typeof v !== 'number') throw new EddyError('topic.invalid_config', `${k} must be a string or number`);
+        overrides[k] = v;
+      }
+      applyTopicConfig(topicConfigDefaults, overrides);
+      if (this.#topics.has(name)) throw new EddyError('topic.already_exists', `topic "${name}" already exists`);
+      if (this.#topics.size >= limits.topicsMax) throw new EddyError('topic.invalid_config', `at most ${limits.topicsMax} topics`);
+      const rec: TopicRecord = { partitions, config: overrides, createdMs: this.clock.now() };
+      await this.#meta.put(`topic/${name}`, rec);
+      const topic = this.#newTopic(name, rec);
+      this.#topics.set(name, topic);
+      for (let p = 0; p < partitions; p++) topic.logs[p] = await this.#openPartition(topic, p);
+      return this.#describe(topic);
+    });
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return this.#serial(async () => {
+      this.#checkOpen();
+      const topic = this.#topicOrThrow(name);
+      await this.#meta.put(`topic/${name}`, null);
+      this.#topics.delete(name);
+      for (let p = 0; p < topic.partitions; p++) await this.logs.deletePartition(name, p);
+    });
+  }
+
+  /** Kafka CreatePartitions: grows a topic to `total` partitions. */
+  createPartitions(name: string, total: number): Promise<TopicDescription> {
+    return this.#serial(async () => {
+      const topic = this.#topicOrThrow(name);
+      validatePartitionCount(total);
+      if (total <= topic.partitions) throw new EddyError('topic.invalid_partitions', `topic "${name}" has ${topic.partitions} partitions; the new count must be larger`);
+      await this.#meta.put(`topic/${name}`, { partitions: total, config: topic.overrides, createdMs: topic.createdMs });
+      for (let p = topic.partitions; p < total; p++) topic.logs[p] = await this.#openPartition(topic, p);
+      topic.partitions = total;
+      return this.#describe(topic);
+    });
+  }
+
+  /** Replaces config overrides (null value removes an override); applies to open logs at once. */
+  alterTopicConfig(name: string, changes: Record<string, string | number | null>): Promise<TopicDescription> {
+    return this.#serial(async () => {
+      const topic = this.#topicOrThrow(name);
+      const overrides = { ...topic.overrides };
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === null) delete overrides[k];
+        else overrides[k] = v;
+      }
+      const config = applyTopicConfig(topicConfigDefaults, overrides);
+      await this.#meta.put(`topic/${name}`, { partitions: topic.partitions, config: overrides, createdMs: topic.createdMs });
+      topic.overrides = overrides;
+      topic.config = config;
+      for (const log of topic.logs) {
+        if (!log) continue;
+        log.config = {
+          segmentBytes: config['segment.bytes'],
+          segmentMs: config['segment.ms'],
+          fsync: config['fsync.policy'] ?? this.fsync,
+          retentionMs: config['retention.ms'],
+          retentionBytes: config['retention.bytes'],
+          maxMessageBytes: config['max.message.bytes'],
+        };
+      }
+      return this.#describe(topic);
+    });
+  }
+
+  listTopics(): TopicDescription[] {
+    return [...this.#topics.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => this.#describe(t));
+  }
+
+  describeTopic(name: string): TopicDescription {
+    return this.#describe(this.#topicOrThrow(name));
+  }
+
+  hasTopic(name: string): boolean {
+    return this.#topics.has(name);
+  }
+
+  partitionCount(name: string): number {
+    return this.#topicOrThrow(name).partitions;
+  }
+
+  #describe(t: Topic): TopicDescription {
+    const partitions: PartitionInfo[] = [];
+    for (let p = 0; p < t.partitions; p++) {
+      const log = t.logs[p];
+      const offline = log ? null : (this.logs.offlineError(t.name, p) ?? new EddyError('partition.offline', 'partition offline'));
+      partitions.push({
+        partition: p,
+        earliestOffset: log ? log.logStartOffset : -1,
+        latestOffset: log ? log.highWatermark : -1,
+        bytes: log ? log.sizeBytes : 0,
+        segments: log ? log.segmentCount : 0,
+        offline: offline ? { code: offline.code, message: offline.message } : null,
+      });
+    }
+    return { name: t.name, partitions, config: topicConfigToStrings(t.config, this.fsync), createdMs: t.createdMs };
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new EddyError('log.closed', 'broker is shutting down');
+  }
+
+  #topicOrThrow(name: string): Topic {
+    const t = this.#topics.get(name);
+    if (!t) throw new EddyError('topic.not_found', `topic "${name}" does not exist`, { topic: name });
+    return t;
+  }
+
+  /** The topic, auto-created when allowed. */
+  async #topicForWrite(name: string): Promise<Topic> {
+    const t = this.#topics.get(name);
+    if (t) return t;
+    if (!this.autoCreateTopics) throw new EddyError('topic.not_found', `topic "${name}" does not exist and auto-creation is off`, { topic: name });
+    try {
+      await this.createTopic(name);
+    } catch (e) {
+      if (!(e instanceof EddyError && e.code === 'topic.already_exists')) throw e;
+    }
+    return this.#topicOrThrow(name);
+  }
+
+  /** The partition's log, or a typed error (unknown partition, offline partition). */
+  partitionLog(topicName: string, partition: number): PartitionLog {
+    const topic = this.#topicOrThrow(topicName);
+    return this.#logOf(topic, partition);
+  }
+
+  #logOf(topic: Topic, partition: number): PartitionLog {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= topic.partitions) {
+      throw new EddyError('partition.not_found', `topic "${topic.name}" has no partition ${partition}`, { topic: topic.name, partition });
+    }
+    const log = topic.logs[partition];
+    if (!log) {
+      const err = this.logs.offlineError(topic.name, partition);
+      throw new EddyError('partition.offline', `partition ${topic.name}-${partition} is offline: ${err?.message ?? 'unknown error'}`, { ...(err?.detail ?? {}), cause: err?.code });
+    }
+    return log;
+  }
+
+  /** Appends a client-built record batch (Kafka Produce) to one partition. */
+  async produce(topicName: string, partition: number, batch: Uint8Array): Promise<AppendResult> {
+    this.#checkOpen();
+    const topic = await this.#topicForWrite(topicName);
+    return this.#logOf(topic, partition).append(batch);
+  }
+
+  /**
+   * Publishes events (HTTP / SDK): each goes to its explicit partition, else murmur2(key), else the
+   * request's sticky partition; events of one partition become one batch. Events whose id was seen
+   * in the duplicate window are not stored again. Results come back in request order.
+   */
+  async publish(topicName: string, events: readonly PublishEvent[]): Promise<PublishResult[]> {
+    this.#checkOpen();
+    const topic = await this.#topicForWrite(topicName);
+    const now = this.clock.now();
+    const results: (PublishResult | null)[] = new Array<PublishResult | null>(events.length).fill(null);
+    const byPartition = new Map<number, number[]>();
+    const firstOfId = new Map<string, number>();
+    const sticky = topic.sticky.nextPartition(topic.partitions);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.id !== undefined) {
+        const seen = topic.dedupe.lookup(e.id, now);
+        if (seen) {
+          results[i] = { ...seen, duplicate: true };
+          continue;
+        }
+        if (firstOfId.has(e.id)) continue; // resolved below to the first one's position
+        firstOfId.set(e.id, i);
+      }
+      const p = e.partition ?? (e.key ? partitionForKey(e.key, topic.partitions) : sticky);
+      this.#logOf(topic, p);
+      let list = byPartition.get(p);
+      if (!list) byPartition.set(p, (list = []));
+      list.push(i);
+    }
+    await Promise.all(
+      [...byPartition].map(async ([p, idxs]) => {
+        const batch = encodeBatch(
+          idxs.map((i) => ({ ...events[i]!, timestampMs: events[i]!.timestampMs ?? now })),
+          { timestampMs: now },
+        );
+        const r = await this.#logOf(topic, p).append(batch);
+        idxs.forEach((i, k) => {
+          results[i] = { partition: p, offset: r.baseOffset + k, duplicate: false };
+          const id = events[i]!.id;
+          if (id !== undefined) topic.dedupe.remember(id, { partition: p, offset: r.baseOffset + k }, now);
+        });
+      }),
+    );
+    return results.map((r, i) => {
+      if (r) return r;
+      const first = results[firstOfId.get(events[i]!.id!)!]!;
+      return { partition: first.partition, offset: first.offset, duplicate: true };
+    });
+  }
+
+  /**
+   * Raw batches from `offset` (Kafka Fetch); when nothing is there yet, waits up to maxWaitMs for an
+   * append (long poll) before answering.
+   */
+  async fetch(topicName: string, partition: number, offset: number, options: { maxBytes: number; maxWaitMs?: number; signal?: AbortSignal }): Promise<ReadResult> {
+    const log = this.partitionLog(topicName, partition);
+    if (options.maxWaitMs && offset === log.highWatermark) await log.waitFor(offset, options.maxWaitMs, options.signal);
+    return log.read(offset, options.maxBytes);
+  }
+
+  /** Decoded records at or after `offset` (HTTP, SDK, CLI), control batches skipped. */
+  async readRecords(
+    topicName: string,
+    partition: number,
+    offset: number,
+    options: { limit: number; maxBytes: number; maxWaitMs?: number; signal?: AbortSignal },
+  ): Promise<{ records: DecodedRecord[]; nextOffset: number; highWatermark: number; logStartOffset: number }> {
+    const r = await this.fetch(topicName, partition, offset, options);
+    const records: DecodedRecord[] = [];
+    let pos = 0;
+    let next = offset;
+    while (pos < r.bytes.length && records.length < options.limit) {
+      const attributes = r.bytes.readInt16BE(pos + 21);
+      const total = r.bytes.readInt32BE(pos + 8) + 12;
+      const lastOffset = Number(r.bytes.readBigInt64BE(pos)) + r.bytes.readInt32BE(pos + 23);
+      if ((attributes & 0x20) === 0) {
+        const recs = decodeRecords(r.bytes, pos, { decompressedBytesMax: limits.decompressedBytesMax });
+        if (!recs.ok) throw new EddyError('log.io_error', `cannot decode batch of ${topicName}-${partition}: ${recs.error.message}`);
+        for (const rec of recs.value) {
+          if (rec.offset < offset) continue;
+          if (records.length >= options.limit) break;
+          records.push(rec);
+          next = rec.offset + 1;
+        }
+        if (records.length < options.limit) next = Math.max(next, lastOffset + 1);
+      } else next = Math.max(next, lastOffset + 1);
+      pos += total;
+    }
+    return { records, nextOffset: next, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
+  }
+
+  /** Kafka ListOffsets: -2 earliest, -1 latest, else the first offset with timestamp >= ts. */
+  async listOffset(topicName: string, partition: number, timestampMs: number): Promise<{ offset: number; timestampMs: number }> {
+    const log = this.partitionLog(topicName, partition);
+    if (timestampMs === -2) return { offset: log.logStartOffset, timestampMs: -1 };
+    if (timestampMs === -1) return { offset: log.highWatermark, timestampMs: -1 };
+    const r = await log.offsetForTimestamp(timestampMs);
+    return r ?? { offset: log.highWatermark, timestampMs: -1 };
+  }
+
+  health(): { ready: boolean; diskFull: boolean; failed: string | null; offlinePartitions: string[] } {
+    return {
+      ready: this.logs.ready && !this.#closed,
+      diskFull: this.logs.dirState.diskFull,
+      failed: this.logs.dirState.failed?.message ?? null,
+      offlinePartitions: [...this.logs.offlinePartitions.keys()],
+    };
+  }
+
+  dataPath(...parts: string[]): string {
+    return join(this.logs.dataDir, ...parts);
+  }
+
+  /** Clean shutdown: waits for admin work, flushes and closes every partition, releases the lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#admin;
+    await this.logs.close();
+    await this.#lock?.release();
+  }
+
+  /** Stops without a clean close (tests simulating a crash). */
+  async abandon(): Promise<void> {
+    this.#closed = true;
+    await this.logs.abandon();
+    await this.#lock?.release();
+  }
+}

@@ -1,0 +1,193 @@
+// Translation between HTTP bodies and broker events: Eddy's JSON events, and CloudEvents in
+// structured, batch and binary mode, stored per the CloudEvents Kafka protocol binding (binary mode:
+// `ce_` headers, `content-type`, data as the value, `partitionkey` or `subject` as the key). Every
+// field is checked against an explicit limit before it is used.
+
+import { EddyError } from '../errors.ts';
+import { limits } from '../limits.ts';
+import type { PublishEvent } from '../broker/broker.ts';
+import type { DecodedRecord } from '../log/codec/record-batch.ts';
+
+type Header = { key: string; value: Uint8Array | null };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function invalid(message: string, index?: number): EddyError {
+  return new EddyError('event.invalid', index === undefined ? message : `events[${index}]: ${message}`, index === undefined ? undefined : { index });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkedString(v: unknown, what: string, maxBytes: number, index?: number): string {
+  if (typeof v !== 'string') throw invalid(`${what} must be a string`, index);
+  if (Buffer.byteLength(v) > maxBytes) throw invalid(`${what} is longer than ${maxBytes} bytes`, index);
+  return v;
+}
+
+function eventCount(n: number): void {
+  if (n === 0) throw new EddyError('request.invalid', 'no events in the request');
+  if (n > limits.httpEventsPerRequestMax) throw new EddyError('request.too_many_events', `at most ${limits.httpEventsPerRequestMax} events per request, got ${n}`);
+}
+
+/** `{ "events": [ { key?, value, headers?, partition?, id? } ] }` */
+export function parseJsonEvents(body: unknown): PublishEvent[] {
+  if (!isObject(body) || !Array.isArray(body.events)) throw new EddyError('request.invalid', 'body must be {"events": [...]}');
+  const list = body.events as unknown[];
+  eventCount(list.length);
+  return list.map((e, i) => {
+    if (!isObject(e)) throw invalid('must be an object', i);
+    if (!('value' in e)) throw invalid('value is required (use null for a tombstone)', i);
+    const headers: Header[] = [];
+    if (e.headers !== undefined) {
+      if (!isObject(e.headers)) throw invalid('headers must be an object of strings', i);
+      const entries = Object.entries(e.headers);
+      if (entries.length > limits.recordHeadersMax) throw invalid(`more than ${limits.recordHeadersMax} headers`, i);
+      for (const [k, v] of entries) {
+        checkedString(k, 'header name', limits.headerBytesMax, i);
+        headers.push({ key: k, value: Buffer.from(checkedString(v, `header "${k}"`, limits.headerBytesMax, i)) });
+      }
+    }
+    const out: PublishEvent = {
+      key: e.key === undefined || e.key === null ? null : Buffer.from(checkedString(e.key, 'key', limits.keyBytesMax, i)),
+      value: e.value === null ? null : Buffer.from(JSON.stringify(e.value)),
+      headers,
+    };
+    if (e.partition !== undefined) {
+      if (typeof e.partition !== 'number' || !Number.isInteger(e.partition) || e.partition < 0) throw invalid('partition must be a non-negative integer', i);
+      out.partition = e.partition;
+    }
+    if (e.id !== undefined) {
+      out.id = checkedString(e.id, 'id', limits.eventIdLengthMax, i);
+      if (out.id.length === 0) throw invalid('id must not be empty', i);
+      headers.push({ key: 'eddy.id', value: Buffer.from(out.id) });
+    }
+    return out;
+  });
+}
+
+const CE_REQUIRED = ['id', 'source', 'type'] as const;
+const CE_NAME = /^[a-z0-9]{1,64}$/;
+
+/** One structured-mode CloudEvent (JSON object) to a broker event. */
+export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
+  if (!isObject(ce)) throw invalid('a CloudEvent must be a JSON object', index);
+  if (ce.specversion !== '1.0') throw invalid('specversion must be "1.0"', index);
+  for (const k of CE_REQUIRED) {
+    if (typeof ce[k] !== 'string' || (ce[k] as string).length === 0) throw invalid(`CloudEvent attribute "${k}" is required and must be a non-empty string`, index);
+  }
+  if ('data' in ce && 'data_base64' in ce) throw invalid('data and data_base64 are mutually exclusive', index);
+  const headers: Header[] = [];
+  let contentType: string | undefined;
+  let key: string | null = null;
+  let subject: string | null = null;
+  const entries = Object.entries(ce);
+  if (entries.length > limits.recordHeadersMax) throw invalid('too many attributes', index);
+  for (const [name, v] of entries) {
+    if (name === 'data' || name === 'data_base64') continue;
+    if (!CE_NAME.test(name)) throw invalid(`CloudEvent attribute name "${name}" must be lowercase letters and digits`, index);
+    if (v === null) continue;
+    const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
+    if (s === null) throw invalid(`CloudEvent attribute "${name}" must be a string, number or boolean`, index);
+    checkedString(s, `attribute "${name}"`, limits.headerBytesMax, index);
+    if (name === 'datacontenttype') {
+      contentType = s;
+      continue;
+    }
+    if (name === 'partitionkey') key = s;
+    if (name === 'subject') subject = s;
+    headers.push({ key: `ce_${name}`, value: Buffer.from(s) });
+  }
+  if (typeof ce.id === 'string' && ce.id.length > limits.eventIdLengthMax) throw invalid(`id is longer than ${limits.eventIdLengthMax} characters`, index);
+  let value: Uint8Array | null = null;
+  if (typeof ce.data_base64 === 'string') value = Buffer.from(ce.data_base64, 'base64');
+  else if ('data' in ce && ce.data !== undefined) {
+    const jsonish = contentType === undefined || /json/i.test(contentType);
+    if (!jsonish && typeof ce.data === 'string') value = Buffer.from(ce.data);
+    else {
+      value = Buffer.from(JSON.stringify(ce.data));
+      contentType ??= 'application/json';
+    }
+  }
+  if (contentType !== undefined) headers.push({ key: 'content-type', value: Buffer.from(contentType) });
+  const k = key ?? subject;
+  if (k !== null) checkedString(k, 'partition key', limits.keyBytesMax, index);
+  return { key: k === null ? null : Buffer.from(k), value, headers, id: ce.id as string };
+}
+
+export function parseCloudEventBatch(body: unknown): PublishEvent[] {
+  if (!Array.isArray(body)) throw new EddyError('request.invalid', 'a CloudEvents batch must be a JSON array');
+  eventCount(body.length);
+  return body.map((ce, i) => cloudEventFromJson(ce, i));
+}
+
+/** Binary mode: attributes in `ce-*` HTTP headers, the body is the data. */
+export function cloudEventFromBinary(httpHeaders: Record<string, string | string[] | undefined>, body: Buffer): PublishEvent {
+  const ce: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(httpHeaders)) {
+    if (!name.startsWith('ce-') || v === undefined) continue;
+    ce[name.slice(3)] = Array.isArray(v) ? v.join(',') : decodeURIComponentSafe(v);
+  }
+  const contentType = httpHeaders['content-type'];
+  const e = cloudEventFromJson({ ...ce, ...(typeof contentType === 'string' ? { datacontenttype: contentType } : {}) });
+  e.value = body;
+  return e;
+}
+
+function decodeURIComponentSafe(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
+export interface EventView {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  keyEncoding?: 'base64';
+  value: unknown;
+  valueEncoding?: 'base64';
+  headers: Record<string, string | null>;
+}
+
+function text(b: Uint8Array): string | null {
+  try {
+    return utf8.decode(b);
+  } catch {
+    return null;
+  }
+}
+
+/** A stored record as the HTTP API shows it: JSON values as JSON, anything else base64. */
+export function recordView(partition: number, r: DecodedRecord): EventView {
+  const view: EventView = { partition, offset: r.offset, timestamp: r.timestampMs, key: null, value: null, headers: {} };
+  if (r.key !== null) {
+    const k = text(r.key);
+    if (k === null) {
+      view.key = Buffer.from(r.key).toString('base64');
+      view.keyEncoding = 'base64';
+    } else view.key = k;
+  }
+  if (r.value !== null) {
+    const t = text(r.value);
+    let parsed: { ok: true; v: unknown } | null = null;
+    if (t !== null && t.length > 0) {
+      try {
+        parsed = { ok: true, v: JSON.parse(t) };
+      } catch {
+        parsed = null;
+      }
+    }
+    if (parsed) view.value = parsed.v;
+    else {
+      view.value = Buffer.from(r.value).toString('base64');
+      view.valueEncoding = 'base64';
+    }
+  }
+  for (const h of r.headers) view.headers[h.key] = h.value === null ? null : (text(h.value) ?? Buffer.from(h.value).toString('base64'));
+  return view;
+}

@@ -1,0 +1,68 @@
+// Prometheus metrics of one broker instance (its own prom-client Registry, so several brokers in one
+// process — tests, embedding — never collide). Partition gauges are computed at scrape time.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Broker } from '../broker/broker.ts';
+import { formatFsyncPolicy } from '../broker/topic-config.ts';
+
+export interface HttpMetrics {
+  registry: Registry;
+  requests: Counter<'route' | 'method' | 'status'>;
+  requestSeconds: Histogram<'route'>;
+  publishedEvents: Counter<'topic'>;
+  sseClients: Gauge;
+}
+
+export function createMetrics(broker: Broker): HttpMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'eddy_process_' });
+  const requests = new Counter({ name: 'eddy_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'method', 'status'] as const, registers: [registry] });
+  const requestSeconds = new Histogram({
+    name: 'eddy_http_request_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['route'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const publishedEvents = new Counter({ name: 'eddy_published_events_total', help: 'Events accepted over HTTP', labelNames: ['topic'] as const, registers: [registry] });
+  const sseClients = new Gauge({ name: 'eddy_sse_clients', help: 'Open Server-Sent Events streams', registers: [registry] });
+  new Gauge({
+    name: 'eddy_fsync_policy',
+    help: 'The broker fsync policy in force (label), 1',
+    labelNames: ['policy'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ policy: formatFsyncPolicy(broker.fsync) }, 1);
+    },
+  });
+  new Gauge({
+    name: 'eddy_ready',
+    help: '1 when the broker accepts writes (data directory healthy)',
+    registers: [registry],
+    collect() {
+      this.set(broker.health().ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'eddy_partition_high_watermark',
+    help: 'High watermark (next offset to be read) per partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of broker.listTopics()) for (const p of t.partitions) this.set({ topic: t.name, partition: String(p.partition) }, p.latestOffset);
+    },
+  });
+  new Gauge({
+    name: 'eddy_partition_bytes',
+    help: 'Bytes on disk per partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of broker.listTopics()) for (const p of t.partitions) this.set({ topic: t.name, partition: String(p.partition) }, p.bytes);
+    },
+  });
+  return { registry, requests, requestSeconds, publishedEvents, sseClients };
+}

@@ -1,0 +1,79 @@
+// The OpenAPI 3.1 description served at /openapi.json. Kept beside the routes; a test checks that
+// every route the server registers is described here.
+
+const problem = { $ref: '#/components/schemas/Problem' };
+const errors = { default: { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: problem } } } };
+const topicParam = { name: 'topic', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-zA-Z0-9._-]{1,249}$' } };
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: { title: 'Eddy HTTP API', version: '1' },
+  paths: {
+    '/healthz': { get: { summary: 'Readiness: 200 when the data directory accepts writes, 503 otherwise', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
+    '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
+    '/v1/topics': {
+      get: { summary: 'List topics', responses: { 200: { description: '{ topics: Topic[] }' }, ...errors } },
+      post: {
+        summary: 'Create a topic',
+        requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, partitions: { type: 'integer', minimum: 1 }, config: { type: 'object' } } } } } },
+        responses: { 201: { description: 'Topic' }, ...errors },
+      },
+    },
+    '/v1/topics/{topic}': {
+      parameters: [topicParam],
+      get: { summary: 'Describe a topic (per partition: earliest, latest offset, bytes)', responses: { 200: { description: 'Topic' }, ...errors } },
+      delete: { summary: 'Delete a topic and its data', responses: { 204: { description: 'deleted' }, ...errors } },
+    },
+    '/v1/topics/{topic}/config': {
+      parameters: [topicParam],
+      patch: { summary: 'Change topic config overrides (null removes one)', responses: { 200: { description: 'Topic' }, ...errors } },
+    },
+    '/v1/topics/{topic}/events': {
+      parameters: [topicParam],
+      post: {
+        summary: 'Publish events; answers after they are durable (fsync=always)',
+        requestBody: {
+          content: {
+            'application/json': { schema: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: { type: 'object', required: ['value'], properties: { key: { type: 'string' }, value: {}, headers: { type: 'object', additionalProperties: { type: 'string' } }, partition: { type: 'integer' }, id: { type: 'string' } } } } } } },
+            'application/cloudevents+json': { schema: { type: 'object' } },
+            'application/cloudevents-batch+json': { schema: { type: 'array' } },
+          },
+        },
+        responses: { 200: { description: '{ offsets: [{ partition, offset, duplicate? }] } in request order' }, ...errors },
+      },
+    },
+    '/v1/topics/{topic}/partitions/{partition}/events': {
+      parameters: [topicParam, { name: 'partition', in: 'path', required: true, schema: { type: 'integer' } }],
+      get: {
+        summary: 'Read events from an offset (long poll with maxWaitMs)',
+        parameters: [
+          { name: 'offset', in: 'query', schema: { oneOf: [{ type: 'integer' }, { enum: ['earliest', 'latest'] }] } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+          { name: 'maxWaitMs', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 60000 } },
+        ],
+        responses: { 200: { description: '{ events, nextOffset, highWatermark, logStartOffset }' }, ...errors },
+      },
+    },
+    '/v1/topics/{topic}/stream': {
+      parameters: [topicParam],
+      get: {
+        summary: 'Server-Sent Events, one per record; id = partition:offset[,p:o...]; resumable with Last-Event-ID',
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string', description: 'earliest | latest | timestamp in ms' } },
+          { name: 'partition', in: 'query', schema: { type: 'integer' } },
+        ],
+        responses: { 200: { description: 'text/event-stream' }, ...errors },
+      },
+    },
+  },
+  components: {
+    schemas: {
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'code'],
+        properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, code: { type: 'string' }, instance: { type: 'string' } },
+      },
+    },
+  },
+} as const;

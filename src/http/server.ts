@@ -1,0 +1,113 @@
+// The HTTP front end (fastify): translates requests into Broker calls and answers JSON, or RFC 9457
+// problem+json with a stable `code` for every error. Bodies are bounded by `httpBodyBytesMax` while
+// they stream in, before any handler runs; every query value is parsed strictly against its limit.
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Broker } from '../broker/broker.ts';
+import { EddyError } from '../errors.ts';
+import { limits } from '../limits.ts';
+import { cloudEventFromBinary, cloudEventFromJson, parseCloudEventBatch, parseJsonEvents, recordView } from './events.ts';
+import { createMetrics, type HttpMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import { sendProblem, toEddyError } from './problem.ts';
+import { streamTopic } from './sse.ts';
+
+export interface HttpServerOptions {
+  broker: Broker;
+  bodyBytesMax?: number;
+}
+
+type Params = { topic: string; partition: string };
+type Query = Record<string, string | undefined>;
+
+/** Parses a decimal integer query/path value within [min, max]; absent -> fallback. */
+export function intParam(raw: string | undefined, name: string, min: number, max: number, fallback?: number): number {
+  if (raw === undefined || raw === '') {
+    if (fallback !== undefined) return fallback;
+    throw new EddyError('request.invalid', `${name} is required`);
+  }
+  if (!/^-?\d{1,16}$/.test(raw)) throw new EddyError(name === 'offset' ? 'offset.invalid' : 'request.invalid', `${name} must be an integer, got "${raw.slice(0, 40)}"`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new EddyError(name === 'offset' ? 'offset.invalid' : 'request.invalid', `${name} must be in [${min}, ${max}], got ${raw}`);
+  return n;
+}
+
+export function buildHttpServer(options: HttpServerOptions): { app: FastifyInstance; metrics: HttpMetrics } {
+  const { broker } = options;
+  const app = Fastify({ bodyLimit: options.bodyBytesMax ?? limits.httpBodyBytesMax, logger: false, return503OnClosing: true });
+  const metrics = createMetrics(broker);
+
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(['application/cloudevents+json', 'application/cloudevents-batch+json'], { parseAs: 'string' }, jsonParser);
+  // Binary-mode CloudEvents carry any content type; the route checks for ce-* headers.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, _req, reply) => sendProblem(reply, toEddyError(err)));
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, new EddyError('request.not_found', `no endpoint ${req.method} ${req.url.split('?')[0]}`)));
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    metrics.requestSeconds.observe({ route }, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    const h = broker.health();
+    return reply.code(h.ready ? 200 : 503).send({ status: h.ready ? 'ok' : 'failed', ...h });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/openapi.json', async () => openApiDocument);
+
+  app.post('/v1/topics', async (req: FastifyRequest<{ Body: unknown }>, reply) => {
+    const b = req.body;
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new EddyError('request.invalid', 'body must be {"name", "partitions"?, "config"?}');
+    const { name, partitions, config } = b as { name?: unknown; partitions?: unknown; config?: unknown };
+    if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) throw new EddyError('topic.invalid_config', 'config must be an object');
+    const t = await broker.createTopic(name as string, {
+      ...(partitions !== undefined ? { partitions: partitions as number } : {}),
+      ...(config !== undefined ? { config: config as Record<string, unknown> } : {}),
+    });
+    return reply.code(201).send(t);
+  });
+  app.get('/v1/topics', async () => ({ topics: broker.listTopics() }));
+  app.get('/v1/topics/:topic', async (req: FastifyRequest<{ Params: Params }>) => broker.describeTopic(req.params.topic));
+  app.delete('/v1/topics/:topic', async (req: FastifyRequest<{ Params: Params }>, reply) => {
+    await broker.deleteTopic(req.params.topic);
+    return reply.code(204).send();
+  });
+  app.patch('/v1/topics/:topic/config', async (req: FastifyRequest<{ Params: Params; Body: unknown }>) => {
+    const b = req.body;
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new EddyError('request.invalid', 'body must be an object of config values');
+    return broker.alterTopicConfig(req.params.topic, b as Record<string, string | number | null>);
+  });
+
+  app.post('/v1/topics/:topic/events', async (req: FastifyRequest<{ Params: Params; Body: unknown }>, reply: FastifyReply) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    let events;
+    if (type === 'application/json') events = parseJsonEvents(req.body);
+    else if (type === 'application/cloudevents+json') events = [cloudEventFromJson(req.body)];
+    else if (type === 'application/cloudevents-batch+json') events = parseCloudEventBatch(req.body);
+    else if (req.headers['ce-specversion'] !== undefined) events = [cloudEventFromBinary(req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))];
+    else throw new EddyError('request.unsupported_media_type', `content type "${type}" is not accepted: use application/json, application/cloudevents+json, application/cloudevents-batch+json, or binary-mode CloudEvents (ce-* headers)`);
+    const results = await broker.publish(req.params.topic, events);
+    metrics.publishedEvents.inc({ topic: req.params.topic }, events.length);
+    return reply.send({ offsets: results.map((r) => ({ partition: r.partition, offset: r.offset, ...(r.duplicate ? { duplicate: true } : {}) })) });
+  });
+
+  app.get('/v1/topics/:topic/partitions/:partition/events', async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
+    const partition = intParam(req.params.partition, 'partition', 0, limits.partitionsMax - 1);
+    const q = req.query;
+    const log = broker.partitionLog(req.params.topic, partition);
+    const offset = q.offset === 'earliest' ? log.logStartOffset : q.offset === 'latest' ? log.highWatermark : intParam(q.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, log.logStartOffset);
+    const limit = intParam(q.limit, 'limit', 1, limits.httpFetchEventsMax, 100);
+    const maxWaitMs = intParam(q.maxWaitMs, 'maxWaitMs', 0, limits.longPollWaitMsMax, 0);
+    const ac = new AbortController();
+    req.raw.once('close', () => ac.abort());
+    const r = await broker.readRecords(req.params.topic, partition, offset, { limit, maxBytes: limits.httpFetchBytesMax, maxWaitMs, signal: ac.signal });
+    return { events: r.records.map((rec) => recordView(partition, rec)), nextOffset: r.nextOffset, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
+  });
+
+  app.get('/v1/topics/:topic/stream', (req: FastifyRequest<{ Params: Params; Querystring: Query }>, reply) => streamTopic(broker, req, reply, metrics));
+
+  return { app, metrics };
+}

@@ -1,0 +1,463 @@
+// The log of one partition: a directory of segments, appends with group commit, reads by offset and
+// timestamp, long-poll waits, roll and retention. Invariants: offsets are assigned in append order and
+// never reused; under fsync=always the high watermark (what readers may see and what an append's
+// promise reports) never passes the last fdatasync; a failed write leaves no bytes behind it.
+
+import { EddyError } from '../errors.ts';
+import { limits } from '../limits.ts';
+import type { Clock, Timer } from './clock.ts';
+import { decodeRecords, setBaseOffset, validateBatch, type BatchHeader } from './codec/record-batch.ts';
+import type { FileIO } from './file-io.ts';
+import { parseSegmentNames, Segment, type OpenResult } from './segment.ts';
+
+export type FsyncPolicy = { readonly kind: 'always' } | { readonly kind: 'interval'; readonly intervalMs: number } | { readonly kind: 'never' };
+
+export interface PartitionLogConfig {
+  segmentBytes: number;
+  /** Roll the active segment when its first append is older than this (Kafka segment.ms). */
+  segmentMs: number;
+  fsync: FsyncPolicy;
+  /** -1: keep forever. */
+  retentionMs: number;
+  /** -1: no size limit. */
+  retentionBytes: number;
+  /** Largest record batch accepted (Kafka max.message.bytes). */
+  maxMessageBytes: number;
+}
+
+/** State shared by every partition of one data directory. */
+export interface DirState {
+  /** Set after an fdatasync failure: the directory is failed and nothing is acknowledged any more. */
+  failed: EddyError | null;
+  /** Set while free space is below the floor: appends are refused, reads continue. */
+  diskFull: boolean;
+  /** Called once when a partition hits a fatal I/O error. */
+  onFatal(error: EddyError): void;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+}
+
+export interface ReadResult {
+  /** Whole batches, concatenated; the first may start before the offset asked for. */
+  bytes: Buffer;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface RecoveryReport {
+  segments: number;
+  scannedSegments: number;
+  truncatedBytes: number;
+}
+
+interface Pending {
+  batch: Uint8Array;
+  header: BatchHeader;
+  resolve(r: AppendResult): void;
+  reject(e: Error): void;
+}
+
+interface Waiter {
+  offset: number;
+  resolve(arrived: boolean): void;
+  timer: Timer | null;
+}
+
+export class PartitionLog {
+  readonly dir: string;
+  readonly io: FileIO;
+  readonly clock: Clock;
+  config: PartitionLogConfig;
+  readonly dirState: DirState;
+  readonly recovery: RecoveryReport;
+  #segments: Segment[];
+  /** Offset the next batch will get. */
+  #nextOffset: number;
+  /** Readers see offsets below this. */
+  #highWatermark: number;
+  /** Bytes of the active segment readers may see. */
+  #readablePosition: number;
+  #pending: Pending[] = [];
+  #flushing: Promise<void> | null = null;
+  #waiters = new Set<Waiter>();
+  #syncTimer: Timer | null = null;
+  #unsynced = false;
+  #closed = false;
+
+  private constructor(io: FileIO, dir: string, clock: Clock, config: PartitionLogConfig, dirState: DirState, segments: Segment[], recovery: RecoveryReport) {
+    this.io = io;
+    this.dir = dir;
+    this.clock = clock;
+    this.config = config;
+    this.dirState = dirState;
+    this.#segments = segments;
+    this.recovery = recovery;
+    const active = segments[segments.length - 1]!;
+    this.#nextOffset = active.nextOffset;
+    this.#highWatermark = active.nextOffset;
+    this.#readablePosition = active.size;
+    this.#scheduleSync();
+  }
+
+  /** Opens (recovering as needed) or creates the partition directory. Throws `log.segment_corrupt`. */
+  static async open(options: { io: FileIO; dir: string; clock: Clock; config: PartitionLogConfig; dirState: DirState }): Promise<PartitionLog> {
+    const { io, dir } = options;
+    const existed = await io.exists(dir);
+    if (!existed) {
+      await io.mkdir(dir);
+      await io.fsyncDir(parentOf(dir));
+    }
+    const bases = parseSegmentNames(await io.list(dir));
+    const segments: Segment[] = [];
+    const report: RecoveryReport = { segments: 0, scannedSegments: 0, truncatedBytes: 0 };
+    try {
+      for (let i = 0; i < bases.length; i++) {
+        const r: OpenResult = await Segment.open(io, dir, bases[i]!, { last: i === bases.length - 1 });
+        const prev = segments[segments.length - 1];
+        if (prev && prev.nextOffset > r.segment.baseOffset) {
+          await r.segment.close();
+          throw new EddyError('log.segment_corrupt', `segment ${r.segment.path('.log')} starts at ${r.segment.baseOffset} but the previous one ends at ${prev.nextOffset}`, {
+            file: r.segment.path('.log'),
+            position: 0,
+          });
+        }
+        segments.push(r.segment);
+        if (r.recovery !== 'clean') report.scannedSegments++;
+        report.truncatedBytes += r.truncatedBytes;
+      }
+      if (segments.length === 0) segments.push(await Segment.create(io, dir, 0));
+      await segments[segments.length - 1]!.removeIndexes();
+    } catch (e) {
+      await Promise.all(segments.map((s) => s.close().catch(() => {})));
+      throw e;
+    }
+    report.segments = segments.length;
+    return new PartitionLog(io, dir, options.clock, options.config, options.dirState, segments, report);
+  }
+
+  get logStartOffset(): number {
+    return this.#segments[0]!.baseOffset;
+  }
+  get logEndOffset(): number {
+    return this.#nextOffset;
+  }
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+  get sizeBytes(): number {
+    let n = 0;
+    for (const s of this.#segments) n += s.size;
+    return n;
+  }
+  get segmentCount(): number {
+    return this.#segments.length;
+  }
+
+  /**
+   * Appends one record batch (this log takes ownership of the buffer and writes its base offset).
+   * Resolves after the batch is durable under fsync=always, after the write otherwise.
+   */
+  append(batch: Uint8Array): Promise<AppendResult> {
+    const refusal = this.#refusal();
+    if (refusal) return Promise.reject(refusal);
+    const v = validateBatch(batch, 0, { bytesMax: limits.batchBytesMax });
+    if (!v.ok) return Promise.reject(new EddyError('batch.corrupt', `invalid record batch: ${v.error.message}`, { reason: v.error.code }));
+    const total = v.value.batchLength + 12;
+    if (total !== batch.byteLength) return Promise.reject(new EddyError('batch.corrupt', `expected exactly one batch of ${batch.byteLength} bytes, found one of ${total}`));
+    if (total > this.config.maxMessageBytes) {
+      return Promise.reject(new EddyError('event.too_large', `record batch of ${total} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`, { bytes: total, maxMessageBytes: this.config.maxMessageBytes }));
+    }
+    if (this.#pending.length >= limits.pendingAppendsMax) return Promise.reject(new EddyError('log.io_error', 'too many appends waiting for the disk; retry'));
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#pending.push({ batch, header: v.value, resolve, reject });
+      if (!this.#flushing) this.#flushing = this.#flushLoop();
+    });
+  }
+
+  #refusal(): EddyError | null {
+    if (this.#closed) return new EddyError('log.closed', 'log is closed');
+    if (this.dirState.failed) return this.dirState.failed;
+    if (this.dirState.diskFull) return new EddyError('log.disk_full', 'free disk space is below the floor; produce refused until space returns');
+    return null;
+  }
+
+  async #flushLoop(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const group = this.#pending;
+        this.#pending = [];
+        const refusal = this.#refusal();
+        if (refusal && !this.#closed) {
+          for (const p of group) p.reject(refusal);
+          continue;
+        }
+        await this.#writeGroup(group);
+      }
+    } finally {
+      this.#flushing = null;
+    }
+  }
+
+  /** Group commit: one writev and (under fsync=always) one fdatasync for every batch waiting. */
+  async #writeGroup(group: Pending[]): Promise<void> {
+    let i = 0;
+    while (i < group.length) {
+      let active = this.#active();
+      try {
+        active = await this.#maybeRoll(active, group[i]!.batch.byteLength);
+      } catch (e) {
+        this.#failAll(group.slice(i), this.#ioError(e, 'roll segment'));
+        return;
+      }
+      let j = i;
+      let bytes = 0;
+      while (j < group.length && (j === i || active.size + bytes + group[j]!.batch.byteLength <= this.config.segmentBytes)) {
+        bytes += group[j]!.batch.byteLength;
+        j++;
+      }
+      const slice = group.slice(i, j);
+      const startSize = active.size;
+      const startOffset = this.#nextOffset;
+      let next = startOffset;
+      const results: AppendResult[] = [];
+      for (const p of slice) {
+        setBaseOffset(p.batch, 0, next);
+        p.header.baseOffset = next;
+        results.push({ baseOffset: next, lastOffset: next + p.header.lastOffsetDelta });
+        next += p.header.lastOffsetDelta + 1;
+      }
+      try {
+        await active.append(
+          slice.map((p) => p.batch),
+          slice.map((p) => p.header),
+          this.clock.now(),
+        );
+      } catch (e) {
+        const err = this.#ioError(e, 'write');
+        try {
+          await active.truncateTo(startSize, startOffset);
+        } catch (e2) {
+          this.#fatal(this.#ioError(e2, 'truncate after failed write'));
+        }
+        this.#failAll(group.slice(i), err);
+        return;
+      }
+      this.#nextOffset = next;
+      if (this.config.fsync.kind === 'always') {
+        try {
+          await active.handle.datasync();
+        } catch (e) {
+          const err = new EddyError('log.fsync_failed', `fdatasync failed on ${active.path('.log')}: ${(e as Error).message}; data directory failed`);
+          this.#fatal(err);
+          this.#failAll(group.slice(i), err);
+          return;
+        }
+      } else this.#unsynced = true;
+      this.#readablePosition = active.size;
+      this.#advanceHighWatermark(next);
+      for (let k = 0; k < slice.length; k++) slice[k]!.resolve(results[k]!);
+      i = j;
+    }
+  }
+
+  #active(): Segment {
+    return this.#segments[this.#segments.length - 1]!;
+  }
+
+  async #maybeRoll(active: Segment, incomingBytes: number): Promise<Segment> {
+    if (active.size === 0) return active;
+    const full = active.size + incomingBytes > this.config.segmentBytes;
+    const old = active.firstAppendMs !== null && this.clock.now() - active.firstAppendMs >= this.config.segmentMs;
+    if (!full && !old) return active;
+    await active.handle.datasync();
+    await active.writeIndexes();
+    const seg = await Segment.create(this.io, this.dir, active.nextOffset);
+    this.#segments.push(seg);
+    this.#readablePosition = 0;
+    return seg;
+  }
+
+  #advanceHighWatermark(offset: number): void {
+    this.#highWatermark = offset;
+    for (const w of [...this.#waiters]) if (w.offset < offset) w.resolve(true);
+  }
+
+  #failAll(pending: Pending[], err: Error): void {
+    for (const p of pending) p.reject(err);
+    // Appends queued behind a failed group would get offsets computed from a state that may change.
+    const queued = this.#pending;
+    this.#pending = [];
+    for (const p of queued) p.reject(err);
+  }
+
+  #ioError(e: unknown, what: string): EddyError {
+    if (e instanceof EddyError) return e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC') return new EddyError('log.disk_full', `no space left on device during ${what} in ${this.dir}`);
+    return new EddyError('log.io_error', `${what} failed in ${this.dir}: ${(e as Error).message}`);
+  }
+
+  #fatal(err: EddyError): void {
+    if (!this.dirState.failed) {
+      this.dirState.failed = err;
+      this.dirState.onFatal(err);
+    }
+  }
+
+  #scheduleSync(): void {
+    const policy = this.config.fsync;
+    if (policy.kind !== 'interval' || this.#closed) return;
+    this.#syncTimer = this.clock.setTimer(policy.intervalMs, () => {
+      void this.sync()
+        .catch(() => {})
+        .finally(() => this.#scheduleSync());
+    });
+  }
+
+  /** fdatasyncs the active segment when it has unsynced writes (interval policy, close). */
+  async sync(): Promise<void> {
+    if (!this.#unsynced || this.dirState.failed) return;
+    this.#unsynced = false;
+    const active = this.#active();
+    try {
+      await active.handle.datasync();
+    } catch (e) {
+      this.#fatal(new EddyError('log.fsync_failed', `fdatasync failed on ${active.path('.log')}: ${(e as Error).message}; data directory failed`));
+      throw e;
+    }
+  }
+
+  /** Reads whole batches starting with the one that holds `offset`, at most ~maxBytes (at least one batch). */
+  async read(offset: number, maxBytes: number): Promise<ReadResult> {
+    const hw = this.#highWatermark;
+    const start = this.logStartOffset;
+    if (!Number.isSafeInteger(offset) || offset < start || offset > hw) {
+      throw new EddyError('offset.out_of_range', `offset ${offset} is outside [${start}, ${hw}]`, { logStartOffset: start, highWatermark: hw });
+    }
+    const empty = { bytes: Buffer.alloc(0), highWatermark: hw, logStartOffset: start };
+    if (offset === hw) return empty;
+    const segments = this.#segments;
+    for (let i = findSegment(segments, offset); i < segments.length; i++) {
+      const seg = segments[i]!;
+      const end = i === segments.length - 1 ? this.#readablePosition : seg.size;
+      const pos = await seg.locate(offset, end);
+      if (pos >= end) continue;
+      const r = await seg.read(pos, maxBytes, end);
+      return { bytes: r.bytes, highWatermark: hw, logStartOffset: start };
+    }
+    return empty;
+  }
+
+  /**
+   * Resolves true once the high watermark passes `offset`, false after `timeoutMs` (clock time) or
+   * when the signal aborts or the log closes.
+   */
+  waitFor(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.#highWatermark > offset) return Promise.resolve(true);
+    if (timeoutMs <= 0 || this.#closed || signal?.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const w: Waiter = { offset, resolve, timer: null };
+      const done = (arrived: boolean) => {
+        if (!this.#waiters.delete(w)) return;
+        w.timer?.cancel();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(arrived);
+      };
+      const onAbort = () => done(false);
+      w.resolve = done;
+      w.timer = this.clock.setTimer(timeoutMs, () => done(false));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(w);
+    });
+  }
+
+  /** Offset of the first record with timestamp >= `timestampMs`, or null when there is none. */
+  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestampMs: number } | null> {
+    const segments = this.#segments;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      if (seg.maxTimestamp < timestampMs) continue;
+      const end = i === segments.length - 1 ? this.#readablePosition : seg.size;
+      const found = await seg.locateTimestamp(timestampMs, end);
+      if (!found) continue;
+      const r = await seg.read(found.position, found.header.batchLength + 12, end);
+      const recs = decodeRecords(r.bytes, 0, { decompressedBytesMax: limits.decompressedBytesMax });
+      if (!recs.ok) throw new EddyError('log.io_error', `cannot decode batch at ${seg.path('.log')}:${found.position}: ${recs.error.message}`);
+      for (const rec of recs.value) {
+        if (rec.timestampMs >= timestampMs && rec.offset < this.#highWatermark) return { offset: rec.offset, timestampMs: rec.timestampMs };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Deletes whole closed segments that are past retention.ms (by their largest timestamp) or that
+   * bring the partition over retention.bytes. The active segment is never deleted.
+   */
+  async applyRetention(nowMs: number): Promise<number> {
+    const { retentionMs, retentionBytes } = this.config;
+    let total = this.sizeBytes;
+    const doomed: Segment[] = [];
+    for (let i = 0; i < this.#segments.length - 1; i++) {
+      const seg = this.#segments[i]!;
+      const expired = retentionMs >= 0 && seg.maxTimestamp >= 0 && seg.maxTimestamp < nowMs - retentionMs;
+      const oversize = retentionBytes >= 0 && total - seg.size >= retentionBytes;
+      if (!expired && !oversize) break;
+      doomed.push(seg);
+      total -= seg.size;
+    }
+    if (doomed.length === 0) return 0;
+    this.#segments = this.#segments.slice(doomed.length);
+    for (const seg of doomed) await seg.delete();
+    await this.io.fsyncDir(this.dir);
+    return doomed.length;
+  }
+
+  /** Waits for pending appends, syncs, writes the active segment's indexes (a clean close), closes files. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    while (this.#flushing) await this.#flushing;
+    this.#closed = true;
+    this.#syncTimer?.cancel();
+    for (const w of [...this.#waiters]) w.resolve(false);
+    try {
+      if (!this.dirState.failed) {
+        const active = this.#active();
+        await active.handle.datasync();
+        await active.writeIndexes();
+      }
+    } finally {
+      await Promise.all(this.#segments.map((s) => s.close().catch(() => {})));
+    }
+  }
+
+  /** Closes without syncing or writing indexes (simulated crash in tests, or a failed directory). */
+  async abandon(): Promise<void> {
+    this.#closed = true;
+    this.#syncTimer?.cancel();
+    for (const w of [...this.#waiters]) w.resolve(false);
+    await Promise.all(this.#segments.map((s) => s.close().catch(() => {})));
+  }
+}
+
+function findSegment(segments: readonly Segment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segments[mid]!.baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+function parentOf(dir: string): string {
+  const i = dir.replace(/\/+$/, '').lastIndexOf('/');
+  return i <= 0 ? (i === 0 ? '/' : '.') : dir.slice(0, i);
+}

@@ -1,0 +1,86 @@
+// The real `eddy` binary: start, topic admin, produce from stdin, consume, and meaningful exit codes.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { tempDir } from '../src/testing/tmp.ts';
+import { eddyBin, startChildBroker } from './support/child-broker.ts';
+
+function run(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [eddyBin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+test('eddy CLI round trip: topic create, produce, consume, describe, delete', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  const broker = await startChildBroker(dir);
+  t.after(async () => {
+    await broker.stop();
+    await cleanup();
+  });
+  const url = `--url=${broker.url}`;
+  const c = await run(['topic', 'create', 'cli', '--partitions', '2', '--config', 'retention.ms=3600000', url]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /created topic cli with 2 partition/);
+  const lines = ['{"order":1}', 'plain text', '', '{"order":2}'];
+  const p = await run(['produce', 'cli', '--key', 'k', url, '--json'], lines.join('\n') + '\n');
+  assert.equal(p.code, 0, p.stderr);
+  assert.deepEqual(JSON.parse(p.stdout), { topic: 'cli', produced: 3 });
+  const r = await run(['consume', 'cli', '--from-beginning', url]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['{"order":1}', 'plain text', '{"order":2}']);
+  const j = await run(['consume', 'cli', '--from-beginning', '--max', '2', '--json', url]);
+  const events = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; value: unknown; offset: number });
+  assert.deepEqual(events.map((e) => [e.key, e.value, e.offset]), [['k', { order: 1 }, 0], ['k', 'plain text', 1]]);
+  const latest = await run(['consume', 'cli', url]);
+  assert.equal(latest.stdout, '', 'without --from-beginning consume starts at the end');
+  const d = await run(['topic', 'describe', 'cli', '--json', url]);
+  const desc = JSON.parse(d.stdout) as { partitions: { latestOffset: number }[]; config: Record<string, string> };
+  assert.equal(desc.partitions.reduce((n, x) => n + x.latestOffset, 0), 3);
+  assert.equal(desc.config['retention.ms'], '3600000');
+  const l = await run(['topic', 'list', url]);
+  assert.match(l.stdout, /^TOPIC\s+PARTITIONS\s+EVENTS\s+BYTES\ncli\s+2\s+3\s+\d+/);
+  assert.equal((await run(['topic', 'delete', 'cli', url])).code, 0);
+  const gone = await run(['topic', 'describe', 'cli', url]);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /topic\.not_found/);
+});
+
+test('eddy CLI exit codes: usage 2, unreachable 3, and start refuses a bad setting', async () => {
+  const u = await run(['topic', 'frobnicate']);
+  assert.equal(u.code, 2);
+  assert.match(u.stderr, /Usage: eddy/);
+  assert.equal((await run(['nonsense'])).code, 2);
+  assert.equal((await run(['produce', 'x', '--bogus-flag'])).code, 2);
+  const down = await run(['topic', 'list', '--url', 'http://127.0.0.1:1']);
+  assert.equal(down.code, 3);
+  assert.match(down.stderr, /cannot reach the broker/);
+  const bad = await run(['start', '--fsync', 'sometimes']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /fsync policy must be/);
+});
+
+test('eddy start: SIGTERM shuts down cleanly and the next start skips recovery', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  let b = await startChildBroker(dir, ['--fsync', 'interval:50']);
+  const res = await fetch(`${b.url}/v1/topics/clean/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"events":[{"value":1}]}' });
+  assert.equal(res.status, 200);
+  assert.equal(await b.stop('SIGTERM'), 0);
+  assert.match(b.output(), /stopped cleanly/);
+  b = await startChildBroker(dir);
+  try {
+    assert.doesNotMatch(b.output(), /recovered/);
+    const r = (await (await fetch(`${b.url}/v1/topics/clean/partitions/0/events?offset=0`)).json()) as { events: { value: number }[] };
+    assert.deepEqual(r.events.map((e) => e.value), [1]);
+  } finally {
+    await b.stop();
+  }
+});

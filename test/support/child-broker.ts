@@ -1,0 +1,41 @@
+// Runs the real `eddy start` binary as a child process on an ephemeral port and waits for its
+// "listening" line; stop() sends a signal and waits for the exit. Tests stop what they start.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const eddyBin = fileURLToPath(new URL('../../bin/eddy.js', import.meta.url));
+
+export interface ChildBroker {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startChildBroker(dataDir: string, extraArgs: string[] = []): Promise<ChildBroker> {
+  const child = spawn(process.execPath, [eddyBin, 'start', '--data-dir', dataDir, '--http-port', '0', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, EDDY_FREE_BYTES_FLOOR: '0' },
+  });
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /HTTP API listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`eddy start exited with ${code} before listening:\n${out}`)));
+  });
+  return {
+    child,
+    url,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
