@@ -44,6 +44,8 @@ export const limits = {
   duplicateWindowMsDefault: 120_000,
   /** Ids remembered per topic in the duplicate window (bounds memory). */
   duplicateWindowIdsMax: 1_000_000,
+  /** Bytes read per partition at start to refill the duplicate window (bounds restart time). */
+  dedupeRebuildBytesMax: 64 * 1024 * 1024,
   /** Event id length. */
   eventIdLengthMax: 256,
 } as const;

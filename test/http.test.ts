@@ -228,3 +228,33 @@ test('healthz, metrics and openapi', async (t) => {
     assert.ok(o.json.paths[path], `openapi describes ${path}`);
   }
 });
+
+test('the duplicate window survives a restart: a retried publish is stored once', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  let b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
+  const first = await call(b, 'POST', '/v1/topics/dw/events', { events: [{ value: 1, id: 'once' }] });
+  await call(b, 'POST', '/v1/topics/dw/events', JSON.stringify({ specversion: '1.0', id: 'ce-once', source: 's', type: 't', data: 1 }), { 'content-type': 'application/cloudevents+json' });
+  await b.close();
+  b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
+  try {
+    const again = await call(b, 'POST', '/v1/topics/dw/events', { events: [{ value: 2, id: 'once' }] });
+    assert.deepEqual(again.json.offsets, [{ ...first.json.offsets[0], duplicate: true }]);
+    const ce = await call(b, 'POST', '/v1/topics/dw/events', JSON.stringify({ specversion: '1.0', id: 'ce-once', source: 's', type: 't', data: 2 }), { 'content-type': 'application/cloudevents+json' });
+    assert.equal(ce.json.offsets[0].duplicate, true);
+    const r = await call(b, 'GET', '/v1/topics/dw/partitions/0/events?offset=0');
+    assert.equal(r.json.events.length, 2);
+  } finally {
+    await b.close();
+  }
+});
+
+test('concurrent publishes of the same id store it once and answer the same offset', async (t) => {
+  const b = await withBroker(t);
+  const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => call(b, 'POST', '/v1/topics/race/events', { events: [{ value: i, id: 'same' }] })));
+  const offsets = rs.map((r) => `${r.json.offsets[0].partition}:${r.json.offsets[0].offset}`);
+  assert.equal(new Set(offsets).size, 1);
+  assert.equal(rs.filter((r) => !r.json.offsets[0].duplicate).length, 1);
+  const r = await call(b, 'GET', '/v1/topics/race/partitions/0/events?offset=0');
+  assert.equal(r.json.events.length, 1);
+});

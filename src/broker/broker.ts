@@ -51,6 +51,8 @@ export interface Topic {
   readonly createdMs: number;
   logs: (PartitionLog | null)[];
   readonly dedupe: DedupeWindow;
+  /** Ids being stored right now, so a concurrent publish of the same id waits and answers the same place. */
+  readonly inflightIds: Map<string, Promise<StoredAt>>;
   readonly sticky: StickyPartitioner;
 }
 
@@ -132,6 +134,7 @@ export class Broker {
       this.#topics.set(name, topic);
       for (let p = 0; p < rec.partitions; p++) topic.logs[p] = await this.#openPartition(topic, p);
     }
+    await this.#rebuildDedupeWindows();
     // Directories of topics whose deletion was recorded but not finished: finish it.
     for (const dir of await this.logs.listPartitionDirs()) {
       const m = /^(.+)-(\d+)$/.exec(dir)!;
@@ -139,6 +142,37 @@ export class Broker {
       if (isInternalTopic(name)) continue;
       const t = this.#topics.get(name);
       if (!t || Number(m[2]) >= t.partitions) await this.logs.deletePartition(name, Number(m[2]));
+    }
+  }
+
+  /**
+   * Refills each topic's duplicate window from the events published within the window before this
+   * start (ids are stored as `ce_id` / `eddy.id` headers), reading at most dedupeRebuildBytesMax per
+   * partition, so a publish retried across a broker restart is still stored once.
+   */
+  async #rebuildDedupeWindows(): Promise<void> {
+    if (this.duplicateWindowMs <= 0) return;
+    const since = this.clock.now() - this.duplicateWindowMs;
+    for (const topic of this.#topics.values()) {
+      for (let p = 0; p < topic.partitions; p++) {
+        const log = topic.logs[p];
+        if (!log || log.highWatermark === log.logStartOffset) continue;
+        const from = await log.offsetForTimestamp(since);
+        if (!from) continue;
+        let offset = from.offset;
+        let budget = limits.dedupeRebuildBytesMax;
+        while (offset < log.highWatermark && budget > 0) {
+          const r = await this.readRecords(topic.name, p, offset, { limit: 10_000, maxBytes: 1024 * 1024 });
+          for (const rec of r.records) {
+            for (const h of rec.headers) {
+              if ((h.key === 'ce_id' || h.key === 'eddy.id') && h.value !== null) topic.dedupe.remember(Buffer.from(h.value).toString('utf8'), { partition: p, offset: rec.offset }, rec.timestampMs);
+            }
+            budget -= (rec.value?.length ?? 0) + 64;
+          }
+          if (r.nextOffset <= offset) break;
+          offset = r.nextOffset;
+        }
+      }
     }
   }
 
@@ -151,6 +185,7 @@ export class Broker {
       createdMs: rec.createdMs,
       logs: [],
       dedupe: new DedupeWindow(this.duplicateWindowMs),
+      inflightIds: new Map(),
       sticky: new StickyPartitioner(),
     };
   }
@@ -346,6 +381,7 @@ export class Broker {
     const results: (PublishResult | null)[] = new Array<PublishResult | null>(events.length).fill(null);
     const byPartition = new Map<number, number[]>();
     const firstOfId = new Map<string, number>();
+    const waits: [number, Promise<StoredAt>][] = [];
     const sticky = topic.sticky.nextPartition(topic.partitions);
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
@@ -353,6 +389,11 @@ export class Broker {
         const seen = topic.dedupe.lookup(e.id, now);
         if (seen) {
           results[i] = { ...seen, duplicate: true };
+          continue;
+        }
+        const inflight = topic.inflightIds.get(e.id);
+        if (inflight) {
+          waits.push([i, inflight]); // the same id is being stored by a concurrent publish
           continue;
         }
         if (firstOfId.has(e.id)) continue; // resolved below to the first one's position
@@ -364,20 +405,38 @@ export class Broker {
       if (!list) byPartition.set(p, (list = []));
       list.push(i);
     }
-    await Promise.all(
-      [...byPartition].map(async ([p, idxs]) => {
-        const batch = encodeBatch(
-          idxs.map((i) => ({ ...events[i]!, timestampMs: events[i]!.timestampMs ?? now })),
-          { timestampMs: now },
-        );
-        const r = await this.#logOf(topic, p).append(batch);
-        idxs.forEach((i, k) => {
-          results[i] = { partition: p, offset: r.baseOffset + k, duplicate: false };
-          const id = events[i]!.id;
-          if (id !== undefined) topic.dedupe.remember(id, { partition: p, offset: r.baseOffset + k }, now);
-        });
-      }),
-    );
+    const settle = new Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>();
+    for (const id of firstOfId.keys()) {
+      const pending = new Promise<StoredAt>((resolve, reject) => settle.set(id, { resolve, reject }));
+      pending.catch(() => {});
+      topic.inflightIds.set(id, pending);
+    }
+    try {
+      await Promise.all(
+        [...byPartition].map(async ([p, idxs]) => {
+          const batch = encodeBatch(
+            idxs.map((i) => ({ ...events[i]!, timestampMs: events[i]!.timestampMs ?? now })),
+            { timestampMs: now },
+          );
+          const r = await this.#logOf(topic, p).append(batch);
+          idxs.forEach((i, k) => {
+            const at = { partition: p, offset: r.baseOffset + k };
+            results[i] = { ...at, duplicate: false };
+            const id = events[i]!.id;
+            if (id !== undefined) {
+              topic.dedupe.remember(id, at, now);
+              settle.get(id)?.resolve(at);
+            }
+          });
+        }),
+      );
+    } catch (e) {
+      for (const s of settle.values()) s.reject(e);
+      throw e;
+    } finally {
+      for (const id of firstOfId.keys()) topic.inflightIds.delete(id);
+    }
+    for (const [i, pending] of waits) results[i] = { ...(await pending), duplicate: true };
     return results.map((r, i) => {
       if (r) return r;
       const first = results[firstOfId.get(events[i]!.id!)!]!;
