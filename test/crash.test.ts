@@ -127,3 +127,58 @@ test('a torn tail in the active segment is truncated on restart and writes conti
     await broker.stop();
   }
 });
+
+test('mid-log corruption takes only that partition offline; eddy repair cuts the damage out and it serves again', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  let broker = await startChildBroker(dir);
+  const post = (url: string, topic: string, values: string[]) =>
+    fetch(`${url}/v1/topics/${topic}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: values.map((value) => ({ value })) }) });
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await post(broker.url, 'bad', [`x${i}`])).status, 200);
+    assert.equal((await post(broker.url, 'good', [`y${i}`])).status, 200);
+  }
+  await broker.stop('SIGKILL');
+  const seg = join(dir, 'bad-0', '00000000000000000000.log');
+  const bytes = await readFile(seg);
+  const second = bytes.readInt32BE(8) + 12; // start of the second batch
+  bytes[second + 30]! ^= 0x40;
+  await writeFile(seg, bytes);
+  broker = await startChildBroker(dir);
+  try {
+    assert.match(broker.output(), /partition bad-0 offline/);
+    const r = await fetch(`${broker.url}/v1/topics/bad/partitions/0/events?offset=0`);
+    assert.equal(r.status, 503);
+    const p = (await r.json()) as { code: string; file: string; position: number };
+    assert.equal(p.code, 'partition.offline');
+    assert.equal(p.position, second);
+    const w = await post(broker.url, 'bad', ['refused']);
+    assert.equal(w.status, 503);
+    const good = await post(broker.url, 'good', ['still fine']);
+    assert.equal(good.status, 200, 'other partitions keep serving');
+    const h = (await (await fetch(`${broker.url}/healthz`)).json()) as { offlinePartitions: string[] };
+    assert.deepEqual(h.offlinePartitions, ['bad-0']);
+  } finally {
+    await broker.stop();
+  }
+  assert.equal(await readFile(seg).then((b) => b.length), bytes.length, 'nothing was truncated');
+  const { spawnSync } = await import('node:child_process');
+  const { eddyBin } = await import('./support/child-broker.ts');
+  const dry = spawnSync(process.execPath, [eddyBin, 'repair', '--data-dir', dir, '--dry-run'], { encoding: 'utf8' });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /would cut \d+ byte\(s\) at .*bad-0\/00000000000000000000\.log:\d+/);
+  const fix = spawnSync(process.execPath, [eddyBin, 'repair', '--data-dir', dir, '--json'], { encoding: 'utf8' });
+  assert.equal(fix.status, 0, fix.stderr);
+  const report = JSON.parse(fix.stdout) as { repairs: { position: number; quarantine: string }[] };
+  assert.equal(report.repairs.length, 1);
+  assert.equal(report.repairs[0]!.position, second);
+  assert.ok((await readdir(join(dir, 'bad-0'))).some((n) => n.includes('.corrupt-')));
+  broker = await startChildBroker(dir);
+  try {
+    const r = (await (await fetch(`${broker.url}/v1/topics/bad/partitions/0/events?offset=0`)).json()) as { events: { offset: number; value: string }[] };
+    assert.deepEqual(r.events.map((e) => [e.offset, e.value]), [[0, 'x0'], [2, 'x2'], [3, 'x3'], [4, 'x4']], 'the damaged batch is gone, the rest keep their offsets');
+    assert.equal((await post(broker.url, 'bad', ['after repair'])).status, 200);
+  } finally {
+    await broker.stop();
+  }
+});

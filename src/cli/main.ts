@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiError, ConnectError } from './client.ts';
 import { consumeCommand, produceCommand } from './io-commands.ts';
+import { repairCommand } from './repair.ts';
 import { startCommand } from './start.ts';
 import { topicCommand } from './topic-commands.ts';
 import { UsageError } from './config.ts';
@@ -16,6 +17,7 @@ export const usage = `Usage: eddy <command> [options]
   topic list | topic describe NAME | topic delete NAME
   produce TOPIC [--key K] [--partition P]          one event per stdin line (JSON lines stay JSON)
   consume TOPIC [--from-beginning] [--partition P] [--max N] [--follow] [--json]
+  repair [--data-dir DIR] [--dry-run]               cut mid-log corruption out into quarantine files (broker stopped)
 
 Common: --url URL (default http://127.0.0.1:8092, or EDDY_URL), --json for machine-readable output.
 Exit codes: 0 ok, 1 refused by the broker, 2 usage error, 3 broker unreachable.`;
@@ -53,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         return await produceCommand(rest);
       case 'consume':
         return await consumeCommand(rest);
+      case 'repair':
+        return await repairCommand(rest);
       case undefined:
       case 'help':
       case '--help':
