@@ -1,0 +1,29 @@
+// `npm run bench`: runs each benchmark 3 times, one after another, and prints every run and the
+// median of each figure. Benches measure speed; tests never do.
+
+import { spawnSync } from 'node:child_process';
+
+const runs = Number(process.env.EDDY_BENCH_RUNS ?? 3);
+const benches: [string, string[]][] = [
+  ['bench/log.ts', ['2000000', '8']],
+  ['bench/http-ingest.ts', ['200000', '4']],
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+for (const [file, args] of benches) {
+  const results: Record<string, number>[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${file} failed: ${r.stderr}`);
+    const line = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+    console.log(JSON.stringify(line));
+    results.push(line);
+  }
+  const med: Record<string, number | string> = { bench: `${file} ${args.join(' ')}`, runs };
+  for (const k of Object.keys(results[0]!)) if (typeof results[0]![k] === 'number') med[k] = median(results.map((x) => x[k]!));
+  console.log('median', JSON.stringify(med));
+}
