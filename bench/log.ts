@@ -19,7 +19,7 @@ try {
     io: new NodeFileIO(),
     dir: join(dir, 'bench-0'),
     clock: systemClock,
-    config: { segmentBytes: 1024 * 1024 * 1024, segmentMs: 1e15, fsync: { kind: 'always' }, retentionMs: -1, retentionBytes: -1, maxMessageBytes: 16 * 1024 * 1024 },
+    config: { segmentBytes: 1024 * 1024 * 1024, segmentMs: 1e15, fsync: { kind: 'always' }, retentionMs: -1, retentionBytes: -1, maxMessageBytes: 16 * 1024 * 1024, cleanupPolicy: 'delete', deleteRetentionMs: 86_400_000 },
     dirState: { failed: null, diskFull: false, onFatal() {} },
   });
   const value = Buffer.alloc(100, 0x61);

@@ -2,6 +2,7 @@
 // together. `eddy start` and the `eddy/broker` export both use startBroker.
 
 import { Broker, type BrokerOptions } from './broker/broker.ts';
+import { SubscriptionManager } from './broker/subscriptions/manager.ts';
 import { buildHttpServer } from './http/server.ts';
 import type { FsyncPolicy } from './log/partition-log.ts';
 
@@ -18,6 +19,7 @@ export interface StartBrokerOptions {
 
 export interface RunningBroker {
   broker: Broker;
+  subscriptions: SubscriptionManager;
   http: { host: string; port: number; url: string };
   /** Clean shutdown: stop accepting, drain requests, flush and close the log. */
   close(): Promise<void>;
@@ -32,11 +34,16 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     ...(options.freeBytesFloor !== undefined ? { freeBytesFloor: options.freeBytesFloor } : {}),
     ...(options.onLogEvent ? { onLogEvent: options.onLogEvent } : {}),
   });
-  const { app } = buildHttpServer({ broker });
+  const subscriptions = await SubscriptionManager.open(broker).catch(async (e: unknown) => {
+    await broker.close();
+    throw e;
+  });
+  const { app } = buildHttpServer({ broker, subscriptions });
   const host = options.http?.host ?? options.host ?? '127.0.0.1';
   try {
     await app.listen({ port: options.http?.port ?? 8092, host });
   } catch (e) {
+    await subscriptions.close();
     await broker.close();
     throw e;
   }
@@ -45,11 +52,13 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   let closing: Promise<void> | null = null;
   return {
     broker,
+    subscriptions,
     http: { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` },
     close() {
       closing ??= (async () => {
         app.server.closeAllConnections?.();
         await app.close();
+        await subscriptions.close();
         await broker.close();
       })();
       return closing;

@@ -47,6 +47,12 @@ test('eddy CLI round trip: topic create, produce, consume, describe, delete', as
   assert.equal(desc.config['retention.ms'], '3600000');
   const l = await run(['topic', 'list', url]);
   assert.match(l.stdout, /^TOPIC\s+PARTITIONS\s+EVENTS\s+BYTES\ncli\s+2\s+3\s+\d+/);
+  const g = await run(['groups', url, '--json']);
+  assert.equal(g.code, 0, g.stderr);
+  assert.deepEqual(JSON.parse(g.stdout), []);
+  const ng = await run(['groups', 'nobody', url]);
+  assert.equal(ng.code, 1);
+  assert.match(ng.stderr, /group\.not_found/);
   assert.equal((await run(['topic', 'delete', 'cli', url])).code, 0);
   const gone = await run(['topic', 'describe', 'cli', url]);
   assert.equal(gone.code, 1);

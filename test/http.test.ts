@@ -258,3 +258,41 @@ test('concurrent publishes of the same id store it once and answer the same offs
   const r = await call(b, 'GET', '/v1/topics/race/partitions/0/events?offset=0');
   assert.equal(r.json.events.length, 1);
 });
+
+test('consumer groups: committed offsets and lag over HTTP, durable across a restart', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  let b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
+  await call(b, 'POST', '/v1/topics', { name: 'g', partitions: 2 });
+  await call(b, 'POST', '/v1/topics/g/events', { events: [1, 2, 3, 4, 5].map((v) => ({ value: v, partition: 0 })) });
+  const commit = await b.broker.groups.commitOffsets({ groupId: 'billing', generationId: -1, memberId: '', offsets: [{ topic: 'g', partition: 0, offset: 3, metadata: null }] });
+  assert.deepEqual(commit.partitions.map((p) => p.error), [undefined]);
+  // A simple (generation -1) commit is allowed while the group has no members.
+  const join = await b.broker.groups.join({
+    groupId: 'billing', memberId: '', groupInstanceId: null, clientId: 'test', clientHost: '127.0.0.1', sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata: new Uint8Array(0) }], requireKnownMemberId: false,
+  });
+  assert.equal(join.error, undefined);
+  const list = await call(b, 'GET', '/v1/groups');
+  assert.deepEqual(list.json.groups.map((g: { groupId: string }) => g.groupId), ['billing']);
+  let d = await call(b, 'GET', '/v1/groups/billing');
+  assert.equal(d.json.members.length, 1);
+  assert.deepEqual(d.json.offsets, [{ topic: 'g', partition: 0, committedOffset: 3, metadata: '', highWatermark: 5, lag: 2 }]);
+  assert.equal(d.json.totalLag, 2);
+  assertProblem(await call(b, 'GET', '/v1/groups/nobody'), 404, 'group.not_found');
+  await b.close();
+  b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
+  try {
+    d = await call(b, 'GET', '/v1/groups/billing');
+    assert.equal(d.json.offsets[0].committedOffset, 3, 'committed offsets survive a restart');
+    assert.equal(d.json.state, 'Empty');
+  } finally {
+    await b.close();
+  }
+});
+
+test('concurrent first publishes to a new topic all succeed (auto-create race)', async (t) => {
+  const b = await withBroker(t);
+  const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => call(b, 'POST', '/v1/topics/fresh/events', { events: [{ value: i }] })));
+  assert.deepEqual(rs.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+});

@@ -12,6 +12,8 @@ import type { FileIO } from '../log/file-io.ts';
 import { LogManager, type LogEvent } from '../log/log-manager.ts';
 import type { AppendResult, FsyncPolicy, PartitionLog, ReadResult } from '../log/partition-log.ts';
 import { DedupeWindow, type StoredAt } from './dedupe-window.ts';
+import { GroupCoordinator } from './groups/coordinator.ts';
+import { KvOffsetStore } from './groups/kv-offset-store.ts';
 import { KvLog } from './kv-log.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { partitionForKey, StickyPartitioner } from './partitioner.ts';
@@ -92,6 +94,8 @@ export class Broker {
   readonly duplicateWindowMs: number;
   readonly #topics = new Map<string, Topic>();
   #meta!: KvLog<TopicRecord>;
+  /** The Kafka group coordinator, shared by every front end; offsets in `__consumer_offsets`. */
+  groups!: GroupCoordinator;
   #lock: DirLock | null;
   #admin: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -135,6 +139,8 @@ export class Broker {
       for (let p = 0; p < rec.partitions; p++) topic.logs[p] = await this.#openPartition(topic, p);
     }
     await this.#rebuildDedupeWindows();
+    this.groups = new GroupCoordinator({ clock: this.clock, offsets: await KvOffsetStore.open(this.logs) });
+    await this.groups.ready();
     // Directories of topics whose deletion was recorded but not finished: finish it.
     for (const dir of await this.logs.listPartitionDirs()) {
       const m = /^(.+)-(\d+)$/.exec(dir)!;
@@ -200,6 +206,8 @@ export class Broker {
         retentionMs: c['retention.ms'],
         retentionBytes: c['retention.bytes'],
         maxMessageBytes: c['max.message.bytes'],
+        cleanupPolicy: c['cleanup.policy'],
+        deleteRetentionMs: c['delete.retention.ms'],
       });
     } catch (e) {
       if (e instanceof EddyError) return null; // recorded offline by the log manager
@@ -231,8 +239,8 @@ export class Broker {
       const rec: TopicRecord = { partitions, config: overrides, createdMs: this.clock.now() };
       await this.#meta.put(`topic/${name}`, rec);
       const topic = this.#newTopic(name, rec);
-      this.#topics.set(name, topic);
       for (let p = 0; p < partitions; p++) topic.logs[p] = await this.#openPartition(topic, p);
+      this.#topics.set(name, topic); // visible only once every partition is open
       return this.#describe(topic);
     });
   }
@@ -282,6 +290,8 @@ export class Broker {
           retentionMs: config['retention.ms'],
           retentionBytes: config['retention.bytes'],
           maxMessageBytes: config['max.message.bytes'],
+          cleanupPolicy: config['cleanup.policy'],
+          deleteRetentionMs: config['delete.retention.ms'],
         };
       }
       return this.#describe(topic);
@@ -494,6 +504,27 @@ export class Broker {
     return r ?? { offset: log.highWatermark, timestampMs: -1 };
   }
 
+  /** A group with its committed offsets and the lag of each (high watermark - committed). */
+  async describeGroup(groupId: string) {
+    const d = await this.groups.describe(groupId);
+    const f = await this.groups.fetchOffsets({ groupId, partitions: null });
+    const offsets = f.partitions.map((o) => {
+      const t = this.#topics.get(o.topic);
+      const log = t && o.partition < t.partitions ? t.logs[o.partition] : null;
+      const hw = log ? log.highWatermark : null;
+      return { topic: o.topic, partition: o.partition, committedOffset: o.offset, metadata: o.metadata, highWatermark: hw, lag: hw === null || o.offset < 0 ? null : Math.max(0, hw - o.offset) };
+    });
+    return {
+      groupId,
+      state: d.state,
+      protocolType: d.protocolType,
+      protocol: d.protocol,
+      members: d.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost })),
+      offsets,
+      totalLag: offsets.reduce((n, o) => n + (o.lag ?? 0), 0),
+    };
+  }
+
   health(): { ready: boolean; diskFull: boolean; failed: string | null; offlinePartitions: string[] } {
     return {
       ready: this.logs.ready && !this.#closed,
@@ -512,6 +543,7 @@ export class Broker {
     if (this.#closed) return;
     this.#closed = true;
     await this.#admin;
+    await this.groups?.close();
     await this.logs.close();
     await this.#lock?.release();
   }
@@ -519,6 +551,7 @@ export class Broker {
   /** Stops without a clean close (tests simulating a crash). */
   async abandon(): Promise<void> {
     this.#closed = true;
+    await this.groups?.close();
     await this.logs.abandon();
     await this.#lock?.release();
   }

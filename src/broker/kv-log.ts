@@ -31,6 +31,9 @@ export class KvLog<V> {
       retentionMs: -1,
       retentionBytes: -1,
       maxMessageBytes: limits.batchBytesMax,
+      // Compacted, tombstones dropped at once: replay only needs the newest value of each key.
+      cleanupPolicy: 'compact',
+      deleteRetentionMs: 0,
     });
     const kv = new KvLog<V>(topic, log, () => logs.clock.now());
     let offset = log.logStartOffset;
@@ -47,6 +50,12 @@ export class KvLog<V> {
           if (rec.value === null) kv.#map.delete(key);
           else kv.#map.set(key, JSON.parse(Buffer.from(rec.value).toString('utf8')) as V);
           offset = rec.offset + 1;
+          advanced = true;
+        }
+        // A compacted batch may have lost its last records: continue after the batch, not its last record.
+        const batchEnd = Number(r.bytes.readBigInt64BE(pos)) + r.bytes.readInt32BE(pos + 23) + 1;
+        if (batchEnd > offset) {
+          offset = batchEnd;
           advanced = true;
         }
         pos += r.bytes.readInt32BE(pos + 8) + 12;

@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiError, ConnectError } from './client.ts';
 import { consumeCommand, produceCommand } from './io-commands.ts';
+import { groupsCommand } from './group-commands.ts';
 import { repairCommand } from './repair.ts';
 import { startCommand } from './start.ts';
 import { topicCommand } from './topic-commands.ts';
@@ -17,6 +18,7 @@ export const usage = `Usage: eddy <command> [options]
   topic list | topic describe NAME | topic delete NAME
   produce TOPIC [--key K] [--partition P]          one event per stdin line (JSON lines stay JSON)
   consume TOPIC [--from-beginning] [--partition P] [--max N] [--follow] [--json]
+  groups [NAME]                                    consumer groups; with NAME: members, committed offsets, lag
   repair [--data-dir DIR] [--dry-run]               cut mid-log corruption out into quarantine files (broker stopped)
 
 Common: --url URL (default http://127.0.0.1:8092, or EDDY_URL), --json for machine-readable output.
@@ -55,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         return await produceCommand(rest);
       case 'consume':
         return await consumeCommand(rest);
+      case 'groups':
+        return await groupsCommand(rest);
       case 'repair':
         return await repairCommand(rest);
       case undefined:

@@ -1,6 +1,8 @@
 // The OpenAPI 3.1 description served at /openapi.json. Kept beside the routes; a test checks that
 // every route the server registers is described here.
 
+import { subscriptionPaths } from './subscriptions-openapi.ts';
+
 const problem = { $ref: '#/components/schemas/Problem' };
 const errors = { default: { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: problem } } } };
 const topicParam = { name: 'topic', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-zA-Z0-9._-]{1,249}$' } };
@@ -9,6 +11,7 @@ export const openApiDocument = {
   openapi: '3.1.0',
   info: { title: 'Eddy HTTP API', version: '1' },
   paths: {
+    ...subscriptionPaths,
     '/healthz': { get: { summary: 'Readiness: 200 when the data directory accepts writes, 503 otherwise', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
     '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
@@ -54,6 +57,11 @@ export const openApiDocument = {
         ],
         responses: { 200: { description: '{ events, nextOffset, highWatermark, logStartOffset }' }, ...errors },
       },
+    },
+    '/v1/groups': { get: { summary: 'List consumer groups (groupId, protocolType, state)', responses: { 200: { description: '{ groups }' }, ...errors } } },
+    '/v1/groups/{group}': {
+      parameters: [{ name: 'group', in: 'path', required: true, schema: { type: 'string' } }],
+      get: { summary: 'A consumer group: state, members, committed offsets, lag per partition', responses: { 200: { description: 'Group' }, ...errors } },
     },
     '/v1/topics/{topic}/stream': {
       parameters: [topicParam],

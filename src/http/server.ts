@@ -11,10 +11,13 @@ import { createMetrics, type HttpMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { sendProblem, toEddyError } from './problem.ts';
 import { streamTopic } from './sse.ts';
+import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
+import { registerSubscriptionRoutes } from './subscriptions-routes.ts';
 
 export interface HttpServerOptions {
   broker: Broker;
   bodyBytesMax?: number;
+  subscriptions?: SubscriptionManager;
 }
 
 type Params = { topic: string; partition: string };
@@ -107,7 +110,22 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     return { events: r.records.map((rec) => recordView(partition, rec)), nextOffset: r.nextOffset, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
   });
 
+  app.get('/v1/groups', async () => {
+    const r = await broker.groups.list();
+    if (r.error) throw new EddyError(r.error, 'the group coordinator is not available');
+    return { groups: r.groups };
+  });
+  app.get('/v1/groups/:group', async (req: FastifyRequest<{ Params: { group: string } }>) => {
+    const g = req.params.group;
+    if (g.length === 0 || g.length > 255) throw new EddyError('group.invalid_name', 'group id must be 1..255 characters');
+    const d = await broker.describeGroup(g);
+    if (d.state === 'Dead' && d.offsets.length === 0) throw new EddyError('group.not_found', `consumer group "${g}" does not exist`, { group: g });
+    return d;
+  });
+
   app.get('/v1/topics/:topic/stream', (req: FastifyRequest<{ Params: Params; Querystring: Query }>, reply) => streamTopic(broker, req, reply, metrics));
+
+  if (options.subscriptions) registerSubscriptionRoutes(app, options.subscriptions);
 
   return { app, metrics };
 }

@@ -1,11 +1,12 @@
 // One data directory: its lock, the partition logs in it, the shared failed / disk-full state, the
-// free-space monitor and the retention timer. Partition directories are `<topic>-<partition>`.
+// free-space monitor, the retention and compaction timers. Partition directories are `<topic>-<partition>`.
 // Invariant: after an fdatasync failure the directory stays failed until restart (fsyncgate): no
 // append is acknowledged, reads continue, health reports not ready.
 
 import { dirname, join } from 'node:path';
 import { EddyError } from '../errors.ts';
 import { systemClock, type Clock, type Timer } from './clock.ts';
+import type { CompactionStats } from './compaction.ts';
 import type { FileIO } from './file-io.ts';
 import { NodeFileIO } from './node-file-io.ts';
 import { PartitionLog, type DirState, type PartitionLogConfig } from './partition-log.ts';
@@ -20,6 +21,8 @@ export interface LogManagerOptions {
   diskCheckIntervalMs?: number;
   /** How often retention runs over every partition (Kafka log.retention.check.interval.ms). */
   retentionCheckIntervalMs?: number;
+  /** How often partitions with cleanup.policy=compact are compacted (Kafka log.cleaner.backoff.ms). */
+  compactionCheckIntervalMs?: number;
   onEvent?: (event: LogEvent) => void;
 }
 
@@ -29,7 +32,9 @@ export type LogEvent =
   | { type: 'dir_failed'; error: EddyError }
   | { type: 'disk_full'; freeBytes: number }
   | { type: 'disk_ok'; freeBytes: number }
-  | { type: 'retention'; partition: string; deletedSegments: number };
+  | { type: 'retention'; partition: string; deletedSegments: number }
+  | ({ type: 'compaction'; partition: string } & CompactionStats)
+  | { type: 'compaction_failed'; partition: string; error: Error };
 
 export const defaultFreeBytesFloor = 64 * 1024 * 1024;
 
@@ -50,6 +55,7 @@ export class LogManager {
   #onEvent: (event: LogEvent) => void;
   #diskCheckIntervalMs: number;
   #retentionCheckIntervalMs: number;
+  #compactionCheckIntervalMs: number;
 
   private constructor(options: LogManagerOptions, io: FileIO, clock: Clock) {
     this.dataDir = options.dataDir;
@@ -59,6 +65,7 @@ export class LogManager {
     this.#onEvent = options.onEvent ?? (() => {});
     this.#diskCheckIntervalMs = options.diskCheckIntervalMs ?? 1000;
     this.#retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 30_000;
+    this.#compactionCheckIntervalMs = options.compactionCheckIntervalMs ?? 15_000;
     this.dirState = {
       failed: null,
       diskFull: false,
@@ -76,6 +83,7 @@ export class LogManager {
     await m.checkDiskSpace();
     m.#every(m.#diskCheckIntervalMs, () => m.checkDiskSpace());
     m.#every(m.#retentionCheckIntervalMs, () => m.applyRetention());
+    m.#every(m.#compactionCheckIntervalMs, () => m.compact());
     return m;
   }
 
@@ -156,6 +164,19 @@ export class LogManager {
     for (const [name, log] of this.#logs) {
       const deleted = await log.applyRetention(now);
       if (deleted > 0) this.#onEvent({ type: 'retention', partition: name, deletedSegments: deleted });
+    }
+  }
+
+  /** Compacts every partition whose cleanup.policy is compact; one failing does not stop the others. */
+  async compact(): Promise<void> {
+    for (const [name, log] of this.#logs) {
+      if (log.config.cleanupPolicy !== 'compact' || this.dirState.failed || this.#closed) continue;
+      try {
+        const stats = await log.compact(this.clock.now(), { deleteRetentionMs: log.config.deleteRetentionMs });
+        if (stats.segmentsRewritten > 0) this.#onEvent({ type: 'compaction', partition: name, ...stats });
+      } catch (e) {
+        this.#onEvent({ type: 'compaction_failed', partition: name, error: e as Error });
+      }
     }
   }
 

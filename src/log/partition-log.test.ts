@@ -20,6 +20,8 @@ const config = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => (
   retentionMs: -1,
   retentionBytes: -1,
   maxMessageBytes: 1024 * 1024,
+  cleanupPolicy: 'delete',
+  deleteRetentionMs: 86_400_000,
   ...over,
 });
 

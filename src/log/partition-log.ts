@@ -6,9 +6,11 @@
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import type { Clock, Timer } from './clock.ts';
+import { compactLog, type CompactionStats } from './compaction.ts';
 import { decodeRecords, setBaseOffset, validateBatch, type BatchHeader } from './codec/record-batch.ts';
 import type { FileIO } from './file-io.ts';
 import { parseSegmentNames, Segment, type OpenResult } from './segment.ts';
+import { recoverSwaps } from './segment-swap.ts';
 
 export type FsyncPolicy = { readonly kind: 'always' } | { readonly kind: 'interval'; readonly intervalMs: number } | { readonly kind: 'never' };
 
@@ -23,6 +25,10 @@ export interface PartitionLogConfig {
   retentionBytes: number;
   /** Largest record batch accepted (Kafka max.message.bytes). */
   maxMessageBytes: number;
+  /** Kafka cleanup.policy: 'delete' applies retentionMs/retentionBytes, 'compact' keeps the newest record per key. */
+  cleanupPolicy: 'delete' | 'compact';
+  /** Compaction removes tombstones older than this (Kafka delete.retention.ms). */
+  deleteRetentionMs: number;
 }
 
 /** State shared by every partition of one data directory. */
@@ -86,6 +92,10 @@ export class PartitionLog {
   #syncTimer: Timer | null = null;
   #unsynced = false;
   #closed = false;
+  /** The compaction run in progress, if any (one at a time; retention skips its turn meanwhile). */
+  #compacting: Promise<CompactionStats> | null = null;
+  /** Segments compaction replaced; their handles close at the next run or at close. */
+  #retired: Segment[] = [];
 
   private constructor(io: FileIO, dir: string, clock: Clock, config: PartitionLogConfig, dirState: DirState, segments: Segment[], recovery: RecoveryReport) {
     this.io = io;
@@ -110,6 +120,7 @@ export class PartitionLog {
       await io.mkdir(dir);
       await io.fsyncDir(parentOf(dir));
     }
+    if (existed) await recoverSwaps(io, dir);
     const bases = parseSegmentNames(await io.list(dir));
     const segments: Segment[] = [];
     const report: RecoveryReport = { segments: 0, scannedSegments: 0, truncatedBytes: 0 };
@@ -398,6 +409,7 @@ export class PartitionLog {
    * bring the partition over retention.bytes. The active segment is never deleted.
    */
   async applyRetention(nowMs: number): Promise<number> {
+    if (this.config.cleanupPolicy === 'compact' || this.#compacting) return 0;
     const { retentionMs, retentionBytes } = this.config;
     let total = this.sizeBytes;
     const doomed: Segment[] = [];
@@ -420,6 +432,7 @@ export class PartitionLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     while (this.#flushing) await this.#flushing;
+    while (this.#compacting) await this.#compacting.catch(() => {});
     this.#closed = true;
     this.#syncTimer?.cancel();
     for (const w of [...this.#waiters]) w.resolve(false);
@@ -430,7 +443,7 @@ export class PartitionLog {
         await active.writeIndexes();
       }
     } finally {
-      await Promise.all(this.#segments.map((s) => s.close().catch(() => {})));
+      await Promise.all([...this.#segments, ...this.#retired].map((s) => s.close().catch(() => {})));
     }
   }
 
@@ -439,7 +452,40 @@ export class PartitionLog {
     this.#closed = true;
     this.#syncTimer?.cancel();
     for (const w of [...this.#waiters]) w.resolve(false);
-    await Promise.all(this.#segments.map((s) => s.close().catch(() => {})));
+    await Promise.all([...this.#segments, ...this.#retired].map((s) => s.close().catch(() => {})));
+  }
+
+  /**
+   * Compacts the closed segments (see compaction.ts): the newest record per key survives, tombstones
+   * older than deleteRetentionMs go. Offsets and the log end offset never change. One run at a time.
+   */
+  compact(nowMs: number, options: { deleteRetentionMs: number }): Promise<CompactionStats> {
+    const refusal = this.#closed ? new EddyError('log.closed', 'log is closed') : this.dirState.failed;
+    if (refusal) return Promise.reject(refusal);
+    if (this.#compacting) return this.#compacting;
+    const run = this.#compact(nowMs, options.deleteRetentionMs).finally(() => {
+      this.#compacting = null;
+    });
+    this.#compacting = run;
+    return run;
+  }
+
+  async #compact(nowMs: number, deleteRetentionMs: number): Promise<CompactionStats> {
+    for (const s of this.#retired.splice(0)) await s.retire();
+    const segments = this.#segments;
+    const target = {
+      io: this.io,
+      dir: this.dir,
+      closed: segments.slice(0, -1),
+      active: segments[segments.length - 1]!,
+      activeEndPosition: this.#readablePosition,
+      replace: (old: Segment, fresh: Segment) => {
+        if (!this.#segments.includes(old)) throw new Error(`compaction replaced ${old.path('.log')}, which the log no longer holds`);
+        this.#segments = this.#segments.map((s) => (s === old ? fresh : s));
+        this.#retired.push(old);
+      },
+    };
+    return compactLog(target, { nowMs, deleteRetentionMs });
   }
 }
 

@@ -297,6 +297,12 @@ export class Segment {
     await this.handle.close();
   }
 
+  /** Closes the handle after in-flight reads, leaving the files alone (compaction put a new file in place). */
+  async retire(): Promise<void> {
+    this.#deleted = true;
+    if (this.#readers === 0) await this.handle.close().catch(() => {});
+  }
+
   /** Deletes the files (the caller fsyncs the directory); the handle closes after in-flight reads. */
   async delete(): Promise<void> {
     this.#deleted = true;

@@ -1,0 +1,35 @@
+// Named limits for subscriptions, units last, each with the reason for its number. Every value a
+// client sends (create options, pull sizes, ack id lists, delays) is checked against one of these.
+// Invariant: a subscription never holds more than outstandingOffsetsMax offsets per partition.
+
+export const subscriptionLimits = {
+  /** Subscriptions per broker: bounds state memory and the size of one metadata replay. */
+  subscriptionsMax: 10_000,
+  /** Offsets between the ack floor and the read position of one partition; reading stops when full (backpressure). */
+  outstandingOffsetsMax: 10_000,
+  /** Bytes of records held in memory per partition for redelivery; reading stops when exceeded. */
+  bufferedBytesMax: 32 * 1024 * 1024,
+  /** Bytes read from the log per fill step. */
+  fillReadBytesMax: 1024 * 1024,
+  /** Messages returned by one pull (Pub/Sub's maxMessages is 1000). */
+  pullMessagesMax: 1000,
+  /** Long-poll wait for a pull. */
+  pullWaitMsMax: 60_000,
+  /** Ack ids in one ack / nack / modifyAckDeadline request. */
+  ackIdsPerRequestMax: 10_000,
+  /** Length of one ack id: name (249) + three integers and separators. */
+  ackIdLengthMax: 320,
+  /** Ack deadline bounds: Pub/Sub allows 10 s..600 s; we allow down to 1 s for short jobs and tests. */
+  ackDeadlineMsMin: 1_000,
+  ackDeadlineMsMax: 600_000,
+  /** Delivery attempts before dead-lettering (Pub/Sub allows 5..100); 0 means unlimited. */
+  maxDeliveryAttemptsMax: 100,
+  /** Backoff and nack delays: Pub/Sub's retry policy caps at 600 s. */
+  backoffMsMax: 600_000,
+  /** Backoff multiplier: above 10 the cap is reached after two attempts anyway. */
+  backoffMultiplierMax: 10,
+  /** A failed dead-letter publish is retried after max(backoff.maxMs, this). */
+  deadLetterRetryMsMin: 1_000,
+  /** Length of a nack reason stored in the `eddy.dlq.reason` header. */
+  nackReasonLengthMax: 256,
+} as const;
