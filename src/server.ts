@@ -1,15 +1,18 @@
-// The composition root: a Broker plus its front ends (HTTP today, Kafka next), started and stopped
-// together. `eddy start` and the `eddy/broker` export both use startBroker.
+// The composition root: a Broker plus its front ends (HTTP, and the Kafka listener when asked for),
+// started and stopped together. `eddy start` and the `eddy/broker` export both use startBroker.
 
 import { Broker, type BrokerOptions } from './broker/broker.ts';
 import { SubscriptionManager } from './broker/subscriptions/manager.ts';
 import { buildHttpServer } from './http/server.ts';
+import { startKafkaServer, type KafkaServer } from './kafka/server.ts';
 import type { FsyncPolicy } from './log/partition-log.ts';
 
 export interface StartBrokerOptions {
   dataDir: string;
   host?: string;
   http?: { port?: number; host?: string };
+  /** The Kafka listener; none unless given (eddy start always gives it, default port 9092). */
+  kafka?: { port?: number; host?: string; advertisedHost?: string };
   fsync?: FsyncPolicy;
   autoCreateTopics?: boolean;
   defaultPartitions?: number;
@@ -21,6 +24,8 @@ export interface RunningBroker {
   broker: Broker;
   subscriptions: SubscriptionManager;
   http: { host: string; port: number; url: string };
+  /** Present when the Kafka listener runs: `bootstrap` is what clients put in `brokers`. */
+  kafka: { host: string; port: number; bootstrap: string } | null;
   /** Clean shutdown: stop accepting, drain requests, flush and close the log. */
   close(): Promise<void>;
 }
@@ -49,13 +54,31 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (options.http?.port ?? 8092);
+  let kafka: KafkaServer | null = null;
+  if (options.kafka) {
+    try {
+      kafka = await startKafkaServer({
+        broker,
+        host: options.kafka.host ?? options.host ?? '127.0.0.1',
+        port: options.kafka.port ?? 9092,
+        ...(options.kafka.advertisedHost ? { advertisedHost: options.kafka.advertisedHost } : {}),
+      });
+    } catch (e) {
+      await app.close();
+      await subscriptions.close();
+      await broker.close();
+      throw e;
+    }
+  }
   let closing: Promise<void> | null = null;
   return {
     broker,
     subscriptions,
     http: { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` },
+    kafka: kafka ? { host: kafka.host, port: kafka.port, bootstrap: `localhost:${kafka.port}` } : null,
     close() {
       closing ??= (async () => {
+        await kafka?.close();
         app.server.closeAllConnections?.();
         await app.close();
         await subscriptions.close();

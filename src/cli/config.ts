@@ -95,6 +95,7 @@ export function toStartOptions(s: StartSettings): StartBrokerOptions {
     dataDir: s.dataDir,
     host: s.host,
     http: { port: s.httpPort },
+    kafka: { port: s.kafkaPort },
     fsync: parseFsyncPolicy(s.fsync),
     autoCreateTopics: s.autoCreateTopics,
     defaultPartitions: s.defaultPartitions,

@@ -45,6 +45,7 @@ export async function startCommand(args: string[]): Promise<number> {
   log(`eddy ${process.env.npm_package_version ?? ''}`.trim() + ` pid ${process.pid}`);
   log(`data directory ${resolve(settings.dataDir)} (fsync=${settings.fsync})`);
   log(`HTTP API listening on ${running.http.url}`);
+  if (running.kafka) log(`Kafka protocol listening on ${running.kafka.host}:${running.kafka.port} (bootstrap ${running.kafka.bootstrap})`);
   for (const p of running.broker.health().offlinePartitions) process.stderr.write(`eddy: partition ${p} is offline (run eddy repair)\n`);
   await new Promise<void>((done) => {
     const stop = (signal: string) => {

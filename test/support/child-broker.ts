@@ -9,12 +9,14 @@ export const eddyBin = fileURLToPath(new URL('../../bin/eddy.js', import.meta.ur
 export interface ChildBroker {
   child: ChildProcess;
   url: string;
+  /** host:port of the Kafka listener (bootstrap for kafkajs). */
+  kafkaBootstrap(): string | null;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export async function startChildBroker(dataDir: string, extraArgs: string[] = []): Promise<ChildBroker> {
-  const child = spawn(process.execPath, [eddyBin, 'start', '--data-dir', dataDir, '--http-port', '0', ...extraArgs], {
+  const child = spawn(process.execPath, [eddyBin, 'start', '--data-dir', dataDir, '--http-port', '0', '--kafka-port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, EDDY_FREE_BYTES_FLOOR: '0' },
   });
@@ -25,13 +27,14 @@ export async function startChildBroker(dataDir: string, extraArgs: string[] = []
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /HTTP API listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      if (m && /Kafka protocol listening/.test(out)) resolve(m[1]!);
     });
     void exited.then((code) => reject(new Error(`eddy start exited with ${code} before listening:\n${out}`)));
   });
   return {
     child,
     url,
+    kafkaBootstrap: () => /\(bootstrap (\S+)\)/.exec(out)?.[1] ?? null,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -23,6 +23,11 @@ export const codecErrorCodes = {
   unsupported_compression: 'compression codec known but no implementation is registered',
   decompressed_too_large: 'decompressed data exceeds the allowed bytes',
   bad_compressed_data: 'compressed data is corrupt',
+  array_too_long: 'an array count is above its limit or above what the remaining bytes can hold',
+  string_too_long: 'a string or bytes length is above its limit',
+  bad_string: 'a string is not valid UTF-8 or a non-nullable string is null',
+  too_many_tags: 'a tagged-field buffer holds more fields than allowed',
+  trailing_bytes: 'bytes remain after the structure was fully decoded',
 } as const;
 
 export type CodecErrorCode = keyof typeof codecErrorCodes;

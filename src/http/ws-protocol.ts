@@ -1,0 +1,174 @@
+// The WebSocket message protocol of `GET /v1/ws`, with no sockets in it: named limits, the client ->
+// server message types, and a strict, bounded decoder. decodeClientMessage never throws: every input
+// (bad JSON, unknown type, unknown or missing field, out-of-range number) becomes an error value
+// with a stable code from src/errors.ts, and the stream id when one could be read.
+
+import type { ErrorCode } from '../errors.ts';
+import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
+import { limits } from '../limits.ts';
+
+export const wsLimits = {
+  /** One client message: far above any control message; ws closes the socket with 1009 beyond it. */
+  messageBytesMax: 1024 * 1024,
+  /** Open WebSocket connections per broker: bounds sockets, timers and per-socket state. */
+  connectionsMax: 10_000,
+  /** Streams (subscribe ids) per socket: bounds concurrent log reads and held records per socket. */
+  streamsPerSocketMax: 100,
+  /** Credits outstanding per stream: a client cannot ask the server to owe it more than this. */
+  creditsOutstandingMax: 10_000,
+  /** Stop reading the log for a socket while its send buffer holds more than this; resume on flush. */
+  socketBufferedBytesMax: 4 * 1024 * 1024,
+  /** Records read from one partition per log read (also bounded by the stream's credits). */
+  readRecordsMax: 500,
+  /** Bytes read per log read: records held per socket <= streamsPerSocketMax x this, at worst. */
+  readBytesMax: 256 * 1024,
+  /** Long-poll wait of one log read or subscription pull; the loop re-polls after it. */
+  longPollWaitMs: 15_000,
+  /** Client messages being processed per socket; beyond it the socket is paused (not read). */
+  pendingMessagesMax: 64,
+  /** Invalid messages a socket may send before it is closed with 1008 (policy violation). */
+  errorsPerSocketMax: 100,
+  /** Stream id length (client-chosen). */
+  streamIdLengthMax: 64,
+} as const;
+
+export type WsLimits = { -readonly [K in keyof typeof wsLimits]: number };
+
+/** Close codes (RFC 6455 section 7.4.1). */
+export const CloseCodes = { normal: 1000, goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tryAgainLater: 1013 } as const;
+
+export type StartPosition = 'earliest' | 'latest' | { timestampMs: number } | { offsets: Map<number, number> };
+
+export type ClientMessage =
+  | { type: 'subscribe'; id: string; topic: string; partition: number | null; from: StartPosition; credits: number }
+  | { type: 'subscribe'; id: string; subscription: string; credits: number }
+  | { type: 'credit'; id: string; credits: number }
+  | { type: 'ack'; id: string; ackIds: string[] }
+  | { type: 'nack'; id: string; ackIds: string[]; delayMs: number | null }
+  | { type: 'modifyAckDeadline'; id: string; ackIds: string[]; ackDeadlineMs: number }
+  | { type: 'unsubscribe'; id: string };
+
+export interface ProtocolError {
+  code: ErrorCode;
+  detail: string;
+  id?: string;
+}
+
+export type Decoded = { ok: true; value: ClientMessage } | { ok: false; error: ProtocolError };
+
+const fields = {
+  subscribeTopic: ['type', 'id', 'topic', 'partition', 'from', 'credits'],
+  subscribeSubscription: ['type', 'id', 'subscription', 'credits'],
+  credit: ['type', 'id', 'credits'],
+  ack: ['type', 'id', 'ackIds'],
+  nack: ['type', 'id', 'ackIds', 'delayMs'],
+  modifyAckDeadline: ['type', 'id', 'ackIds', 'ackDeadlineMs'],
+  unsubscribe: ['type', 'id'],
+} as const;
+
+/** Thrown inside the decoder only, turned into an error value at its boundary. */
+class Invalid {
+  readonly error: ProtocolError;
+  constructor(error: ProtocolError) {
+    this.error = error;
+  }
+}
+
+function fail(detail: string, id?: string, code: ErrorCode = 'request.invalid'): never {
+  throw new Invalid({ code, detail, ...(id !== undefined ? { id } : {}) });
+}
+
+function only(m: Record<string, unknown>, allowed: readonly string[], id: string): void {
+  for (const k of Object.keys(m)) if (!allowed.includes(k)) fail(`unknown field "${k.slice(0, 64)}"; allowed: ${allowed.join(', ')}`, id);
+}
+
+function int(v: unknown, name: string, min: number, max: number, id: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) fail(`${name} must be an integer in [${min}, ${max}]`, id);
+  return v;
+}
+
+function name(v: unknown, what: string, id: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > limits.topicNameLengthMax) fail(`${what} must be a string of 1..${limits.topicNameLengthMax} characters`, id);
+  return v;
+}
+
+function ackIds(v: unknown, id: string): string[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > subscriptionLimits.ackIdsPerRequestMax) fail(`ackIds must be an array of 1..${subscriptionLimits.ackIdsPerRequestMax} strings`, id);
+  for (const a of v) if (typeof a !== 'string' || a.length === 0 || a.length > subscriptionLimits.ackIdLengthMax) fail(`each ack id must be a string of 1..${subscriptionLimits.ackIdLengthMax} characters`, id);
+  return v as string[];
+}
+
+function startPosition(v: unknown, id: string): StartPosition {
+  if (v === undefined || v === 'latest') return 'latest';
+  if (v === 'earliest') return 'earliest';
+  if (typeof v === 'number') return { timestampMs: int(v, 'from (a timestamp in ms)', 0, Number.MAX_SAFE_INTEGER, id) };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('from must be "earliest", "latest", a timestamp in ms or { "<partition>": offset }', id);
+  const entries = Object.entries(v);
+  if (entries.length === 0 || entries.length > limits.partitionsMax) fail(`from must list 1..${limits.partitionsMax} partitions`, id);
+  const offsets = new Map<number, number>();
+  for (const [p, o] of entries) {
+    if (!/^\d{1,4}$/.test(p) || Number(p) >= limits.partitionsMax) fail(`from: "${p.slice(0, 16)}" is not a partition number`, id);
+    offsets.set(Number(p), int(o, `from["${p}"]`, 0, Number.MAX_SAFE_INTEGER, id));
+  }
+  return { offsets };
+}
+
+function decodeObject(m: Record<string, unknown>): ClientMessage {
+  if (typeof m.type !== 'string') fail('every message needs a string "type"');
+  const rawId = m.id;
+  if (typeof rawId !== 'string' || rawId.length === 0 || rawId.length > wsLimits.streamIdLengthMax) fail(`"id" must be a string of 1..${wsLimits.streamIdLengthMax} characters`);
+  const id = rawId;
+  const credits = (v: unknown, min: number) => (v === undefined ? 0 : int(v, 'credits', min, wsLimits.creditsOutstandingMax, id));
+  switch (m.type) {
+    case 'subscribe':
+      if ((m.topic === undefined) === (m.subscription === undefined)) fail('subscribe needs exactly one of "topic" or "subscription"', id);
+      if (m.subscription !== undefined) {
+        only(m, fields.subscribeSubscription, id);
+        return { type: 'subscribe', id, subscription: name(m.subscription, 'subscription', id), credits: credits(m.credits, 0) };
+      }
+      only(m, fields.subscribeTopic, id);
+      return {
+        type: 'subscribe',
+        id,
+        topic: name(m.topic, 'topic', id),
+        partition: m.partition === undefined ? null : int(m.partition, 'partition', 0, limits.partitionsMax - 1, id),
+        from: startPosition(m.from, id),
+        credits: credits(m.credits, 0),
+      };
+    case 'credit':
+      only(m, fields.credit, id);
+      if (m.credits === undefined) fail('credit needs "credits"', id);
+      return { type: 'credit', id, credits: credits(m.credits, 1) };
+    case 'ack':
+      only(m, fields.ack, id);
+      return { type: 'ack', id, ackIds: ackIds(m.ackIds, id) };
+    case 'nack':
+      only(m, fields.nack, id);
+      return { type: 'nack', id, ackIds: ackIds(m.ackIds, id), delayMs: m.delayMs === undefined ? null : int(m.delayMs, 'delayMs', 0, subscriptionLimits.backoffMsMax, id) };
+    case 'modifyAckDeadline':
+      only(m, fields.modifyAckDeadline, id);
+      return { type: 'modifyAckDeadline', id, ackIds: ackIds(m.ackIds, id), ackDeadlineMs: int(m.ackDeadlineMs, 'ackDeadlineMs', 0, subscriptionLimits.ackDeadlineMsMax, id) };
+    case 'unsubscribe':
+      only(m, fields.unsubscribe, id);
+      return { type: 'unsubscribe', id };
+    default:
+      return fail(`unknown message type "${m.type.slice(0, 32)}"; known: subscribe, credit, ack, nack, modifyAckDeadline, unsubscribe`, id);
+  }
+}
+
+/** One text frame (already bounded by messageBytesMax) to a client message, or an error value. */
+export function decodeClientMessage(text: string): Decoded {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: { code: 'request.malformed_json', detail: `malformed JSON: ${e instanceof Error ? e.message.slice(0, 200) : 'parse error'}` } };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, error: { code: 'request.invalid', detail: 'a message must be a JSON object with a "type"' } };
+  try {
+    return { ok: true, value: decodeObject(parsed as Record<string, unknown>) };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, error: e.error };
+    throw e;
+  }
+}

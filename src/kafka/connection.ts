@@ -1,0 +1,197 @@
+// One Kafka client connection: length-prefixed frames (size checked against frameBytesMax before
+// anything is allocated: memory grows by what arrived, not by what was declared), request header
+// v1/v2, bounded pipelining (the socket is paused past inFlightRequestsMax) and responses written in
+// request order. A malformed frame, an unknown API or an unsupported version closes this connection
+// alone (ApiVersions answers UNSUPPORTED_VERSION with its ranges instead, per KIP-511).
+
+import type { Socket } from 'node:net';
+import type { Broker } from '../broker/broker.ts';
+import type { AnyKafkaApi, KafkaContext } from './api.ts';
+import { KafkaError } from './api.ts';
+import { kafkaLimits } from './protocol/limits.ts';
+import { KafkaReader } from './protocol/reader.ts';
+import { KafkaWriter } from './protocol/writer.ts';
+
+export const API_VERSIONS_KEY = 18;
+
+export interface ConnectionOptions {
+  broker: Broker;
+  apis: ReadonlyMap<number, AnyKafkaApi>;
+  advertised: { nodeId: number; host: string; port: number };
+  onClose(): void;
+  onProtocolError(reason: string): void;
+}
+
+interface Pending {
+  done: boolean;
+  bytes: Buffer | null;
+}
+
+export class KafkaConnection {
+  readonly socket: Socket;
+  readonly #o: ConnectionOptions;
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #queue: Pending[] = [];
+  #inFlight = 0;
+  #closed = false;
+  #paused = false;
+  readonly #abort = new AbortController();
+  #frameTimer: NodeJS.Timeout | null = null;
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.socket = socket;
+    this.#o = options;
+    socket.setNoDelay(true);
+    socket.setTimeout(kafkaLimits.idleTimeoutMs, () => this.close('idle timeout'));
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => this.close(null));
+    socket.on('close', () => this.close(null));
+  }
+
+  close(reason: string | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (reason) this.#o.onProtocolError(reason);
+    if (this.#frameTimer) clearTimeout(this.#frameTimer);
+    this.#abort.abort();
+    this.#chunks = [];
+    this.socket.destroy();
+    this.#o.onClose();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    this.#parse();
+  }
+
+  #peekSize(): number {
+    if (this.#chunks[0]!.length < 4) this.#chunks = [Buffer.concat(this.#chunks)];
+    return this.#chunks[0]!.readInt32BE(0);
+  }
+
+  #take(n: number): Buffer {
+    const all = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+    const out = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#buffered = rest.length;
+    return out;
+  }
+
+  #parse(): void {
+    while (!this.#closed && !this.#paused && this.#buffered >= 4) {
+      const size = this.#peekSize();
+      if (size <= 0 || size > kafkaLimits.frameBytesMax) {
+        this.close(`frame size ${size} outside 1..${kafkaLimits.frameBytesMax}`);
+        return;
+      }
+      if (this.#buffered < 4 + size) {
+        this.#frameTimer ??= setTimeout(() => this.close('frame not completed in time'), kafkaLimits.frameTimeoutMs);
+        return;
+      }
+      if (this.#frameTimer) {
+        clearTimeout(this.#frameTimer);
+        this.#frameTimer = null;
+      }
+      const frame = this.#take(4 + size).subarray(4);
+      this.#request(frame);
+    }
+  }
+
+  #request(frame: Buffer): void {
+    const head = new KafkaReader(frame);
+    const apiKey = head.int16();
+    const version = head.int16();
+    const correlationId = head.int32();
+    const clientId = head.nullableString();
+    if (!head.ok) {
+      this.close(`malformed request header: ${head.error!.message}`);
+      return;
+    }
+    const api = this.#o.apis.get(apiKey);
+    if (!api || version < api.minVersion || version > api.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) {
+        this.#respondUnsupportedApiVersions(correlationId);
+        return;
+      }
+      this.close(api ? `${api.name} v${version} is not supported (${api.minVersion}..${api.maxVersion})` : `unknown API key ${apiKey}`);
+      return;
+    }
+    const flexible = version >= api.flexibleFrom;
+    const r = new KafkaReader(frame, { start: frame.length - head.remaining, flexible });
+    r.tags(); // request header v2 tags
+    const req = api.decode(r, version);
+    r.end();
+    if (!r.ok) {
+      this.close(`malformed ${api.name} v${version} request: ${r.error!.message}`);
+      return;
+    }
+    const ctx: KafkaContext = {
+      broker: this.#o.broker,
+      clientId,
+      clientHost: this.socket.remoteAddress ?? '',
+      advertised: this.#o.advertised,
+      signal: this.#abort.signal,
+      version,
+    };
+    if (api.noResponse?.(req)) {
+      void api.handle(req, ctx).catch(() => {});
+      return;
+    }
+    const slot: Pending = { done: false, bytes: null };
+    this.#queue.push(slot);
+    this.#inFlight++;
+    if (this.#inFlight >= kafkaLimits.inFlightRequestsMax) this.#pause();
+    api.handle(req, ctx).then(
+      (res) => {
+        const w = new KafkaWriter(false);
+        w.int32(0).int32(correlationId);
+        // Response header v1 (tags) for flexible versions, except ApiVersions which is always v0.
+        w.flexible = flexible && apiKey !== API_VERSIONS_KEY;
+        w.tags();
+        w.flexible = flexible;
+        api.encode(w, res, version);
+        const bytes = w.finish();
+        bytes.writeInt32BE(bytes.length - 4, 0);
+        slot.bytes = bytes;
+        slot.done = true;
+        this.#flush();
+      },
+      (e: unknown) => this.close(`${api.name} failed: ${(e as Error).message}`),
+    );
+  }
+
+  #respondUnsupportedApiVersions(correlationId: number): void {
+    const w = new KafkaWriter(false);
+    w.int32(0).int32(correlationId).int16(KafkaError.UNSUPPORTED_VERSION);
+    const apis = [...this.#o.apis.values()].sort((a, b) => a.key - b.key);
+    w.array(apis, (a) => w.int16(a.key).int16(a.minVersion).int16(a.maxVersion));
+    const bytes = w.finish();
+    bytes.writeInt32BE(bytes.length - 4, 0);
+    this.#queue.push({ done: true, bytes });
+    this.#inFlight++;
+    this.#flush();
+  }
+
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.socket.pause();
+  }
+
+  #flush(): void {
+    while (this.#queue.length > 0 && this.#queue[0]!.done) {
+      const slot = this.#queue.shift()!;
+      this.#inFlight--;
+      if (!this.#closed) this.socket.write(slot.bytes!);
+    }
+    if (this.#paused && this.#inFlight < kafkaLimits.inFlightRequestsMax / 2 && !this.#closed) {
+      this.#paused = false;
+      this.socket.resume();
+      this.#parse();
+    }
+  }
+}

@@ -1,0 +1,14 @@
+// The single source of the Kafka APIs and versions Eddy serves: the connection dispatches through it
+// and ApiVersions advertises exactly it.
+
+import type { AnyKafkaApi } from './api.ts';
+import { adminApis } from './apis/admin-apis.ts';
+import { apiVersions } from './apis/api-versions.ts';
+import { dataApis } from './apis/data-apis.ts';
+import { groupApis } from './apis/group-apis.ts';
+import { metadata } from './apis/metadata.ts';
+
+export const kafkaApis: AnyKafkaApi[] = [];
+
+// Filled after the array exists: api-versions.ts reads it when it encodes.
+kafkaApis.push(apiVersions, metadata, ...dataApis, ...groupApis, ...adminApis);

@@ -1,0 +1,80 @@
+// The Kafka listener: a TCP server (127.0.0.1 and, when the host is loopback, ::1 on the same port,
+// since librdkafka may resolve "localhost" to ::1) whose connections speak the Kafka protocol to the
+// shared Broker. Metadata advertises this listener as the single broker and controller.
+
+import { createServer, type Server } from 'node:net';
+import type { Broker } from '../broker/broker.ts';
+import { KafkaConnection } from './connection.ts';
+import { kafkaLimits } from './protocol/limits.ts';
+import { kafkaApis } from './registry.ts';
+
+export interface KafkaServerOptions {
+  broker: Broker;
+  host?: string;
+  port?: number;
+  /** Host name put in Metadata; default "localhost" on loopback, else the host. */
+  advertisedHost?: string;
+  onProtocolError?: (reason: string, remote: string) => void;
+}
+
+export interface KafkaServer {
+  host: string;
+  port: number;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export async function startKafkaServer(options: KafkaServerOptions): Promise<KafkaServer> {
+  const host = options.host ?? '127.0.0.1';
+  const loopback = host === '127.0.0.1' || host === 'localhost';
+  const open = new Set<KafkaConnection>();
+  const advertised = { nodeId: 0, host: options.advertisedHost ?? (loopback ? 'localhost' : host), port: 0 };
+  const apis = new Map(kafkaApis.map((a) => [a.key, a]));
+  const onConnection = (socket: import('node:net').Socket) => {
+    if (open.size >= kafkaLimits.connectionsMax) {
+      socket.destroy();
+      return;
+    }
+    const c = new KafkaConnection(socket, {
+      broker: options.broker,
+      apis,
+      advertised,
+      onClose: () => open.delete(c),
+      onProtocolError: (reason) => options.onProtocolError?.(reason, `${socket.remoteAddress}:${socket.remotePort}`),
+    });
+    open.add(c);
+  };
+  const servers: Server[] = [createServer(onConnection)];
+  await listen(servers[0]!, options.port ?? 9092, loopback ? '127.0.0.1' : host);
+  const addr = servers[0]!.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (options.port ?? 9092);
+  advertised.port = port;
+  if (loopback) {
+    const v6 = createServer(onConnection);
+    try {
+      await listen(v6, port, '::1');
+      servers.push(v6);
+    } catch {
+      /* no IPv6 loopback here: 127.0.0.1 alone */
+    }
+  }
+  return {
+    host: loopback ? '127.0.0.1' : host,
+    port,
+    connections: () => open.size,
+    async close() {
+      for (const c of open) c.close(null);
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+  };
+}
