@@ -47,6 +47,17 @@ test('eddy CLI round trip: topic create, produce, consume, describe, delete', as
   assert.equal(desc.config['retention.ms'], '3600000');
   const l = await run(['topic', 'list', url]);
   assert.match(l.stdout, /^TOPIC\s+PARTITIONS\s+EVENTS\s+BYTES\ncli\s+2\s+3\s+\d+/);
+  const sc = await run(['subscription', 'create', 'mails', '--topic', 'cli', '--max-delivery-attempts', '3', url]);
+  assert.equal(sc.code, 0, sc.stderr);
+  const pulled = await run(['subscription', 'pull', 'mails', '--max', '10', '--ack', url]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.deepEqual(pulled.stdout.trim().split('\n').sort(), ['plain text', '{"order":1}', '{"order":2}']);
+  const sd = await run(['subscription', 'describe', 'mails', '--json', url]);
+  assert.equal((JSON.parse(sd.stdout) as { stats: { backlog: number } }).stats.backlog, 0, 'pull --ack acknowledged everything');
+  const again = await run(['subscription', 'pull', 'mails', url]);
+  assert.equal(again.stdout, '', 'acked messages are not delivered again');
+  assert.match((await run(['subscription', 'list', url])).stdout, /mails\s+cli\s+30000\s+3/);
+  assert.equal((await run(['subscription', 'delete', 'mails', url])).code, 0);
   const g = await run(['groups', url, '--json']);
   assert.equal(g.code, 0, g.stderr);
   assert.deepEqual(JSON.parse(g.stdout), []);

@@ -8,6 +8,7 @@ import { consumeCommand, produceCommand } from './io-commands.ts';
 import { groupsCommand } from './group-commands.ts';
 import { repairCommand } from './repair.ts';
 import { startCommand } from './start.ts';
+import { subscriptionCommand } from './subscription-commands.ts';
 import { topicCommand } from './topic-commands.ts';
 import { UsageError } from './config.ts';
 
@@ -18,6 +19,9 @@ export const usage = `Usage: eddy <command> [options]
   topic list | topic describe NAME | topic delete NAME
   produce TOPIC [--key K] [--partition P]          one event per stdin line (JSON lines stay JSON)
   consume TOPIC [--from-beginning] [--partition P] [--max N] [--follow] [--json]
+  subscription create NAME --topic T [--ack-deadline-ms N] [--max-delivery-attempts N] [--dead-letter-topic T] [--ordered]
+  subscription list | subscription describe NAME | subscription delete NAME
+  subscription pull NAME [--max N] [--wait-ms N] [--ack]   print messages; --ack acknowledges them after printing
   groups [NAME]                                    consumer groups; with NAME: members, committed offsets, lag
   repair [--data-dir DIR] [--dry-run]               cut mid-log corruption out into quarantine files (broker stopped)
 
@@ -57,6 +61,9 @@ export async function main(argv: string[]): Promise<number> {
         return await produceCommand(rest);
       case 'consume':
         return await consumeCommand(rest);
+      case 'subscription':
+      case 'subscriptions':
+        return await subscriptionCommand(rest);
       case 'groups':
         return await groupsCommand(rest);
       case 'repair':
