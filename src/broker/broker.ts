@@ -425,8 +425,8 @@ export class Broker {
       await Promise.all(
         [...byPartition].map(async ([p, idxs]) => {
           const batch = encodeBatch(
-            idxs.map((i) => ({ ...events[i]!, timestampMs: events[i]!.timestampMs ?? now })),
-            { timestampMs: now },
+            idxs.map((i) => events[i]!),
+            { timestampMs: now }, // records without their own timestamp get `now`
           );
           const r = await this.#logOf(topic, p).append(batch);
           idxs.forEach((i, k) => {

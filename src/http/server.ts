@@ -13,11 +13,15 @@ import { sendProblem, toEddyError } from './problem.ts';
 import { streamTopic } from './sse.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { registerSubscriptionRoutes } from './subscriptions-routes.ts';
+import { registerWebSocket } from './ws.ts';
+import type { WsLimits } from './ws-protocol.ts';
 
 export interface HttpServerOptions {
   broker: Broker;
   bodyBytesMax?: number;
   subscriptions?: SubscriptionManager;
+  /** Overrides of the WebSocket limits (tests use small ones). */
+  ws?: Partial<WsLimits>;
 }
 
 type Params = { topic: string; partition: string };
@@ -40,7 +44,11 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
   const app = Fastify({ bodyLimit: options.bodyBytesMax ?? limits.httpBodyBytesMax, logger: false, return503OnClosing: true });
   const metrics = createMetrics(broker);
 
-  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  // Bodies are treated as data only (never merged into objects), so prototype-poisoning scans are not
+  // needed; plain JSON.parse is markedly faster on large event batches.
+  const jsonParser = app.getDefaultJsonParser('ignore', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonParser);
   app.addContentTypeParser(['application/cloudevents+json', 'application/cloudevents-batch+json'], { parseAs: 'string' }, jsonParser);
   // Binary-mode CloudEvents carry any content type; the route checks for ce-* headers.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -126,6 +134,7 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
   app.get('/v1/topics/:topic/stream', (req: FastifyRequest<{ Params: Params; Querystring: Query }>, reply) => streamTopic(broker, req, reply, metrics));
 
   if (options.subscriptions) registerSubscriptionRoutes(app, options.subscriptions);
+  registerWebSocket(app, { broker, metrics, ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}), ...(options.ws ? { limits: options.ws } : {}) });
 
   return { app, metrics };
 }
