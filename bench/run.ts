@@ -7,6 +7,7 @@ const runs = Number(process.env.EDDY_BENCH_RUNS ?? 3);
 const benches: [string, string[]][] = [
   ['bench/log.ts', ['2000000', '8']],
   ['bench/http-ingest.ts', ['200000', '4']],
+  ['bench/latency.ts', ['5000', '10']],
 ];
 
 function median(xs: number[]): number {

@@ -1,0 +1,83 @@
+// End to end: HTTP publish -> SSE receive, 1 KiB events at a fixed rate (default 5,000/s for 10 s),
+// broker binary (fsync=always) in a child process; publisher and SSE reader in this process (one
+// clock). Each publish request carries the events due since the last tick (every 1 ms). Prints p50,
+// p99, p99.9 and max of send -> receive latency. Usage: node --import tsx bench/latency.ts [rate] [seconds]
+
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChildBroker } from '../test/support/child-broker.ts';
+
+const rate = Number(process.argv[2] ?? 5000);
+const seconds = Number(process.argv[3] ?? 10);
+const dir = await mkdtemp(join(tmpdir(), 'eddy-bench-'));
+const broker = await startChildBroker(dir);
+try {
+  await fetch(`${broker.url}/v1/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lat', partitions: 1 }) });
+  const total = rate * seconds;
+  const latencies: number[] = [];
+  // node:http on both sides (undici's fetch buffers streamed bodies, which would be measured too).
+  let sseRes: http.IncomingMessage | null = null;
+  const received = new Promise<void>((resolve) => {
+    http.get(`${broker.url}/v1/topics/lat/stream?from=latest`, (res) => {
+      sseRes = res;
+      res.setEncoding('utf8');
+      let text = '';
+      res.on('data', (d: string) => {
+        text += d;
+        let i;
+        while ((i = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, i);
+          text = text.slice(i + 2);
+          const at = block.indexOf('data: ');
+          if (at < 0) continue;
+          const ev = JSON.parse(block.slice(at + 6)) as { value: { t: number } };
+          latencies.push(performance.now() - ev.value.t);
+          if (latencies.length >= total) resolve();
+        }
+      });
+    });
+  });
+  await new Promise<void>((resolve) => {
+    const wait = () => (sseRes ? resolve() : setTimeout(wait, 5));
+    wait();
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const post = (body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(`${broker.url}/v1/topics/lat/events`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const pad = 'x'.repeat(1024 - 40);
+  let sent = 0;
+  const start = performance.now();
+  const inflight = new Set<Promise<unknown>>();
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    if (due > sent) {
+      const n = due - sent;
+      sent = due;
+      const now = performance.now();
+      const body = JSON.stringify({ events: Array.from({ length: n }, () => ({ value: { t: now, pad } })) });
+      const p = post(body);
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  await received;
+  (sseRes as http.IncomingMessage | null)?.destroy();
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 1000) / 1000;
+  console.log(JSON.stringify({ bench: 'latency', rate, seconds, events: latencies.length, p50Ms: q(0.5), p99Ms: q(0.99), p999Ms: q(0.999), maxMs: q(1) }));
+} finally {
+  await broker.stop();
+  await rm(dir, { recursive: true, force: true });
+}
