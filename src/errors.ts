@@ -47,6 +47,13 @@ export const ErrorCodes = {
   'subscription.already_exists': { http: 409, kafka: 42, title: 'Subscription already exists' },
   'subscription.invalid': { http: 400, kafka: 42, title: 'Invalid subscription' },
   'subscription.unknown_ack_id': { http: 400, kafka: 42, title: 'Unknown or expired ack id' },
+  'ws.stream_exists': { http: 409, kafka: 42, title: 'A stream with this id is already open on the socket' },
+  'ws.stream_not_found': { http: 404, kafka: 42, title: 'No stream with this id on the socket' },
+  'ws.too_many_streams': { http: 429, kafka: 42, title: 'Too many streams on one WebSocket' },
+  'ws.too_many_connections': { http: 503, kafka: 42, title: 'Too many WebSocket connections' },
+  'ws.credits_exceeded': { http: 400, kafka: 42, title: 'Credits outstanding on a stream above the limit' },
+  'producer.out_of_order_sequence': { http: 409, kafka: 45, title: 'Producer sequence number out of order' }, // OUT_OF_ORDER_SEQUENCE_NUMBER
+  'producer.invalid_epoch': { http: 409, kafka: 47, title: 'Producer epoch is older than the current one' }, // INVALID_PRODUCER_EPOCH
   'broker.internal': { http: 500, kafka: -1, title: 'Internal error' },
 } as const;
 

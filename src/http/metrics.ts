@@ -11,6 +11,7 @@ export interface HttpMetrics {
   requestSeconds: Histogram<'route'>;
   publishedEvents: Counter<'topic'>;
   sseClients: Gauge;
+  wsConnections: Gauge;
 }
 
 export function createMetrics(broker: Broker): HttpMetrics {
@@ -26,6 +27,7 @@ export function createMetrics(broker: Broker): HttpMetrics {
   });
   const publishedEvents = new Counter({ name: 'eddy_published_events_total', help: 'Events accepted over HTTP', labelNames: ['topic'] as const, registers: [registry] });
   const sseClients = new Gauge({ name: 'eddy_sse_clients', help: 'Open Server-Sent Events streams', registers: [registry] });
+  const wsConnections = new Gauge({ name: 'eddy_ws_connections', help: 'Open WebSocket connections (GET /v1/ws)', registers: [registry] });
   new Gauge({
     name: 'eddy_fsync_policy',
     help: 'The broker fsync policy in force (label), 1',
@@ -64,5 +66,5 @@ export function createMetrics(broker: Broker): HttpMetrics {
       for (const t of broker.listTopics()) for (const p of t.partitions) this.set({ topic: t.name, partition: String(p.partition) }, p.bytes);
     },
   });
-  return { registry, requests, requestSeconds, publishedEvents, sseClients };
+  return { registry, requests, requestSeconds, publishedEvents, sseClients, wsConnections };
 }

@@ -2,6 +2,7 @@
 // every route the server registers is described here.
 
 import { subscriptionPaths } from './subscriptions-openapi.ts';
+import { wsLimits } from './ws-protocol.ts';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const errors = { default: { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: problem } } } };
@@ -72,6 +73,20 @@ export const openApiDocument = {
           { name: 'partition', in: 'query', schema: { type: 'integer' } },
         ],
         responses: { 200: { description: 'text/event-stream' }, ...errors },
+      },
+    },
+    '/v1/ws': {
+      get: {
+        summary: 'WebSocket (upgrade): topic streams and subscription delivery with flow control by credits',
+        description:
+          `JSON text frames (at most ${wsLimits.messageBytesMax} bytes). ` +
+          'Client -> server: {type:"subscribe", id, topic, partition?, from?: "earliest"|"latest"|<ms>|{"<partition>": offset}, credits?} | ' +
+          '{type:"subscribe", id, subscription, credits?} | {type:"credit", id, credits} | {type:"ack", id, ackIds} | {type:"nack", id, ackIds, delayMs?} | ' +
+          '{type:"modifyAckDeadline", id, ackIds, ackDeadlineMs} | {type:"unsubscribe", id}. Server -> client: {type:"subscribed", id, ...} | {type:"event", id, event} | ' +
+          '{type:"message", id, ackId, deliveryAttempt, event} | {type:"acked"|"nacked"|"modified", id, ...counts} | {type:"unsubscribed", id, code?} | {type:"error", id?, code, detail}. ' +
+          `The server never sends more events on a stream than the credits granted (initial credits 0 unless given; at most ${wsLimits.creditsOutstandingMax} outstanding) and stops reading while the socket send buffer is above ${wsLimits.socketBufferedBytesMax} bytes. ` +
+          `Limits: ${wsLimits.streamsPerSocketMax} streams per socket, ${wsLimits.connectionsMax} sockets (503 ws.too_many_connections before the upgrade); ${wsLimits.errorsPerSocketMax} invalid messages close the socket with 1008.`,
+        responses: { 101: { description: 'Switching Protocols' }, ...errors },
       },
     },
   },

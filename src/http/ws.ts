@@ -1,0 +1,327 @@
+// `GET /v1/ws`: WebSocket delivery of topic streams and subscription messages with flow control by
+// credits (protocol in ws-protocol.ts, streams in ws-streams.ts). Each socket handles its messages
+// one at a time and is paused (not read) when too many wait; errors are messages with stable codes.
+// Invariants: sockets <= connectionsMax, streams per socket <= streamsPerSocketMax; closing a socket
+// aborts its long polls and releases all it holds, and never touches another socket.
+
+import fastifyWebsocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge } from 'prom-client';
+import type { RawData, WebSocket } from 'ws';
+import type { Broker } from '../broker/broker.ts';
+import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
+import { EddyError } from '../errors.ts';
+import type { HttpMetrics } from './metrics.ts';
+import { CloseCodes, decodeClientMessage, wsLimits, type ClientMessage, type ProtocolError, type WsLimits } from './ws-protocol.ts';
+import { pumpPartition, pumpSubscription, ReaderStates, Stream, type ServerMessage, type StreamHost } from './ws-streams.ts';
+
+export interface WebSocketOptions {
+  broker: Broker;
+  metrics: HttpMetrics;
+  subscriptions?: SubscriptionManager;
+  limits?: Partial<WsLimits>;
+}
+
+interface Hub {
+  readonly broker: Broker;
+  readonly subscriptions: SubscriptionManager | null;
+  readonly limits: WsLimits;
+  readonly connections: Set<Connection>;
+  readonly metrics: HttpMetrics;
+  readonly delivered: Counter<'kind'>;
+  readonly errors: Counter<'code'>;
+}
+
+function toProtocolError(e: unknown, id?: string): ProtocolError {
+  const err = e instanceof EddyError ? e : new EddyError('broker.internal', 'internal error');
+  return { code: err.code, detail: err.message, ...(id !== undefined ? { id } : {}) };
+}
+
+class Connection implements StreamHost {
+  readonly #hub: Hub;
+  readonly #ws: WebSocket;
+  readonly streams = new Map<string, Stream>();
+  readonly #flushWaiters = new Set<() => void>();
+  readonly #ac = new AbortController();
+  #queue: Promise<void> = Promise.resolve();
+  #pendingMessages = 0;
+  #errorCount = 0;
+  #closed = false;
+  held = 0;
+
+  constructor(hub: Hub, ws: WebSocket) {
+    this.#hub = hub;
+    this.#ws = ws;
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.once('close', () => this.dispose());
+  }
+
+  get limits(): WsLimits {
+    return this.#hub.limits;
+  }
+
+  get bufferedBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  get congested(): boolean {
+    return this.#ws.bufferedAmount > this.#hub.limits.socketBufferedBytesMax;
+  }
+
+  send(message: ServerMessage): void {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    // The callback runs once the frame is handed to the kernel: the socket's 'drain', per frame.
+    this.#ws.send(JSON.stringify(message), this.#onFlushed);
+  }
+
+  readonly #onFlushed = (): void => {
+    if (this.congested && !this.#closed) return;
+    for (const w of [...this.#flushWaiters]) w();
+  };
+
+  async writable(signal: AbortSignal): Promise<void> {
+    while (this.congested && !signal.aborted && !this.#closed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.#flushWaiters.delete(done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.#flushWaiters.add(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  delivered(kind: 'event' | 'message'): void {
+    this.#hub.delivered.inc({ kind });
+  }
+
+  fail(stream: Stream, error: unknown): void {
+    if (this.streams.get(stream.id) !== stream) return;
+    const e = toProtocolError(error, stream.id);
+    this.#end(stream);
+    this.#error(e);
+    this.send({ type: 'unsubscribed', id: stream.id, code: e.code });
+  }
+
+  /** Socket closed: abort every long poll and wait, release the streams. Idempotent. */
+  dispose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ac.abort();
+    for (const s of this.streams.values()) s.close();
+    this.streams.clear();
+    for (const w of [...this.#flushWaiters]) w();
+    this.#hub.connections.delete(this);
+    this.#hub.metrics.wsConnections.dec();
+  }
+
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+    this.dispose();
+  }
+
+  #error(e: ProtocolError): void {
+    this.#hub.errors.inc({ code: e.code });
+    this.send({ type: 'error', ...e });
+    if (++this.#errorCount >= this.#hub.limits.errorsPerSocketMax) this.close(CloseCodes.policyViolation, 'too many invalid messages');
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    if (this.#closed) return;
+    if (isBinary) {
+      this.#error({ code: 'request.invalid', detail: 'binary frames are not accepted: send JSON text frames' });
+      return;
+    }
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    const d = decodeClientMessage(text);
+    if (!d.ok) {
+      this.#error(d.error);
+      return;
+    }
+    // One message at a time per socket (answers in order), each only once the send buffer can take
+    // its answer; too many waiting pauses the socket, so a client that floods requests and never
+    // reads the answers costs bounded memory.
+    if (++this.#pendingMessages >= this.#hub.limits.pendingMessagesMax) this.#ws.pause();
+    const m = d.value;
+    this.#queue = this.#queue
+      .then(async () => {
+        await this.writable(this.#ac.signal);
+        if (!this.#closed) await this.#handle(m);
+      })
+      .catch((e: unknown) => this.#error(toProtocolError(e, m.id)))
+      .finally(() => {
+        this.#pendingMessages--;
+        if (this.#ws.isPaused && this.#pendingMessages <= this.#hub.limits.pendingMessagesMax / 2 && !this.#closed) this.#ws.resume();
+      });
+  }
+
+  async #handle(m: ClientMessage): Promise<void> {
+    switch (m.type) {
+      case 'subscribe':
+        return 'subscription' in m ? this.#subscribeSubscription(m) : this.#subscribeTopic(m);
+      case 'credit': {
+        const s = this.#stream(m.id);
+        if (s.credits + m.credits > this.limits.creditsOutstandingMax) {
+          throw new EddyError('ws.credits_exceeded', `stream "${m.id}" has ${s.credits} credits; at most ${this.limits.creditsOutstandingMax} may be outstanding`, { credits: s.credits });
+        }
+        s.grant(m.credits);
+        return;
+      }
+      case 'ack': {
+        const r = await this.#manager().ack(this.#subscriptionOf(m.id), m.ackIds);
+        this.send({ type: 'acked', id: m.id, ...r });
+        return;
+      }
+      case 'nack': {
+        const r = await this.#manager().nack(this.#subscriptionOf(m.id), m.ackIds, m.delayMs === null ? {} : { delayMs: m.delayMs });
+        this.send({ type: 'nacked', id: m.id, ...r });
+        return;
+      }
+      case 'modifyAckDeadline': {
+        const r = await this.#manager().modifyAckDeadline(this.#subscriptionOf(m.id), m.ackIds, m.ackDeadlineMs);
+        this.send({ type: 'modified', id: m.id, ...r });
+        return;
+      }
+      case 'unsubscribe':
+        this.#end(this.#stream(m.id));
+        this.send({ type: 'unsubscribed', id: m.id });
+        return;
+    }
+  }
+
+  #checkNewStream(id: string): void {
+    if (this.streams.has(id)) throw new EddyError('ws.stream_exists', `a stream with id "${id}" is already open on this socket`);
+    if (this.streams.size >= this.limits.streamsPerSocketMax) throw new EddyError('ws.too_many_streams', `at most ${this.limits.streamsPerSocketMax} streams per socket`);
+  }
+
+  async #subscribeTopic(m: Extract<ClientMessage, { type: 'subscribe'; topic: string }>): Promise<void> {
+    this.#checkNewStream(m.id);
+    const broker = this.#hub.broker;
+    const count = broker.describeTopic(m.topic).partitions.length;
+    if (m.partition !== null && m.partition >= count) throw new EddyError('partition.not_found', `topic "${m.topic}" has no partition ${m.partition}`);
+    const starts = new Map<number, number>();
+    if (typeof m.from === 'object' && 'offsets' in m.from) {
+      for (const [p, offset] of m.from.offsets) {
+        if (p >= count) throw new EddyError('partition.not_found', `topic "${m.topic}" has no partition ${p}`);
+        if (m.partition !== null && p !== m.partition) throw new EddyError('request.invalid', `from names partition ${p} but the stream is for partition ${m.partition}`);
+        const hw = broker.partitionLog(m.topic, p).highWatermark;
+        if (offset > hw) throw new EddyError('offset.out_of_range', `offset ${offset} of partition ${p} is above the high watermark ${hw}`, { partition: p, highWatermark: hw });
+        starts.set(p, offset);
+      }
+    } else {
+      for (let p = 0; p < count; p++) {
+        if (m.partition !== null && p !== m.partition) continue;
+        const log = broker.partitionLog(m.topic, p);
+        if (m.from === 'earliest') starts.set(p, log.logStartOffset);
+        else if (m.from === 'latest') starts.set(p, log.highWatermark);
+        else starts.set(p, (await broker.listOffset(m.topic, p, m.from.timestampMs)).offset);
+      }
+    }
+    if (this.#closed) return;
+    this.#checkNewStream(m.id);
+    const stream = new Stream(m.id, { credits: m.credits });
+    this.streams.set(m.id, stream);
+    this.send({ type: 'subscribed', id: m.id, topic: m.topic, partitions: [...starts].map(([partition, offset]) => ({ partition, offset })), credits: m.credits });
+    for (const [p, offset] of starts) void pumpPartition(this, broker, stream, m.topic, p, offset);
+  }
+
+  async #subscribeSubscription(m: Extract<ClientMessage, { type: 'subscribe'; subscription: string }>): Promise<void> {
+    this.#checkNewStream(m.id);
+    const config = this.#manager().get(m.subscription);
+    const stream = new Stream(m.id, { credits: m.credits, subscription: config.name });
+    this.streams.set(m.id, stream);
+    this.send({ type: 'subscribed', id: m.id, subscription: config.name, topic: config.topic, ackDeadlineMs: config.ackDeadlineMs, credits: m.credits });
+    void pumpSubscription(this, this.#manager(), stream);
+  }
+
+  #manager(): SubscriptionManager {
+    if (!this.#hub.subscriptions) throw new EddyError('subscription.not_found', 'subscriptions are not enabled on this server');
+    return this.#hub.subscriptions;
+  }
+
+  #stream(id: string): Stream {
+    const s = this.streams.get(id);
+    if (!s) throw new EddyError('ws.stream_not_found', `no stream "${id}" on this socket`);
+    return s;
+  }
+
+  #subscriptionOf(id: string): string {
+    const s = this.#stream(id);
+    if (s.subscription === null) throw new EddyError('request.invalid', `stream "${id}" is a topic stream: ack, nack and modifyAckDeadline apply to subscription streams`);
+    return s.subscription;
+  }
+
+  #end(stream: Stream): void {
+    stream.close();
+    if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+  }
+}
+
+function registerWsMetrics(hub: Omit<Hub, 'delivered' | 'errors'>): Pick<Hub, 'delivered' | 'errors'> {
+  const registers = [hub.metrics.registry];
+  const conns = () => [...hub.connections];
+  new Gauge({ name: 'eddy_ws_streams', help: 'Open WebSocket streams', registers, collect() { this.set(conns().reduce((n, c) => n + c.streams.size, 0)); } });
+  new Gauge({
+    name: 'eddy_ws_stream_readers',
+    help: 'WebSocket stream readers by what they wait for: credits, socket (send buffer full), log (long poll), sending',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const counts: Record<string, number> = Object.fromEntries(Object.values(ReaderStates).map((s) => [s, 0]));
+      for (const c of conns()) for (const s of c.streams.values()) for (const r of s.readers) counts[r.state] = (counts[r.state] ?? 0) + 1;
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
+  new Gauge({ name: 'eddy_ws_buffered_bytes', help: 'Bytes queued in WebSocket send buffers', registers, collect() { this.set(conns().reduce((n, c) => n + c.bufferedBytes, 0)); } });
+  new Gauge({ name: 'eddy_ws_held_records', help: 'Records read for WebSocket streams and not yet sent', registers, collect() { this.set(conns().reduce((n, c) => n + c.held, 0)); } });
+  const delivered = new Counter({ name: 'eddy_ws_delivered_total', help: 'Events (topic streams) and messages (subscriptions) sent over WebSockets', labelNames: ['kind'] as const, registers });
+  const errors = new Counter({ name: 'eddy_ws_errors_total', help: 'Error messages sent over WebSockets by code', labelNames: ['code'] as const, registers });
+  return { delivered, errors };
+}
+
+/** Registers @fastify/websocket and `GET /v1/ws` on the app. */
+export function registerWebSocket(app: FastifyInstance, options: WebSocketOptions): void {
+  const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, limits: { ...wsLimits, ...options.limits }, connections: new Set<Connection>(), metrics: options.metrics };
+  const hub: Hub = { ...base, ...registerWsMetrics(base) };
+  app.register(fastifyWebsocket, {
+    options: { maxPayload: hub.limits.messageBytesMax },
+    // Shutdown: tell clients we are going away; a client that does not answer the close handshake
+    // within closeWaitMs is cut, so app.close() never hangs on a socket.
+    async preClose(this: FastifyInstance) {
+      const closing = [...this.websocketServer.clients].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === ws.CLOSED) return resolve();
+            ws.once('close', () => resolve());
+            ws.close(CloseCodes.goingAway, 'server shutting down');
+            setTimeout(() => ws.terminate(), 2000).unref();
+          }),
+      );
+      await Promise.all(closing);
+      await new Promise<void>((resolve) => this.websocketServer.close(() => resolve()));
+    },
+  });
+  app.register(async (scope) => {
+    scope.route({
+      method: 'GET',
+      url: '/v1/ws',
+      preHandler: async () => {
+        if (hub.connections.size >= hub.limits.connectionsMax) throw new EddyError('ws.too_many_connections', `at most ${hub.limits.connectionsMax} WebSocket connections`);
+      },
+      handler: async () => {
+        throw new EddyError('request.invalid', 'GET /v1/ws needs a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)');
+      },
+      wsHandler: (socket) => {
+        if (hub.connections.size >= hub.limits.connectionsMax) {
+          socket.close(CloseCodes.tryAgainLater, 'too many connections');
+          return;
+        }
+        const c = new Connection(hub, socket);
+        hub.connections.add(c);
+        hub.metrics.wsConnections.inc();
+      },
+    });
+  });
+}

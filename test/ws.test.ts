@@ -1,0 +1,411 @@
+// WebSocket delivery (GET /v1/ws) end to end with the `ws` client: topic streams and subscription
+// streams with flow control by credits, ack / nack over the socket, every error path with its stable
+// code (the socket keeps working), limits, bounded memory for clients that never grant credits or
+// never read (asserted on the server's gauges), and cleanup on close. No sleeps: tests wait on messages
+// or on gauges.
+
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { WebSocket } from 'ws';
+import { Broker } from '../src/broker/broker.ts';
+import { SubscriptionManager } from '../src/broker/subscriptions/manager.ts';
+import { buildHttpServer } from '../src/http/server.ts';
+import type { WsLimits } from '../src/http/ws-protocol.ts';
+import { startBroker } from '../src/server.ts';
+import { tempDir } from '../src/testing/tmp.ts';
+
+interface Server {
+  url: string;
+  broker: Broker;
+}
+
+async function withBroker(t: TestContext): Promise<Server> {
+  const { dir, cleanup } = await tempDir();
+  const b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
+  t.after(async () => {
+    await b.close();
+    await cleanup();
+  });
+  return { url: b.http.url, broker: b.broker };
+}
+
+/** The same stack as startBroker, with WebSocket limits overridden. */
+async function withLimits(t: TestContext, ws: Partial<WsLimits>): Promise<Server> {
+  const { dir, cleanup } = await tempDir();
+  const broker = await Broker.open({ dataDir: dir, freeBytesFloor: 0 });
+  const subscriptions = await SubscriptionManager.open(broker);
+  const { app } = buildHttpServer({ broker, subscriptions, ws });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  assert.ok(typeof addr === 'object' && addr !== null);
+  t.after(async () => {
+    await app.close();
+    await subscriptions.close();
+    await broker.close();
+    await cleanup();
+  });
+  return { url: `http://127.0.0.1:${addr.port}`, broker };
+}
+
+type Msg = Record<string, unknown> & { type: string; id?: string; code?: string };
+type EventMsg = Msg & { event: { partition: number; offset: number; value: unknown } };
+
+class Client {
+  readonly ws: WebSocket;
+  readonly inbox: Msg[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  #wake: (() => void) | null = null;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (data) => {
+      this.inbox.push(JSON.parse(String(data)) as Msg);
+      this.#wake?.();
+    });
+    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  }
+
+  static async open(t: TestContext, s: Server): Promise<Client> {
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/ws`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const c = new Client(ws);
+    t.after(() => {
+      ws.terminate();
+    });
+    return c;
+  }
+
+  send(m: unknown): void {
+    this.ws.send(typeof m === 'string' ? m : JSON.stringify(m));
+  }
+
+  /** Waits for (and removes) the first message matching `pred`. */
+  async next(pred: (m: Msg) => boolean): Promise<Msg> {
+    for (;;) {
+      const i = this.inbox.findIndex(pred);
+      if (i >= 0) return this.inbox.splice(i, 1)[0]!;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  async take(n: number, pred: (m: Msg) => boolean): Promise<Msg[]> {
+    const out: Msg[] = [];
+    while (out.length < n) out.push(await this.next(pred));
+    return out;
+  }
+
+  /** A round trip: everything the server sent before its answer to this is in the inbox after. */
+  async sync(): Promise<void> {
+    this.send({ type: 'unsubscribe', id: '__sync' });
+    await this.next((m) => m.type === 'error' && m.id === '__sync');
+  }
+
+  count(pred: (m: Msg) => boolean): number {
+    return this.inbox.filter(pred).length;
+  }
+}
+
+const of = (type: string, id?: string) => (m: Msg) => m.type === type && (id === undefined || m.id === id);
+
+async function http(s: Server, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(s.url + path, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function publish(s: Server, topic: string, values: unknown[], partition?: number): Promise<void> {
+  const r = await http(s, 'POST', `/v1/topics/${topic}/events`, { events: values.map((value) => ({ value, ...(partition !== undefined ? { partition } : {}) })) });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+}
+
+/** One sample of a Prometheus metric from /metrics (0 when absent). */
+async function metric(s: Server, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${s.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
+
+/** Polls the server's gauges until `pred` holds: waits on a condition, never on time. */
+async function until(s: Server, name: string, labels: string, pred: (v: number) => boolean): Promise<number> {
+  for (;;) {
+    const v = await metric(s, name, labels);
+    if (pred(v)) return v;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function untilAll(_s: Server, pred: () => Promise<boolean>): Promise<void> {
+  while (!(await pred())) await new Promise((resolve) => setImmediate(resolve));
+}
+
+test('topic stream: exactly `credits` events, then waits; more credits continue; live events arrive', async (t) => {
+  const s = await withBroker(t);
+  await publish(s, 'orders', [1, 2, 3, 4, 5]);
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'o', topic: 'orders', from: 'earliest', credits: 3 });
+  const sub = await c.next(of('subscribed', 'o'));
+  assert.deepEqual(sub.partitions, [{ partition: 0, offset: 0 }]);
+  const first = (await c.take(3, of('event', 'o'))) as EventMsg[];
+  assert.deepEqual(first.map((m) => m.event.value), [1, 2, 3]);
+  assert.deepEqual(first.map((m) => m.event.offset), [0, 1, 2]);
+  await until(s, 'eddy_ws_stream_readers', 'state="credits"', (v) => v === 1); // out of credits, not reading
+  await c.sync();
+  assert.equal(c.count(of('event')), 0, 'no event beyond the credits granted');
+  assert.equal(await metric(s, 'eddy_ws_held_records'), 0);
+
+  c.send({ type: 'credit', id: 'o', credits: 10 });
+  const more = (await c.take(2, of('event', 'o'))) as EventMsg[];
+  assert.deepEqual(more.map((m) => m.event.value), [4, 5]);
+  await until(s, 'eddy_ws_stream_readers', 'state="log"', (v) => v === 1); // long-polling the log
+  await publish(s, 'orders', [{ live: true }]);
+  const live = (await c.next(of('event', 'o'))) as EventMsg;
+  assert.deepEqual(live.event.value, { live: true });
+  assert.equal(live.event.offset, 5);
+
+  c.send({ type: 'unsubscribe', id: 'o' });
+  await c.next(of('unsubscribed', 'o'));
+  assert.equal(await until(s, 'eddy_ws_streams', '', (v) => v === 0), 0);
+});
+
+test('topic stream: several partitions share the credits; from latest, a timestamp, or per-partition offsets', async (t) => {
+  const s = await withBroker(t);
+  assert.equal((await http(s, 'POST', '/v1/topics', { name: 'multi', partitions: 3 })).status, 201);
+  for (let p = 0; p < 3; p++) await publish(s, 'multi', [`${p}a`, `${p}b`], p);
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'all', topic: 'multi', from: 'earliest', credits: 4 });
+  await c.next(of('subscribed', 'all'));
+  await c.take(4, of('event', 'all'));
+  // Each partition reader is out of credits or long-polling an exhausted partition.
+  await untilAll(s, async () => (await metric(s, 'eddy_ws_stream_readers', 'state="credits"')) + (await metric(s, 'eddy_ws_stream_readers', 'state="log"')) === 3);
+  await c.sync();
+  assert.equal(c.count(of('event', 'all')), 0);
+  c.send({ type: 'credit', id: 'all', credits: 2 });
+  await c.take(2, of('event', 'all'));
+
+  c.send({ type: 'subscribe', id: 'p1', topic: 'multi', from: { '1': 1 }, credits: 5 });
+  assert.deepEqual((await c.next(of('subscribed', 'p1'))).partitions, [{ partition: 1, offset: 1 }]);
+  assert.equal(((await c.next(of('event', 'p1'))) as EventMsg).event.value, '1b');
+
+  c.send({ type: 'subscribe', id: 'late', topic: 'multi', partition: 2, credits: 5 });
+  assert.deepEqual((await c.next(of('subscribed', 'late'))).partitions, [{ partition: 2, offset: 2 }]);
+  c.send({ type: 'subscribe', id: 'ts', topic: 'multi', partition: 0, from: 0, credits: 5 });
+  assert.deepEqual((await c.next(of('subscribed', 'ts'))).partitions, [{ partition: 0, offset: 0 }]);
+  await c.take(2, of('event', 'ts'));
+  await publish(s, 'multi', ['2c'], 2);
+  assert.equal(((await c.next(of('event', 'late'))) as EventMsg).event.value, '2c');
+});
+
+test('subscription stream: messages with ackId and deliveryAttempt; ack and nack over the socket', async (t) => {
+  const s = await withBroker(t);
+  await publish(s, 'jobs', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  const created = await http(s, 'POST', '/v1/subscriptions', { name: 'work', topic: 'jobs', backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'w', subscription: 'work', credits: 2 });
+  const sub = await c.next(of('subscribed', 'w'));
+  assert.equal(sub.topic, 'jobs');
+  assert.equal(sub.ackDeadlineMs, 30000);
+  const two = await c.take(2, of('message', 'w'));
+  for (const m of two) {
+    assert.equal(typeof m.ackId, 'string');
+    assert.equal(m.deliveryAttempt, 1);
+  }
+  await until(s, 'eddy_ws_stream_readers', 'state="credits"', (v) => v === 1);
+  await c.sync();
+  assert.equal(c.count(of('message')), 0, 'pulls only as many messages as there are credits');
+  assert.equal((await http(s, 'GET', '/v1/subscriptions/work')).json.stats && ((await http(s, 'GET', '/v1/subscriptions/work')).json.stats as Record<string, number>).inFlight, 2);
+
+  c.send({ type: 'ack', id: 'w', ackIds: two.map((m) => m.ackId) });
+  assert.deepEqual(await c.next(of('acked', 'w')), { type: 'acked', id: 'w', acked: 2, ignored: 0 });
+
+  c.send({ type: 'credit', id: 'w', credits: 5 });
+  const third = await c.next(of('message', 'w'));
+  assert.deepEqual((third.event as { value: unknown }).value, { n: 3 });
+  c.send({ type: 'nack', id: 'w', ackIds: [third.ackId], delayMs: 0 });
+  assert.deepEqual(await c.next(of('nacked', 'w')), { type: 'nacked', id: 'w', nacked: 1, ignored: 0 });
+  const again = await c.next(of('message', 'w'));
+  assert.deepEqual((again.event as { value: unknown }).value, { n: 3 });
+  assert.equal(again.deliveryAttempt, 2);
+  c.send({ type: 'modifyAckDeadline', id: 'w', ackIds: [again.ackId], ackDeadlineMs: 60_000 });
+  assert.deepEqual(await c.next(of('modified', 'w')), { type: 'modified', id: 'w', modified: 1, ignored: 0 });
+  c.send({ type: 'ack', id: 'w', ackIds: [again.ackId, third.ackId] });
+  assert.deepEqual(await c.next(of('acked', 'w')), { type: 'acked', id: 'w', acked: 1, ignored: 1 });
+  const stats = (await http(s, 'GET', '/v1/subscriptions/work')).json.stats as Record<string, number>;
+  assert.equal(stats.backlog, 0);
+  assert.equal(stats.inFlight, 0);
+
+  await publish(s, 'jobs', [{ n: 4 }]);
+  assert.deepEqual(((await c.next(of('message', 'w'))).event as { value: unknown }).value, { n: 4 });
+});
+
+test('invalid messages get an error with a stable code and the socket keeps working', async (t) => {
+  const s = await withBroker(t);
+  await publish(s, 'orders', [1]);
+  await http(s, 'POST', '/v1/subscriptions', { name: 'work', topic: 'orders' });
+  const c = await Client.open(t, s);
+  const expect = async (m: unknown, code: string, id?: string) => {
+    c.send(m);
+    const e = await c.next(of('error'));
+    assert.equal(e.code, code, `${JSON.stringify(m)} -> ${JSON.stringify(e)}`);
+    assert.equal(typeof e.detail, 'string');
+    if (id !== undefined) assert.equal(e.id, id);
+  };
+  await expect('{not json', 'request.malformed_json');
+  await expect('[1,2]', 'request.invalid');
+  await expect({ id: 'x' }, 'request.invalid');
+  await expect({ type: 'hello', id: 'x' }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', topic: 'orders' }, 'request.invalid');
+  await expect({ type: 'subscribe', id: 'x'.repeat(65), topic: 'orders' }, 'request.invalid');
+  await expect({ type: 'subscribe', id: 'x' }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', subscription: 'work' }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', extra: 1 }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', credits: 10_001 }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', credits: -1 }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', from: 'soon' }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', from: { a: 1 } }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'missing' }, 'topic.not_found', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', partition: 7 }, 'partition.not_found', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', from: { '0': 99 } }, 'offset.out_of_range', 'x');
+  await expect({ type: 'subscribe', id: 'x', subscription: 'missing' }, 'subscription.not_found', 'x');
+  await expect({ type: 'credit', id: 'nope', credits: 1 }, 'ws.stream_not_found', 'nope');
+  await expect({ type: 'credit', id: 'nope' }, 'request.invalid', 'nope');
+  await expect({ type: 'credit', id: 'nope', credits: 0 }, 'request.invalid', 'nope');
+
+  c.send({ type: 'subscribe', id: 'o', topic: 'orders', from: 'earliest', credits: 9_999 });
+  await c.next(of('subscribed', 'o'));
+  await expect({ type: 'subscribe', id: 'o', topic: 'orders' }, 'ws.stream_exists', 'o');
+  await expect({ type: 'credit', id: 'o', credits: 10_000 }, 'ws.credits_exceeded', 'o');
+  await expect({ type: 'ack', id: 'o', ackIds: ['orders:0:0:1'] }, 'request.invalid', 'o');
+  await expect({ type: 'ack', id: 'o', ackIds: [] }, 'request.invalid', 'o');
+  c.send({ type: 'subscribe', id: 'w', subscription: 'work' });
+  await c.next(of('subscribed', 'w'));
+  await expect({ type: 'ack', id: 'w', ackIds: ['garbage'] }, 'subscription.unknown_ack_id', 'w');
+  await expect({ type: 'nack', id: 'w', ackIds: ['work:0:0:1'], delayMs: -5 }, 'request.invalid', 'w');
+  c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+  assert.equal((await c.next(of('error'))).code, 'request.invalid');
+
+  // Still working: the topic stream delivers, and a fresh stream can be opened.
+  assert.equal(((await c.next(of('event', 'o'))) as EventMsg).event.value, 1);
+  c.send({ type: 'subscribe', id: 'o2', topic: 'orders', from: 'earliest', credits: 1 });
+  await c.next(of('subscribed', 'o2'));
+  assert.equal(((await c.next(of('event', 'o2'))) as EventMsg).event.value, 1);
+  assert.ok((await metric(s, 'eddy_ws_errors_total', 'code="request.invalid"')) >= 10);
+});
+
+test('limits: streams per socket, connections, oversized messages, too many errors', async (t) => {
+  const s = await withLimits(t, { streamsPerSocketMax: 2, connectionsMax: 1, errorsPerSocketMax: 3, messageBytesMax: 1024 });
+  await publish(s, 'orders', [1]);
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'a', topic: 'orders' });
+  c.send({ type: 'subscribe', id: 'b', topic: 'orders' });
+  c.send({ type: 'subscribe', id: 'c', topic: 'orders' });
+  await c.take(2, of('subscribed'));
+  assert.equal((await c.next(of('error', 'c'))).code, 'ws.too_many_streams');
+
+  const second = new WebSocket(`${s.url.replace('http', 'ws')}/v1/ws`);
+  const status = await new Promise<number>((resolve) => second.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+  assert.equal(status, 503);
+  const plain = await http(s, 'GET', '/v1/ws');
+  assert.equal(plain.status, 503);
+  assert.equal(plain.json.code, 'ws.too_many_connections');
+
+  c.send({ type: 'subscribe', id: 'big', topic: 'x'.repeat(2000) });
+  assert.equal((await c.closed).code, 1009);
+  await until(s, 'eddy_ws_connections', '', (v) => v === 0);
+
+  const d = await Client.open(t, s);
+  d.send('{');
+  d.send('{');
+  d.send('{');
+  assert.equal((await d.closed).code, 1008);
+  assert.equal(d.count(of('error')), 3);
+  await until(s, 'eddy_ws_connections', '', (v) => v === 0);
+  const plainAgain = await http(s, 'GET', '/v1/ws');
+  assert.equal(plainAgain.status, 400);
+  assert.equal(plainAgain.json.code, 'request.invalid');
+});
+
+test('a client that never grants credits makes the server read nothing', async (t) => {
+  const s = await withBroker(t);
+  await publish(s, 'orders', Array.from({ length: 200 }, (_, i) => i));
+  await http(s, 'POST', '/v1/subscriptions', { name: 'work', topic: 'orders' });
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'o', topic: 'orders', from: 'earliest' });
+  c.send({ type: 'subscribe', id: 'w', subscription: 'work' });
+  await c.take(2, of('subscribed'));
+  await until(s, 'eddy_ws_stream_readers', 'state="credits"', (v) => v === 2);
+  assert.equal(await metric(s, 'eddy_ws_stream_readers', 'state="log"'), 0);
+  assert.equal(await metric(s, 'eddy_ws_held_records'), 0);
+  assert.equal(await metric(s, 'eddy_ws_delivered_total', 'kind="event"'), 0);
+  const stats = (await http(s, 'GET', '/v1/subscriptions/work')).json.stats as Record<string, number>;
+  assert.equal(stats.inFlight, 0, 'nothing leased for a stream without credits');
+});
+
+test('a client that never reads: the server stops reading once the socket buffer is full, and resumes on drain', async (t) => {
+  const bufferBytesMax = 64 * 1024;
+  const s = await withLimits(t, { socketBufferedBytesMax: bufferBytesMax, readRecordsMax: 10 });
+  const total = 600;
+  const value = 'v'.repeat(16 * 1024);
+  for (let i = 0; i < total; i += 50) await publish(s, 'big', Array.from({ length: 50 }, (_, k) => ({ i: i + k, value })));
+  const c = await Client.open(t, s);
+  c.ws.pause(); // never reads: the kernel buffers fill, then the server's send buffer
+  c.send({ type: 'subscribe', id: 'b', topic: 'big', from: 'earliest', credits: 10_000 });
+  await until(s, 'eddy_ws_stream_readers', 'state="socket"', (v) => v === 1);
+  const buffered = await metric(s, 'eddy_ws_buffered_bytes');
+  assert.ok(buffered <= bufferBytesMax + 2 * (value.length + 1024), `at most one event past the bound, got ${buffered}`);
+  assert.ok((await metric(s, 'eddy_ws_held_records')) <= 10, 'at most one read held');
+  const sent = await metric(s, 'eddy_ws_delivered_total', 'kind="event"');
+  assert.ok(sent < total, `the server stopped early (${sent} of ${total} sent)`);
+
+  c.ws.resume();
+  const events = (await c.take(total, of('event', 'b'))) as EventMsg[];
+  assert.deepEqual(events.map((m) => (m.event.value as { i: number }).i), Array.from({ length: total }, (_, i) => i));
+  await until(s, 'eddy_ws_stream_readers', 'state="log"', (v) => v === 1);
+});
+
+test('closing a socket stops its streams and releases everything; other clients are unaffected', async (t) => {
+  const s = await withBroker(t);
+  await publish(s, 'orders', [1]);
+  await http(s, 'POST', '/v1/subscriptions', { name: 'work', topic: 'orders', from: 'latest' });
+  const a = await Client.open(t, s);
+  const b = await Client.open(t, s);
+  for (const c of [a, b]) {
+    c.send({ type: 'subscribe', id: 'o', topic: 'orders', credits: 100 });
+    await c.next(of('subscribed', 'o'));
+  }
+  a.send({ type: 'subscribe', id: 'w', subscription: 'work', credits: 100 });
+  a.send({ type: 'subscribe', id: 'o2', topic: 'orders', from: 'earliest', credits: 0 });
+  await a.take(2, of('subscribed'));
+  assert.equal(await until(s, 'eddy_ws_connections', '', (v) => v === 2), 2);
+  await until(s, 'eddy_ws_stream_readers', 'state="log"', (v) => v === 3); // two topic long polls + one pull
+  assert.equal(await metric(s, 'eddy_ws_streams'), 4);
+
+  a.ws.close();
+  await a.closed;
+  await until(s, 'eddy_ws_connections', '', (v) => v === 1);
+  assert.equal(await metric(s, 'eddy_ws_streams'), 1);
+  assert.equal(await until(s, 'eddy_ws_stream_readers', 'state="log"', (v) => v === 1), 1);
+  assert.equal(await metric(s, 'eddy_ws_stream_readers', 'state="credits"'), 0);
+
+  await publish(s, 'orders', [2]);
+  assert.equal(((await b.next(of('event', 'o'))) as EventMsg).event.value, 2);
+  const stats = (await http(s, 'GET', '/v1/subscriptions/work')).json.stats as Record<string, number>;
+  assert.equal(stats.inFlight, 0, 'the closed socket leased nothing');
+  assert.equal(stats.backlog, 1);
+
+  b.ws.close();
+  await b.closed;
+  assert.equal(await until(s, 'eddy_ws_connections', '', (v) => v === 0), 0);
+  assert.equal(await metric(s, 'eddy_ws_streams'), 0);
+  assert.equal(await metric(s, 'eddy_ws_held_records'), 0);
+});
+
+test('the OpenAPI document describes /v1/ws', async (t) => {
+  const s = await withBroker(t);
+  const o = await http(s, 'GET', '/openapi.json');
+  const paths = o.json.paths as Record<string, { get?: { description?: string } }>;
+  assert.match(paths['/v1/ws']?.get?.description ?? '', /credit/);
+});
