@@ -12,7 +12,7 @@ export interface StartBrokerOptions {
   host?: string;
   http?: { port?: number; host?: string };
   /** The Kafka listener; none unless given (eddy start always gives it, default port 9092). */
-  kafka?: { port?: number; host?: string; advertisedHost?: string };
+  kafka?: { port?: number; host?: string; advertisedHost?: string; frameTimeoutMs?: number; idleTimeoutMs?: number; onProtocolError?: (reason: string, remote: string) => void };
   fsync?: FsyncPolicy;
   autoCreateTopics?: boolean;
   defaultPartitions?: number;
@@ -25,7 +25,7 @@ export interface RunningBroker {
   subscriptions: SubscriptionManager;
   http: { host: string; port: number; url: string };
   /** Present when the Kafka listener runs: `bootstrap` is what clients put in `brokers`. */
-  kafka: { host: string; port: number; bootstrap: string } | null;
+  kafka: { host: string; port: number; bootstrap: string; connections(): number; bufferedBytes(): number } | null;
   /** Clean shutdown: stop accepting, drain requests, flush and close the log. */
   close(): Promise<void>;
 }
@@ -62,6 +62,9 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
         host: options.kafka.host ?? options.host ?? '127.0.0.1',
         port: options.kafka.port ?? 9092,
         ...(options.kafka.advertisedHost ? { advertisedHost: options.kafka.advertisedHost } : {}),
+        ...(options.kafka.frameTimeoutMs !== undefined ? { frameTimeoutMs: options.kafka.frameTimeoutMs } : {}),
+        ...(options.kafka.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.kafka.idleTimeoutMs } : {}),
+        ...(options.kafka.onProtocolError ? { onProtocolError: options.kafka.onProtocolError } : {}),
       });
     } catch (e) {
       await app.close();
@@ -75,7 +78,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     broker,
     subscriptions,
     http: { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` },
-    kafka: kafka ? { host: kafka.host, port: kafka.port, bootstrap: `localhost:${kafka.port}` } : null,
+    kafka: kafka ? { host: kafka.host, port: kafka.port, bootstrap: `localhost:${kafka.port}`, connections: kafka.connections, bufferedBytes: kafka.bufferedBytes } : null,
     close() {
       closing ??= (async () => {
         await kafka?.close();

@@ -8,6 +8,7 @@ import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
 import { decodeRecords, encodeBatch, type DecodedRecord, type RecordInput } from '../log/codec/record-batch.ts';
+import { registerCodecs } from '../log/codec/codecs.ts';
 import type { FileIO } from '../log/file-io.ts';
 import { LogManager, type LogEvent } from '../log/log-manager.ts';
 import type { AppendResult, FsyncPolicy, PartitionLog, ReadResult } from '../log/partition-log.ts';
@@ -17,6 +18,8 @@ import { KvOffsetStore } from './groups/kv-offset-store.ts';
 import { KvLog } from './kv-log.ts';
 import { acquireDirLock, type DirLock } from './dir-lock.ts';
 import { partitionForKey, StickyPartitioner } from './partitioner.ts';
+import { ProducerIdAllocator } from './producer-ids.ts';
+import { ProducerStates } from './producer-state.ts';
 import {
   applyTopicConfig,
   isInternalTopic,
@@ -96,6 +99,9 @@ export class Broker {
   #meta!: KvLog<TopicRecord>;
   /** The Kafka group coordinator, shared by every front end; offsets in `__consumer_offsets`. */
   groups!: GroupCoordinator;
+  /** Idempotent producers: sequence checks per partition, and producer ids (InitProducerId). */
+  readonly producerStates = new ProducerStates();
+  readonly producerIds: ProducerIdAllocator;
   #lock: DirLock | null;
   #admin: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -108,9 +114,11 @@ export class Broker {
     this.defaultPartitions = options.defaultPartitions ?? 1;
     this.duplicateWindowMs = options.duplicateWindowMs ?? limits.duplicateWindowMsDefault;
     this.#lock = lock;
+    this.producerIds = new ProducerIdAllocator(logs);
   }
 
   static async open(options: BrokerOptions): Promise<Broker> {
+    registerCodecs(); // snappy, lz4, zstd next to the built-in gzip
     const lock = options.io ? null : await acquireDirLock(options.dataDir);
     try {
       const logs = await LogManager.open({
@@ -372,11 +380,11 @@ export class Broker {
     return log;
   }
 
-  /** Appends a client-built record batch (Kafka Produce) to one partition. */
+  /** Appends a client-built record batch (Kafka Produce) to one partition; idempotent producers' sequences are checked. */
   async produce(topicName: string, partition: number, batch: Uint8Array): Promise<AppendResult> {
     this.#checkOpen();
     const topic = await this.#topicForWrite(topicName);
-    return this.#logOf(topic, partition).append(batch);
+    return this.producerStates.append(this.#logOf(topic, partition), batch);
   }
 
   /**

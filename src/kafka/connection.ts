@@ -20,6 +20,9 @@ export interface ConnectionOptions {
   advertised: { nodeId: number; host: string; port: number };
   onClose(): void;
   onProtocolError(reason: string): void;
+  /** Overrides of kafkaLimits.frameTimeoutMs / idleTimeoutMs (tests, operators). */
+  frameTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 interface Pending {
@@ -43,10 +46,15 @@ export class KafkaConnection {
     this.socket = socket;
     this.#o = options;
     socket.setNoDelay(true);
-    socket.setTimeout(kafkaLimits.idleTimeoutMs, () => this.close('idle timeout'));
+    socket.setTimeout(options.idleTimeoutMs ?? kafkaLimits.idleTimeoutMs, () => this.close('idle timeout'));
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => this.close(null));
     socket.on('close', () => this.close(null));
+  }
+
+  /** Bytes received and not yet decoded (what a partial frame costs: what arrived, not what was declared). */
+  get bufferedBytes(): number {
+    return this.#buffered;
   }
 
   close(reason: string | null): void {
@@ -82,16 +90,14 @@ export class KafkaConnection {
   }
 
   #parse(): void {
-    while (!this.#closed && !this.#paused && this.#buffered >= 4) {
+    while (!this.#closed && !this.#paused && this.#buffered > 0) {
+      if (this.#buffered < 4) return this.#awaitRestOfFrame();
       const size = this.#peekSize();
       if (size <= 0 || size > kafkaLimits.frameBytesMax) {
         this.close(`frame size ${size} outside 1..${kafkaLimits.frameBytesMax}`);
         return;
       }
-      if (this.#buffered < 4 + size) {
-        this.#frameTimer ??= setTimeout(() => this.close('frame not completed in time'), kafkaLimits.frameTimeoutMs);
-        return;
-      }
+      if (this.#buffered < 4 + size) return this.#awaitRestOfFrame();
       if (this.#frameTimer) {
         clearTimeout(this.#frameTimer);
         this.#frameTimer = null;
@@ -99,6 +105,11 @@ export class KafkaConnection {
       const frame = this.#take(4 + size).subarray(4);
       this.#request(frame);
     }
+  }
+
+  /** A partial frame (its size field included: a trickled size is slow-loris too) must complete in time. */
+  #awaitRestOfFrame(): void {
+    this.#frameTimer ??= setTimeout(() => this.close('frame not completed in time'), this.#o.frameTimeoutMs ?? kafkaLimits.frameTimeoutMs);
   }
 
   #request(frame: Buffer): void {
@@ -123,7 +134,14 @@ export class KafkaConnection {
     const flexible = version >= api.flexibleFrom;
     const r = new KafkaReader(frame, { start: frame.length - head.remaining, flexible });
     r.tags(); // request header v2 tags
-    const req = api.decode(r, version);
+    let req: unknown;
+    try {
+      req = api.decode(r, version);
+    } catch (e) {
+      // A decoder bug must not take the broker down with it: this connection alone closes.
+      this.close(`${api.name} v${version} decoder threw: ${(e as Error).message}`);
+      return;
+    }
     r.end();
     if (!r.ok) {
       this.close(`malformed ${api.name} v${version} request: ${r.error!.message}`);
@@ -145,8 +163,9 @@ export class KafkaConnection {
     this.#queue.push(slot);
     this.#inFlight++;
     if (this.#inFlight >= kafkaLimits.inFlightRequestsMax) this.#pause();
-    api.handle(req, ctx).then(
-      (res) => {
+    api
+      .handle(req, ctx)
+      .then((res) => {
         const w = new KafkaWriter(false);
         w.int32(0).int32(correlationId);
         // Response header v1 (tags) for flexible versions, except ApiVersions which is always v0.
@@ -159,9 +178,9 @@ export class KafkaConnection {
         slot.bytes = bytes;
         slot.done = true;
         this.#flush();
-      },
-      (e: unknown) => this.close(`${api.name} failed: ${(e as Error).message}`),
-    );
+      })
+      // A handler or encoder failure (e.g. a value the wire cannot carry) closes this connection only.
+      .catch((e: unknown) => this.close(`${api.name} failed: ${(e as Error).message}`));
   }
 
   #respondUnsupportedApiVersions(correlationId: number): void {

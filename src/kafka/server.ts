@@ -15,12 +15,18 @@ export interface KafkaServerOptions {
   /** Host name put in Metadata; default "localhost" on loopback, else the host. */
   advertisedHost?: string;
   onProtocolError?: (reason: string, remote: string) => void;
+  /** Overrides kafkaLimits.frameTimeoutMs (slow-loris guard), e.g. short in tests. */
+  frameTimeoutMs?: number;
+  /** Overrides kafkaLimits.idleTimeoutMs. */
+  idleTimeoutMs?: number;
 }
 
 export interface KafkaServer {
   host: string;
   port: number;
   connections(): number;
+  /** Request bytes received and not yet decoded, over every connection. */
+  bufferedBytes(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,8 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
       advertised,
       onClose: () => open.delete(c),
       onProtocolError: (reason) => options.onProtocolError?.(reason, `${socket.remoteAddress}:${socket.remotePort}`),
+      ...(options.frameTimeoutMs !== undefined ? { frameTimeoutMs: options.frameTimeoutMs } : {}),
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
     });
     open.add(c);
   };
@@ -72,6 +80,11 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
     host: loopback ? '127.0.0.1' : host,
     port,
     connections: () => open.size,
+    bufferedBytes: () => {
+      let n = 0;
+      for (const c of open) n += c.bufferedBytes;
+      return n;
+    },
     async close() {
       for (const c of open) c.close(null);
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

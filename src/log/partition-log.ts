@@ -9,6 +9,7 @@ import type { Clock, Timer } from './clock.ts';
 import { compactLog, type CompactionStats } from './compaction.ts';
 import { decodeRecords, setBaseOffset, validateBatch, type BatchHeader } from './codec/record-batch.ts';
 import type { FileIO } from './file-io.ts';
+import { readLogStartCheckpoint, writeLogStartCheckpoint } from './log-start-checkpoint.ts';
 import { parseSegmentNames, Segment, type OpenResult } from './segment.ts';
 import { recoverSwaps } from './segment-swap.ts';
 
@@ -96,6 +97,10 @@ export class PartitionLog {
   #compacting: Promise<CompactionStats> | null = null;
   /** Segments compaction replaced; their handles close at the next run or at close. */
   #retired: Segment[] = [];
+  /** Records below this were deleted (DeleteRecords); persisted in the `log-start-offset` checkpoint. */
+  #deletedBefore = 0;
+  /** deleteRecordsBefore() calls, one at a time. */
+  #deleting: Promise<unknown> = Promise.resolve();
 
   private constructor(io: FileIO, dir: string, clock: Clock, config: PartitionLogConfig, dirState: DirState, segments: Segment[], recovery: RecoveryReport) {
     this.io = io;
@@ -146,11 +151,14 @@ export class PartitionLog {
       throw e;
     }
     report.segments = segments.length;
-    return new PartitionLog(io, dir, options.clock, options.config, options.dirState, segments, report);
+    const log = new PartitionLog(io, dir, options.clock, options.config, options.dirState, segments, report);
+    // Never above the log end offset (a checkpoint can outlive unsynced data under fsync=never).
+    log.#deletedBefore = Math.min((existed ? await readLogStartCheckpoint(io, dir) : null) ?? 0, log.#nextOffset);
+    return log;
   }
 
   get logStartOffset(): number {
-    return this.#segments[0]!.baseOffset;
+    return Math.max(this.#segments[0]!.baseOffset, this.#deletedBefore);
   }
   get logEndOffset(): number {
     return this.#nextOffset;
@@ -394,30 +402,40 @@ export class PartitionLog {
       const end = i === segments.length - 1 ? this.#readablePosition : seg.size;
       const found = await seg.locateTimestamp(timestampMs, end);
       if (!found) continue;
-      const r = await seg.read(found.position, found.header.batchLength + 12, end);
-      const recs = decodeRecords(r.bytes, 0, { decompressedBytesMax: limits.decompressedBytesMax });
-      if (!recs.ok) throw new EddyError('log.io_error', `cannot decode batch at ${seg.path('.log')}:${found.position}: ${recs.error.message}`);
-      for (const rec of recs.value) {
-        if (rec.timestampMs >= timestampMs && rec.offset < this.#highWatermark) return { offset: rec.offset, timestampMs: rec.timestampMs };
+      // One batch at a time from the first candidate (later ones matter when deleted records hid its matches).
+      for (let pos = found.position; pos < end; ) {
+        const r = await seg.read(pos, 1, end);
+        if (r.bytes.length === 0) break;
+        if (Number(r.bytes.readBigInt64BE(35)) >= timestampMs) {
+          const recs = decodeRecords(r.bytes, 0, { decompressedBytesMax: limits.decompressedBytesMax });
+          if (!recs.ok) throw new EddyError('log.io_error', `cannot decode batch at ${seg.path('.log')}:${pos}: ${recs.error.message}`);
+          for (const rec of recs.value) {
+            if (rec.timestampMs >= timestampMs && rec.offset >= this.logStartOffset && rec.offset < this.#highWatermark) return { offset: rec.offset, timestampMs: rec.timestampMs };
+          }
+        }
+        pos += r.bytes.length;
       }
     }
     return null;
   }
 
   /**
-   * Deletes whole closed segments that are past retention.ms (by their largest timestamp) or that
-   * bring the partition over retention.bytes. The active segment is never deleted.
+   * Deletes whole closed segments that lie wholly below the log start offset (DeleteRecords), or,
+   * under cleanup.policy=delete, are past retention.ms (by their largest timestamp) or bring the
+   * partition over retention.bytes. The active segment is never deleted.
    */
   async applyRetention(nowMs: number): Promise<number> {
-    if (this.config.cleanupPolicy === 'compact' || this.#compacting) return 0;
+    if (this.#compacting) return 0;
+    const byAge = this.config.cleanupPolicy !== 'compact';
     const { retentionMs, retentionBytes } = this.config;
     let total = this.sizeBytes;
     const doomed: Segment[] = [];
     for (let i = 0; i < this.#segments.length - 1; i++) {
       const seg = this.#segments[i]!;
-      const expired = retentionMs >= 0 && seg.maxTimestamp >= 0 && seg.maxTimestamp < nowMs - retentionMs;
-      const oversize = retentionBytes >= 0 && total - seg.size >= retentionBytes;
-      if (!expired && !oversize) break;
+      const deleted = this.#segments[i + 1]!.baseOffset <= this.#deletedBefore;
+      const expired = byAge && retentionMs >= 0 && seg.maxTimestamp >= 0 && seg.maxTimestamp < nowMs - retentionMs;
+      const oversize = byAge && retentionBytes >= 0 && total - seg.size >= retentionBytes;
+      if (!deleted && !expired && !oversize) break;
       doomed.push(seg);
       total -= seg.size;
     }
@@ -428,11 +446,40 @@ export class PartitionLog {
     return doomed.length;
   }
 
+  /**
+   * Kafka DeleteRecords: raises the log start offset to `offset` (-1: the high watermark), durably
+   * (log-start-checkpoint.ts) before anything changes in memory, then deletes the closed segments wholly
+   * below it. Reads below it then get offset.out_of_range. A lower offset than the current start changes
+   * nothing. Resolves to the log start offset (Kafka's low watermark).
+   */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    const refusal = this.#closed ? new EddyError('log.closed', 'log is closed') : this.dirState.failed;
+    if (refusal) return Promise.reject(refusal);
+    const target = offset === -1 ? this.#highWatermark : offset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > this.#highWatermark) {
+      return Promise.reject(new EddyError('offset.out_of_range', `offset ${offset} is outside [0, ${this.#highWatermark}]`, { highWatermark: this.#highWatermark }));
+    }
+    const run = this.#deleting.then(async () => {
+      if (target <= this.logStartOffset) return this.logStartOffset;
+      try {
+        await writeLogStartCheckpoint(this.io, this.dir, target);
+      } catch (e) {
+        throw this.#ioError(e, 'write the log-start-offset checkpoint');
+      }
+      this.#deletedBefore = target;
+      await this.applyRetention(this.clock.now());
+      return this.logStartOffset;
+    });
+    this.#deleting = run.catch(() => {});
+    return run;
+  }
+
   /** Waits for pending appends, syncs, writes the active segment's indexes (a clean close), closes files. */
   async close(): Promise<void> {
     if (this.#closed) return;
     while (this.#flushing) await this.#flushing;
     while (this.#compacting) await this.#compacting.catch(() => {});
+    await this.#deleting;
     this.#closed = true;
     this.#syncTimer?.cancel();
     for (const w of [...this.#waiters]) w.resolve(false);

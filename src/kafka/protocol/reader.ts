@@ -49,7 +49,13 @@ export class KafkaReader {
 
   #length(): number {
     if (this.flexible) return this.r.unsignedVarint() - 1;
-    return this.r.int16();
+    return this.#nullOrLength(this.r.int16());
+  }
+
+  /** Classic lengths: -1 is null, any other negative value is malformed (not a second null). */
+  #nullOrLength(n: number): number {
+    if (n < -1) this.r.fail('bad_length', `length ${n} is negative`);
+    return n;
   }
 
   #text(n: number): string | null {
@@ -91,7 +97,7 @@ export class KafkaReader {
   }
 
   nullableBytes(maxBytes: number = Number.MAX_SAFE_INTEGER): Uint8Array | null {
-    const n = this.flexible ? this.r.unsignedVarint() - 1 : this.r.int32();
+    const n = this.flexible ? this.r.unsignedVarint() - 1 : this.#nullOrLength(this.r.int32());
     if (!this.r.ok || n < 0) return null;
     if (n > maxBytes) {
       this.r.fail('string_too_long', `bytes field of ${n} is above ${maxBytes}`);
@@ -105,7 +111,7 @@ export class KafkaReader {
    * checked against what remains before anything is allocated.
    */
   nullableArray<T>(read: () => T, minElementBytes = 1, countMax: number = kafkaLimits.arrayCountMax): T[] | null {
-    const n = this.flexible ? this.r.unsignedVarint() - 1 : this.r.int32();
+    const n = this.flexible ? this.r.unsignedVarint() - 1 : this.#nullOrLength(this.r.int32());
     if (!this.r.ok || n < 0) return null;
     if (n > countMax || n * Math.max(1, minElementBytes) > this.r.remaining) {
       this.r.fail('array_too_long', `array of ${n} elements is above ${countMax} or what ${this.r.remaining} remaining bytes can hold`);

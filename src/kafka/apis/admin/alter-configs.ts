@@ -1,0 +1,113 @@
+// AlterConfigs (key 33), v0–v2; flexible from v2. Request: resources [resource_type int8,
+// resource_name, configs [name, value nullable]], validate_only bool. Response: throttle_time_ms,
+// responses [error_code, error_message nullable, resource_type int8, resource_name]. Kafka's legacy
+// semantics: the configs given *replace* the topic's overrides (every other key returns to its
+// default; a null value means the default). Broker configs are read-only here.
+
+import type { Broker } from '../../../broker/broker.ts';
+import { applyTopicConfig, topicConfigDefaults, topicConfigKeys } from '../../../broker/topic-config.ts';
+import { defineApi, KafkaError } from '../../api.ts';
+import type { KafkaWriter } from '../../protocol/writer.ts';
+import { itemError, KafkaRefusal, NO_ERROR, refuseInternal, ResourceType, type ItemError } from './common.ts';
+
+export interface AlterResult {
+  type: number;
+  name: string;
+  error: ItemError;
+}
+
+interface Resource {
+  type: number;
+  name: string;
+  configs: { name: string; value: string | null }[];
+}
+
+interface Req {
+  resources: Resource[];
+  validateOnly: boolean;
+}
+
+/** The response shape AlterConfigs and IncrementalAlterConfigs share. */
+export function encodeAlterResults(w: KafkaWriter, results: readonly AlterResult[]): void {
+  w.int32(0);
+  w.array(results, (r) => {
+    w.int16(r.error.code).nullableString(r.error.message).int8(r.type).string(r.name);
+    w.tags();
+  });
+  w.tags();
+}
+
+/** Refuses what is not a topic; resolves the topic (throws topic.not_found / topic.internal). */
+export function alterableTopic(broker: Broker, type: number, name: string): void {
+  if (type === ResourceType.BROKER) throw new KafkaRefusal(KafkaError.INVALID_REQUEST, 'broker configs are read-only in Eddy (set them at start)');
+  if (type !== ResourceType.TOPIC) throw new KafkaRefusal(KafkaError.INVALID_REQUEST, `resource type ${type} is not supported (topic = 2)`);
+  refuseInternal(name);
+  broker.describeTopic(name);
+}
+
+/** Resources named twice in one request get INVALID_REQUEST (as Kafka answers). */
+export function duplicateResources(resources: readonly { type: number; name: string }[]): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const r of resources) {
+    const k = `${r.type}\0${r.name}`;
+    if (seen.has(k)) dup.add(k);
+    seen.add(k);
+  }
+  return dup;
+}
+
+async function replaceOne(broker: Broker, res: Resource, validateOnly: boolean): Promise<ItemError> {
+  try {
+    alterableTopic(broker, res.type, res.name);
+    const given = new Map<string, string | null>();
+    for (const c of res.configs) {
+      if (given.has(c.name)) throw new KafkaRefusal(KafkaError.INVALID_REQUEST, `config ${c.name} is given twice`);
+      given.set(c.name, c.value);
+    }
+    const overrides = Object.fromEntries([...given].filter((e): e is [string, string] => e[1] !== null));
+    applyTopicConfig(topicConfigDefaults, overrides); // refuses unknown keys and bad values (INVALID_CONFIG)
+    if (validateOnly) return NO_ERROR;
+    const changes: Record<string, string | null> = Object.fromEntries(topicConfigKeys.map((k) => [k, null]));
+    await broker.alterTopicConfig(res.name, { ...changes, ...overrides });
+    return NO_ERROR;
+  } catch (e) {
+    return itemError(e);
+  }
+}
+
+export const alterConfigs = defineApi<Req, AlterResult[]>({
+  key: 33,
+  name: 'AlterConfigs',
+  minVersion: 0,
+  maxVersion: 2,
+  flexibleFrom: 2,
+  decode(r) {
+    const resources = r.array(() => {
+      const type = r.int8();
+      const name = r.string();
+      const configs = r.array(() => {
+        const c = { name: r.string(), value: r.nullableString() };
+        r.tags();
+        return c;
+      }, 2);
+      r.tags();
+      return { type, name, configs };
+    }, 4);
+    const validateOnly = r.bool();
+    r.tags();
+    return { resources, validateOnly };
+  },
+  async handle(req, ctx) {
+    const dup = duplicateResources(req.resources);
+    const out: AlterResult[] = [];
+    for (const res of req.resources) {
+      const error = dup.has(`${res.type}\0${res.name}`) ? { code: KafkaError.INVALID_REQUEST, message: `resource "${res.name}" appears more than once` } : await replaceOne(ctx.broker, res, req.validateOnly);
+      out.push({ type: res.type, name: res.name, error });
+    }
+    return out;
+  },
+  encode(w, res) {
+    encodeAlterResults(w, res);
+  },
+});
