@@ -16,7 +16,21 @@ function walk(dir, out) {
   return out;
 }
 
+/** Debian tools the tests use, installed when missing (CI runs as root; `apt-get update` first). */
+function ensureDebianTools() {
+  const missing = [['kcat', 'kcat']].filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
+  if (missing.length === 0) return;
+  const pkgs = missing.map(([, pkg]) => pkg);
+  console.error(`installing ${pkgs.join(', ')} from Debian's packages for the tests`);
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }) : update;
+  if (install.status !== 0) {
+    console.error(`could not install ${pkgs.join(', ')}: the tests that need them will fail`);
+  }
+}
+
 const filters = process.argv.slice(2);
+ensureDebianTools();
 const files = walk('src', walk('test', []))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
