@@ -77,3 +77,16 @@ test('kcat -C from an offset and -e stops at the end', async (t) => {
   const tail = await kcat(['-b', brokers, '-C', '-t', 'off', '-p', '0', '-o', '-2', '-e', '-f', '%o\n']);
   assert.deepEqual(tail.stdout.trim().split('\n'), ['8', '9']);
 });
+
+test('a CloudEvent published over HTTP reaches kcat with binary-mode ce_ headers', async (t) => {
+  const { b, brokers } = await withBroker(t);
+  const ce = { specversion: '1.0', id: 'evt-1', source: '/orders', type: 'OrderPlaced', subject: 'order-9', data: { orderId: '9' } };
+  const res = await fetch(`${b.http.url}/v1/topics/ce/events`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(ce) });
+  assert.equal(res.status, 200);
+  const r = await kcat(['-b', brokers, '-C', '-t', 'ce', '-o', 'beginning', '-e', '-f', '%k|%s|%h\n']);
+  assert.equal(r.code, 0, r.stderr);
+  const [key, value, headers] = r.stdout.trim().split('|');
+  assert.equal(key, 'order-9');
+  assert.deepEqual(JSON.parse(value!), { orderId: '9' });
+  for (const h of ['ce_specversion=1.0', 'ce_id=evt-1', 'ce_source=/orders', 'ce_type=OrderPlaced', 'content-type=application/json']) assert.ok(headers!.split(',').includes(h), `${h} in ${headers}`);
+});
