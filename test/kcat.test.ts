@@ -90,3 +90,14 @@ test('a CloudEvent published over HTTP reaches kcat with binary-mode ce_ headers
   assert.deepEqual(JSON.parse(value!), { orderId: '9' });
   for (const h of ['ce_specversion=1.0', 'ce_id=evt-1', 'ce_source=/orders', 'ce_type=OrderPlaced', 'content-type=application/json']) assert.ok(headers!.split(',').includes(h), `${h} in ${headers}`);
 });
+
+test('kcat -G: a balanced librdkafka consumer group reads everything and commits', async (t) => {
+  const { b, brokers } = await withBroker(t);
+  await b.broker.createTopic('grp', { partitions: 2 });
+  await b.broker.publish('grp', Array.from({ length: 20 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`g${i}`), headers: [] })));
+  const r = await kcat(['-b', brokers, '-G', 'kcat-group', 'grp', '-o', 'beginning', '-e', '-f', '%s\n', '-X', 'auto.commit.interval.ms=100', '-X', 'enable.auto.commit=true']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n').sort(), Array.from({ length: 20 }, (_, i) => `g${i}`).sort());
+  const g = (await (await fetch(`${b.http.url}/v1/groups/kcat-group`)).json()) as { offsets: { partition: number; committedOffset: number; lag: number }[] };
+  assert.equal(g.offsets.reduce((n, o) => n + o.committedOffset, 0), 20, 'librdkafka committed its position on every partition');
+});
