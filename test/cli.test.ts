@@ -47,6 +47,13 @@ test('eddy CLI round trip: topic create, produce, consume, describe, delete', as
   assert.equal(desc.config['retention.ms'], '3600000');
   const l = await run(['topic', 'list', url]);
   assert.match(l.stdout, /^TOPIC\s+PARTITIONS\s+EVENTS\s+BYTES\ncli\s+2\s+3\s+\d+/);
+  const g1 = await run(['consume', 'cli', '--group', 'readers', '--from-beginning', '--max', '2', url]);
+  assert.equal(g1.code, 0, g1.stderr);
+  assert.equal(g1.stdout.trim().split('\n').length, 2);
+  const g2 = await run(['consume', 'cli', '--group', 'readers', '--from-beginning', url]);
+  assert.equal(g2.stdout.trim().split('\n').length, 1, 'the group resumes after what it committed');
+  const g3 = await run(['consume', 'cli', '--group', 'readers', url]);
+  assert.equal(g3.stdout, '', 'nothing left for the group');
   const sc = await run(['subscription', 'create', 'mails', '--topic', 'cli', '--max-delivery-attempts', '3', url]);
   assert.equal(sc.code, 0, sc.stderr);
   const pulled = await run(['subscription', 'pull', 'mails', '--max', '10', '--ack', url]);
@@ -60,7 +67,7 @@ test('eddy CLI round trip: topic create, produce, consume, describe, delete', as
   assert.equal((await run(['subscription', 'delete', 'mails', url])).code, 0);
   const g = await run(['groups', url, '--json']);
   assert.equal(g.code, 0, g.stderr);
-  assert.deepEqual(JSON.parse(g.stdout), []);
+  assert.deepEqual((JSON.parse(g.stdout) as { groupId: string }[]).map((x) => x.groupId), ['readers']);
   const ng = await run(['groups', 'nobody', url]);
   assert.equal(ng.code, 1);
   assert.match(ng.stderr, /group\.not_found/);

@@ -3,6 +3,7 @@
 
 import { createInterface } from 'node:readline';
 import { api } from './client.ts';
+import { consumeInGroup } from './group-consume.ts';
 import { UsageError } from './config.ts';
 import { brokerUrl, parse } from './main.ts';
 
@@ -100,12 +101,27 @@ export async function consumeCommand(args: string[]): Promise<number> {
     partition: { type: 'string', short: 'p' },
     max: { type: 'string', short: 'n' },
     follow: { type: 'boolean', short: 'f' },
+    group: { type: 'string', short: 'g' },
   });
   const topic = positionals[0];
   if (!topic) throw new UsageError('consume needs a TOPIC');
   const max = values.max === undefined ? Infinity : Number(values.max);
   if (max !== Infinity && (!Number.isInteger(max) || max < 1)) throw new UsageError('--max must be a positive integer');
   const url = brokerUrl(values.url);
+  if (values.group !== undefined) {
+    if (values.partition !== undefined) throw new UsageError('--partition and --group exclude each other: the group assigns partitions');
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    process.once('SIGINT', stop);
+    try {
+      return await consumeInGroup({ url, topic, group: values.group, fromBeginning: values['from-beginning'] === true, follow: values.follow === true, max, json: values.json === true, signal: ac.signal, print: (l) => process.stdout.write(l + '\n') });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') return 0;
+      throw e;
+    } finally {
+      process.off('SIGINT', stop);
+    }
+  }
   const t = await api<{ partitions: { partition: number; earliestOffset: number; latestOffset: number }[] }>(url, 'GET', `/v1/topics/${encodeURIComponent(topic)}`);
   let parts = t.partitions;
   if (values.partition !== undefined) {

@@ -18,7 +18,7 @@ export const usage = `Usage: eddy <command> [options]
   topic create NAME [--partitions N] [--config key=value ...]
   topic list | topic describe NAME | topic delete NAME
   produce TOPIC [--key K] [--partition P]          one event per stdin line (JSON lines stay JSON)
-  consume TOPIC [--from-beginning] [--partition P] [--max N] [--follow] [--json]
+  consume TOPIC [--from-beginning] [--partition P | --group G] [--max N] [--follow] [--json]
   subscription create NAME --topic T [--ack-deadline-ms N] [--max-delivery-attempts N] [--dead-letter-topic T] [--ordered]
   subscription list | subscription describe NAME | subscription delete NAME
   subscription pull NAME [--max N] [--wait-ms N] [--ack]   print messages; --ack acknowledges them after printing

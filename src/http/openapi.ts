@@ -60,6 +60,22 @@ export const openApiDocument = {
       },
     },
     '/v1/groups': { get: { summary: 'List consumer groups (groupId, protocolType, state)', responses: { 200: { description: '{ groups }' }, ...errors } } },
+    '/v1/groups/{group}/members': {
+      parameters: [{ name: 'group', in: 'path', required: true, schema: { type: 'string' } }],
+      post: { summary: 'Join (or rejoin with memberId) a consumer group; answers when the rebalance completes: { memberId, generationId, leader, assignment }', responses: { 200: { description: 'Membership' }, ...errors } },
+    },
+    '/v1/groups/{group}/members/{member}/heartbeat': {
+      parameters: [{ name: 'group', in: 'path', required: true, schema: { type: 'string' } }, { name: 'member', in: 'path', required: true, schema: { type: 'string' } }],
+      post: { summary: 'Heartbeat { generationId }; 409 group.rebalance_in_progress means join again', responses: { 200: { description: 'ok' }, ...errors } },
+    },
+    '/v1/groups/{group}/members/{member}': {
+      parameters: [{ name: 'group', in: 'path', required: true, schema: { type: 'string' } }, { name: 'member', in: 'path', required: true, schema: { type: 'string' } }],
+      delete: { summary: 'Leave the group', responses: { 204: { description: 'left' }, ...errors } },
+    },
+    '/v1/groups/{group}/offsets': {
+      parameters: [{ name: 'group', in: 'path', required: true, schema: { type: 'string' } }],
+      post: { summary: 'Commit offsets { offsets: [{ topic, partition, offset, metadata? }], memberId?, generationId? } (without a member: only while the group is empty)', responses: { 200: { description: '{ committed }' }, ...errors } },
+    },
     '/v1/groups/{group}': {
       parameters: [{ name: 'group', in: 'path', required: true, schema: { type: 'string' } }],
       get: { summary: 'A consumer group: state, members, committed offsets, lag per partition', responses: { 200: { description: 'Group' }, ...errors } },

@@ -7,6 +7,7 @@ import type { Broker } from '../broker/broker.ts';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { cloudEventFromBinary, cloudEventFromJson, parseCloudEventBatch, parseJsonEvents, recordView } from './events.ts';
+import { registerGroupRoutes } from './group-routes.ts';
 import { createMetrics, type HttpMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { sendProblem, toEddyError } from './problem.ts';
@@ -130,6 +131,8 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     if (d.state === 'Dead' && d.offsets.length === 0) throw new EddyError('group.not_found', `consumer group "${g}" does not exist`, { group: g });
     return d;
   });
+
+  registerGroupRoutes(app, broker);
 
   app.get('/v1/topics/:topic/stream', (req: FastifyRequest<{ Params: Params; Querystring: Query }>, reply) => streamTopic(broker, req, reply, metrics));
 
