@@ -12,6 +12,9 @@ import type { FileHandle, FileIO } from './file-io.ts';
 import { SegmentIndex } from './index-file.ts';
 
 const SCAN_CHUNK_BYTES = 1024 * 1024;
+/** Locating a batch near an index entry or the last read reads headers in small steps. */
+const LOCATE_CHUNK_BYTES = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 export function segmentFileName(baseOffset: number, ext: '.log' | '.index' | '.timeindex'): string {
   return String(baseOffset).padStart(20, '0') + ext;
@@ -42,29 +45,28 @@ export interface OpenResult {
 
 /** Reads a file through a moving window so scans issue few large reads. */
 class Window {
-  buf: Buffer = Buffer.allocUnsafe(SCAN_CHUNK_BYTES);
+  buf: Buffer = EMPTY;
   start = 0;
   length = 0;
   readonly handle: FileHandle;
   readonly end: number;
-  constructor(handle: FileHandle, end: number) {
+  /** Bytes read at a time: large for recovery scans, small for locating one batch. */
+  readonly chunkBytes: number;
+  constructor(handle: FileHandle, end: number, chunkBytes: number) {
     this.handle = handle;
     this.end = end;
+    this.chunkBytes = chunkBytes;
   }
   /** Makes [pos, pos+n) available (n clipped to the file end); returns the buffer-relative index. */
   async ensure(pos: number, n: number): Promise<number> {
     const want = Math.min(n, this.end - pos);
     if (pos >= this.start && pos + want <= this.start + this.length) return pos - this.start;
-    const size = Math.max(SCAN_CHUNK_BYTES, want);
-    if (this.buf.length < size) this.buf = Buffer.allocUnsafe(size);
-    const len = Math.min(size, this.end - pos);
+    const len = Math.min(Math.max(this.chunkBytes, want), this.end - pos);
+    if (this.buf.length < len) this.buf = Buffer.allocUnsafe(Math.max(len, Math.min(this.chunkBytes, this.end - pos)));
     const got = await this.handle.read(this.buf, 0, len, pos);
     this.start = pos;
     this.length = got;
     return 0;
-  }
-  available(pos: number): number {
-    return this.start + this.length - pos;
   }
 }
 
@@ -199,10 +201,10 @@ export class Segment {
     const hint = this.#lastRead;
     let start = this.index.floor(offset);
     if (hint && hint.offset <= offset && hint.offset >= start.offset && hint.position <= endPosition) start = hint;
-    const w = new Window(this.handle, endPosition);
+    const w = new Window(this.handle, endPosition, LOCATE_CHUNK_BYTES);
     let pos = start.position;
     while (pos + BATCH_HEADER_BYTES <= endPosition) {
-      const rel = await w.ensure(pos, SCAN_CHUNK_BYTES);
+      const rel = await w.ensure(pos, BATCH_HEADER_BYTES);
       const h = readBatchHeader(w.buf, rel);
       if (!h.ok) throw new EddyError('log.io_error', `unreadable batch header in ${this.path('.log')} at byte ${pos}`);
       if (h.value.baseOffset + h.value.lastOffsetDelta >= offset) return pos;
@@ -214,10 +216,10 @@ export class Segment {
   /** First batch whose max timestamp is >= `timestampMs`, or null. */
   async locateTimestamp(timestampMs: number, endPosition: number): Promise<{ position: number; header: BatchHeader } | null> {
     const start = this.index.floorForTimestamp(timestampMs);
-    const w = new Window(this.handle, endPosition);
+    const w = new Window(this.handle, endPosition, LOCATE_CHUNK_BYTES);
     let pos = start.position;
     while (pos + BATCH_HEADER_BYTES <= endPosition) {
-      const rel = await w.ensure(pos, SCAN_CHUNK_BYTES);
+      const rel = await w.ensure(pos, BATCH_HEADER_BYTES);
       const h = readBatchHeader(w.buf, rel);
       if (!h.ok) throw new EddyError('log.io_error', `unreadable batch header in ${this.path('.log')} at byte ${pos}`);
       if (h.value.maxTimestamp >= timestampMs) return { position: pos, header: h.value };
@@ -324,7 +326,7 @@ export async function scanBatches(
   expectedBaseOffset: number,
   onBatch: (position: number, header: BatchHeader) => void,
 ): Promise<{ end: number; damage: Damage | null }> {
-  const w = new Window(handle, fileEnd);
+  const w = new Window(handle, fileEnd, SCAN_CHUNK_BYTES);
   let pos = start;
   let expected = expectedBaseOffset;
   while (pos < fileEnd) {
@@ -347,7 +349,7 @@ export async function scanBatches(
 
 /** Position of the first CRC-valid batch at or after `from`, or null: tells a torn tail from mid-log damage. */
 export async function findValidBatchAfter(handle: FileHandle, from: number, fileEnd: number): Promise<number | null> {
-  const w = new Window(handle, fileEnd);
+  const w = new Window(handle, fileEnd, SCAN_CHUNK_BYTES);
   for (let q = from; q + BATCH_HEADER_BYTES <= fileEnd; q++) {
     let rel = await w.ensure(q, BATCH_HEADER_BYTES);
     if (w.buf[rel + 16] !== 2) continue;
