@@ -76,6 +76,17 @@ async function replaceOne(broker: Broker, res: Resource, validateOnly: boolean):
   }
 }
 
+/** Applies `alter` to each resource in order; a resource named twice fails with INVALID_REQUEST. */
+export async function alterEach<R extends { type: number; name: string }>(resources: readonly R[], alter: (res: R) => Promise<ItemError>): Promise<AlterResult[]> {
+  const dup = duplicateResources(resources);
+  const out: AlterResult[] = [];
+  for (const res of resources) {
+    const error = dup.has(`${res.type}\0${res.name}`) ? { code: KafkaError.INVALID_REQUEST, message: `resource "${res.name}" appears more than once` } : await alter(res);
+    out.push({ type: res.type, name: res.name, error });
+  }
+  return out;
+}
+
 export const alterConfigs = defineApi<Req, AlterResult[]>({
   key: 33,
   name: 'AlterConfigs',
@@ -98,14 +109,8 @@ export const alterConfigs = defineApi<Req, AlterResult[]>({
     r.tags();
     return { resources, validateOnly };
   },
-  async handle(req, ctx) {
-    const dup = duplicateResources(req.resources);
-    const out: AlterResult[] = [];
-    for (const res of req.resources) {
-      const error = dup.has(`${res.type}\0${res.name}`) ? { code: KafkaError.INVALID_REQUEST, message: `resource "${res.name}" appears more than once` } : await replaceOne(ctx.broker, res, req.validateOnly);
-      out.push({ type: res.type, name: res.name, error });
-    }
-    return out;
+  handle(req, ctx) {
+    return alterEach(req.resources, (res) => replaceOne(ctx.broker, res, req.validateOnly));
   },
   encode(w, res) {
     encodeAlterResults(w, res);

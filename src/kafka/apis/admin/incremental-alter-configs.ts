@@ -9,7 +9,7 @@ import type { Broker } from '../../../broker/broker.ts';
 import { applyTopicConfig, topicConfigDefaults, topicConfigKeys } from '../../../broker/topic-config.ts';
 import { EddyError } from '../../../errors.ts';
 import { defineApi, KafkaError } from '../../api.ts';
-import { alterableTopic, duplicateResources, encodeAlterResults, type AlterResult } from './alter-configs.ts';
+import { alterableTopic, alterEach, encodeAlterResults, type AlterResult } from './alter-configs.ts';
 import { itemError, KafkaRefusal, listConfigs, NO_ERROR, type ItemError } from './common.ts';
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -93,14 +93,8 @@ export const incrementalAlterConfigs = defineApi<Req, AlterResult[]>({
     r.tags();
     return { resources, validateOnly };
   },
-  async handle(req, ctx) {
-    const dup = duplicateResources(req.resources);
-    const out: AlterResult[] = [];
-    for (const res of req.resources) {
-      const error = dup.has(`${res.type}\0${res.name}`) ? { code: KafkaError.INVALID_REQUEST, message: `resource "${res.name}" appears more than once` } : await alterOne(ctx.broker, res, req.validateOnly);
-      out.push({ type: res.type, name: res.name, error });
-    }
-    return out;
+  handle(req, ctx) {
+    return alterEach(req.resources, (res) => alterOne(ctx.broker, res, req.validateOnly));
   },
   encode(w, res) {
     encodeAlterResults(w, res);
