@@ -1,9 +1,10 @@
 // End to end: HTTP publish -> SSE receive, 1 KiB events at a fixed rate (default 5,000/s for 10 s),
 // broker binary (fsync=always) in a child process; publisher and SSE reader in this process (one
-// clock). Each publish request carries the events due since the last tick (every 1 ms). Prints p50,
+// clock via timeOrigin). Each publish request carries the events due since the last tick (every 1 ms). Prints p50,
 // p99, p99.9 and max of send -> receive latency. Usage: node --import tsx bench/latency.ts [rate] [seconds]
 
 import http from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,32 +18,31 @@ try {
   await fetch(`${broker.url}/v1/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lat', partitions: 1 }) });
   const total = rate * seconds;
   const latencies: number[] = [];
-  // node:http on both sides (undici's fetch buffers streamed bodies, which would be measured too).
-  let sseRes: http.IncomingMessage | null = null;
+  // The SSE reader runs in a worker thread (its own event loop, so parsing never delays publishing),
+  // node:http on both sides (undici's fetch buffers streamed bodies). Times are absolute
+  // (timeOrigin + now) so both threads share one clock.
+  const reader = new Worker(
+    `const http = require('node:http'); const { parentPort, workerData } = require('node:worker_threads');
+     const lat = [];
+     http.get(workerData.url + '/v1/topics/lat/stream?from=latest', (res) => {
+       res.setEncoding('utf8'); let text = '';
+       parentPort.postMessage({ ready: true });
+       res.on('data', (d) => { text += d; let i;
+         while ((i = text.indexOf('\\n\\n')) >= 0) { const b = text.slice(0, i); text = text.slice(i + 2); const at = b.indexOf('data: '); if (at < 0) continue;
+           lat.push(performance.timeOrigin + performance.now() - JSON.parse(b.slice(at + 6)).value.t);
+           if (lat.length >= workerData.total) { parentPort.postMessage({ lat }); res.destroy(); } } });
+     });`,
+    { eval: true, workerData: { url: broker.url, total } },
+  );
   const received = new Promise<void>((resolve) => {
-    http.get(`${broker.url}/v1/topics/lat/stream?from=latest`, (res) => {
-      sseRes = res;
-      res.setEncoding('utf8');
-      let text = '';
-      res.on('data', (d: string) => {
-        text += d;
-        let i;
-        while ((i = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, i);
-          text = text.slice(i + 2);
-          const at = block.indexOf('data: ');
-          if (at < 0) continue;
-          const ev = JSON.parse(block.slice(at + 6)) as { value: { t: number } };
-          latencies.push(performance.now() - ev.value.t);
-          if (latencies.length >= total) resolve();
-        }
-      });
+    reader.on('message', (m: { ready?: boolean; lat?: number[] }) => {
+      if (m.lat) {
+        latencies.push(...m.lat);
+        resolve();
+      }
     });
   });
-  await new Promise<void>((resolve) => {
-    const wait = () => (sseRes ? resolve() : setTimeout(wait, 5));
-    wait();
-  });
+  await new Promise<void>((resolve) => reader.once('message', () => resolve()));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const post = (body: string) =>
     new Promise<void>((resolve, reject) => {
@@ -62,7 +62,7 @@ try {
     if (due > sent) {
       const n = due - sent;
       sent = due;
-      const now = performance.now();
+      const now = performance.timeOrigin + performance.now();
       const body = JSON.stringify({ events: Array.from({ length: n }, () => ({ value: { t: now, pad } })) });
       const p = post(body);
       inflight.add(p);
@@ -72,7 +72,7 @@ try {
   }
   await Promise.all(inflight);
   await received;
-  (sseRes as http.IncomingMessage | null)?.destroy();
+  await reader.terminate();
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 1000) / 1000;
