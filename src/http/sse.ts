@@ -77,11 +77,16 @@ export async function streamTopic(broker: Broker, req: FastifyRequest<{ Params: 
       const log = broker.partitionLog(topic, partition);
       if (offset < log.logStartOffset) offset = log.logStartOffset;
       const r = await broker.readRecords(topic, partition, offset, { limit: READ_LIMIT, maxBytes: READ_BYTES, maxWaitMs: HEARTBEAT_MS, signal: ac.signal });
+      // One write per read (not per event): fewer syscalls and chunks on the hot path.
+      let chunk = '';
       for (const rec of r.records) {
         cursors.set(partition, rec.offset);
         let id = `${partition}:${rec.offset}`;
         for (const [p, o] of cursors) if (p !== partition) id += `,${p}:${o}`;
-        const ok = res.write(`id: ${id}\ndata: ${JSON.stringify(recordView(partition, rec))}\n\n`);
+        chunk += `id: ${id}\ndata: ${JSON.stringify(recordView(partition, rec))}\n\n`;
+      }
+      if (chunk.length > 0) {
+        const ok = res.write(chunk);
         if (!ok && !ac.signal.aborted) await new Promise<void>((resolve) => {
           const done = () => {
             res.off('drain', done);
