@@ -8,6 +8,12 @@ const benches: [string, string[]][] = [
   ['bench/log.ts', ['2000000', '8']],
   ['bench/http-ingest.ts', ['200000', '4']],
   ['bench/latency.ts', ['5000', '10']],
+  // Kafka protocol: raw pipelined client (not the bottleneck), then kafkajs, then produce latency.
+  ['bench/kafka-raw.ts', ['100', '2000000', '1000', '4', '4']],
+  ['bench/kafka-raw.ts', ['1024', '500000', '1000', '4', '4']],
+  ['bench/kafka-kafkajs.ts', ['100', '1000000', '1000', '8', '4']],
+  ['bench/kafka-kafkajs.ts', ['1024', '300000', '1000', '8', '4']],
+  ['bench/kafka-latency.ts', ['5000', '10', '1024']],
 ];
 
 function median(xs: number[]): number {

@@ -1,0 +1,134 @@
+// Kafka protocol throughput with a raw load generator that is not the bottleneck: the broker binary
+// (fsync=always) in a child process; Produce v7 requests (acks -1, one partition batch of `batch`
+// records per request, partitions in turn) encoded once and pipelined over `connections` sockets
+// (at most 8 in flight each; only a 12-byte head with the correlation id is built per request), then
+// Fetch v11 from offset 0 reading everything back (8 MiB per response), records counted from batch
+// headers without decoding. Broker CPU comes from /proc/<pid>/stat, its RSS from /proc/<pid>/status.
+// One JSON line per run.
+// Usage: node --import tsx bench/kafka-raw.ts [messageBytes=100] [messages=2000000] [batch=1000] [connections=4] [partitions=4]
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChildBroker } from '../test/support/child-broker.ts';
+import { benchBatch, createTopic, deadline, fetchSummary, fetchTemplate, mb, phase, produceResult, produceTemplate, RawPipe, round, watchdog } from './kafka-support.ts';
+
+const messageBytes = Number(process.argv[2] ?? 100);
+const batch = Number(process.argv[4] ?? 1000);
+const batches = Math.max(1, Math.round(Number(process.argv[3] ?? 2_000_000) / batch));
+const messages = batches * batch;
+const connections = Number(process.argv[5] ?? 4);
+const partitions = Number(process.argv[6] ?? 4);
+const inFlightPerConnection = 8;
+const fetchMaxBytes = 8 * 1024 * 1024;
+/** Every phase must finish at 10,000 msg/s or better (plus 30 s), else the run fails. */
+const phaseTimeoutMs = 30_000 + messages / 10;
+const topic = 'bench-raw';
+
+const dir = await mkdtemp(join(tmpdir(), 'eddy-bench-'));
+const broker = await startChildBroker(dir);
+watchdog(broker, 60_000 + 2 * phaseTimeoutMs);
+const pipes: RawPipe[] = [];
+try {
+  const pid = broker.child.pid!;
+  await createTopic(broker.url, topic, partitions);
+  const bootstrap = broker.kafkaBootstrap()!;
+  for (let i = 0; i < connections; i++) pipes.push(await RawPipe.connect(bootstrap));
+  const recordBatch = benchBatch(batch, messageBytes);
+  const templates = Array.from({ length: partitions }, (_, p) => produceTemplate(topic, p, recordBatch));
+  const acked = new Array<number>(partitions).fill(0);
+
+  // Warm-up: one batch per partition (creates segments, JIT), not counted.
+  await Promise.all(
+    templates.map(async (t, p) => {
+      check(produceResult(await pipes[p % connections]!.send(t)).errors);
+      acked[p]! += batch;
+    }),
+  );
+
+  // Produce.
+  let issued = 0;
+  const produce = phase(pid);
+  await deadline(
+    'produce',
+    phaseTimeoutMs,
+    Promise.all(
+      pipes.flatMap((pipe) =>
+        Array.from({ length: inFlightPerConnection }, async () => {
+          while (issued < batches) {
+            const p = issued++ % partitions;
+            check(produceResult(await pipe.send(templates[p]!)).errors);
+            acked[p]! += batch;
+          }
+        }),
+      ),
+    ),
+  );
+  const prod = produce.stop();
+
+  // Fetch everything back: each connection reads its share of the partitions, one request in flight.
+  const total = acked.reduce((a, b) => a + b, 0);
+  const next = new Array<number>(partitions).fill(0);
+  let fetched = 0;
+  let fetchedBytes = 0;
+  let requests = 0;
+  const fetchConnections = Math.min(connections, partitions);
+  const fetch = phase(pid);
+  await deadline(
+    'fetch',
+    phaseTimeoutMs,
+    Promise.all(
+      pipes.slice(0, fetchConnections).map(async (pipe, c) => {
+        const mine = Array.from({ length: partitions }, (_, p) => p).filter((p) => p % fetchConnections === c);
+        for (let i = 0; i < 2 * batches + 100; i++) {
+          const open = mine.filter((p) => next[p]! < acked[p]!);
+          if (open.length === 0) return;
+          requests++;
+          const body = await pipe.send(fetchTemplate(topic, open.map((p) => ({ partition: p, offset: next[p]! })), fetchMaxBytes, fetchMaxBytes));
+          for (const s of fetchSummary(body)) {
+            if (s.error !== 0) throw new Error(`fetch partition ${s.partition}: error ${s.error}`);
+            if (s.nextOffset >= 0) next[s.partition] = s.nextOffset;
+            fetched += s.records;
+            fetchedBytes += s.bytes;
+          }
+        }
+        throw new Error('fetch: too many rounds');
+      }),
+    ),
+  );
+  const fet = fetch.stop();
+  if (fetched !== total) throw new Error(`fetched ${fetched} records, produced ${total}`);
+
+  const perSec = (n: number, ms: number) => Math.round(n / (ms / 1000));
+  console.log(
+    JSON.stringify({
+      bench: 'kafka-raw',
+      messageBytes,
+      messages,
+      batch,
+      connections,
+      partitions,
+      produceMsgPerSec: perSec(messages, prod.wallMs),
+      produceMBPerSec: mb((messages * messageBytes) / (prod.wallMs / 1000)),
+      produceBrokerCpuMsPer1M: Math.round(prod.brokerCpuMs / (messages / 1e6)),
+      produceBrokerCpuPct: Math.round((100 * prod.brokerCpuMs) / prod.wallMs),
+      produceClientCpuPct: Math.round((100 * prod.clientCpuMs) / prod.wallMs),
+      fetchMsgPerSec: perSec(fetched, fet.wallMs),
+      fetchMBPerSec: mb(fetchedBytes / (fet.wallMs / 1000)),
+      fetchRequests: requests,
+      fetchBrokerCpuMsPer1M: Math.round(fet.brokerCpuMs / (fetched / 1e6)),
+      fetchBrokerCpuPct: Math.round((100 * fet.brokerCpuMs) / fet.wallMs),
+      fetchClientCpuPct: Math.round((100 * fet.clientCpuMs) / fet.wallMs),
+      brokerMaxRssMB: round(Math.max(prod.maxRssBytes, fet.maxRssBytes) / 2 ** 20),
+      brokerPeakRssMB: round(fet.hwmBytes / 2 ** 20),
+    }),
+  );
+} finally {
+  for (const p of pipes) p.close();
+  await broker.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+function check(errors: number[]): void {
+  if (errors.some((e) => e !== 0)) throw new Error(`produce failed with error codes ${errors.join(',')}`);
+}
