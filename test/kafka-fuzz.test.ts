@@ -316,6 +316,8 @@ class FakeSocket extends EventEmitter {
   resume(): this {
     return this;
   }
+  cork(): void {}
+  uncork(): void {}
   write(b: Buffer): boolean {
     this.written.push(Buffer.from(b));
     return true;

@@ -27,7 +27,17 @@ export interface ConnectionOptions {
 
 interface Pending {
   done: boolean;
-  bytes: Buffer | null;
+  /** The response frame as pieces (large record batches are referenced, not copied). */
+  bytes: Uint8Array[] | null;
+}
+
+/** The writer's pieces with the frame size written into the first (the header is always there). */
+function framed(w: KafkaWriter): Uint8Array[] {
+  const total = w.length;
+  const chunks = w.finishChunks();
+  const first = chunks[0]!;
+  new DataView(first.buffer, first.byteOffset, first.byteLength).setInt32(0, total - 4);
+  return chunks;
 }
 
 export class KafkaConnection {
@@ -173,9 +183,7 @@ export class KafkaConnection {
         w.tags();
         w.flexible = flexible;
         api.encode(w, res, version);
-        const bytes = w.finish();
-        bytes.writeInt32BE(bytes.length - 4, 0);
-        slot.bytes = bytes;
+        slot.bytes = framed(w);
         slot.done = true;
         this.#flush();
       })
@@ -188,9 +196,7 @@ export class KafkaConnection {
     w.int32(0).int32(correlationId).int16(KafkaError.UNSUPPORTED_VERSION);
     const apis = [...this.#o.apis.values()].sort((a, b) => a.key - b.key);
     w.array(apis, (a) => w.int16(a.key).int16(a.minVersion).int16(a.maxVersion));
-    const bytes = w.finish();
-    bytes.writeInt32BE(bytes.length - 4, 0);
-    this.#queue.push({ done: true, bytes });
+    this.#queue.push({ done: true, bytes: framed(w) });
     this.#inFlight++;
     this.#flush();
   }
@@ -202,11 +208,18 @@ export class KafkaConnection {
   }
 
   #flush(): void {
+    let corked = false;
     while (this.#queue.length > 0 && this.#queue[0]!.done) {
       const slot = this.#queue.shift()!;
       this.#inFlight--;
-      if (!this.#closed) this.socket.write(slot.bytes!);
+      if (this.#closed) continue;
+      if (!corked) {
+        this.socket.cork();
+        corked = true;
+      }
+      for (const piece of slot.bytes!) this.socket.write(piece);
     }
+    if (corked) this.socket.uncork();
     if (this.#paused && this.#inFlight < kafkaLimits.inFlightRequestsMax / 2 && !this.#closed) {
       this.#paused = false;
       this.socket.resume();

@@ -3,9 +3,15 @@
 
 import { unsignedVarintSize } from '../../log/codec/writer.ts';
 
+/** Byte arrays at least this large are referenced, not copied (record batches in Fetch responses). */
+const REFERENCE_BYTES_MIN = 16 * 1024;
+
 export class KafkaWriter {
   #buf: Buffer;
   #pos = 0;
+  /** Finished pieces before #buf: copied prefixes and referenced large byte arrays, in order. */
+  #chunks: Uint8Array[] = [];
+  #chunkBytes = 0;
   flexible: boolean;
 
   constructor(flexible = false, initialBytes = 256) {
@@ -23,7 +29,7 @@ export class KafkaWriter {
   }
 
   get length(): number {
-    return this.#pos;
+    return this.#chunkBytes + this.#pos;
   }
 
   int8(v: number): this {
@@ -75,6 +81,18 @@ export class KafkaWriter {
   }
 
   raw(bytes: Uint8Array): this {
+    if (bytes.byteLength >= REFERENCE_BYTES_MIN) {
+      // Large payloads (record batches) go out by reference: no copy into the growing buffer.
+      if (this.#pos > 0) {
+        this.#chunks.push(this.#buf.subarray(0, this.#pos));
+        this.#chunkBytes += this.#pos;
+        this.#buf = Buffer.allocUnsafe(Math.max(256, this.#buf.length - this.#pos));
+        this.#pos = 0;
+      }
+      this.#chunks.push(bytes);
+      this.#chunkBytes += bytes.byteLength;
+      return this;
+    }
     this.#ensure(bytes.byteLength);
     this.#buf.set(bytes, this.#pos);
     this.#pos += bytes.byteLength;
@@ -129,8 +147,15 @@ export class KafkaWriter {
     return this;
   }
 
-  /** The encoded bytes (a view; the writer must not be reused after). */
+  /** The encoded bytes as one buffer (copies referenced pieces; the writer must not be reused after). */
   finish(): Buffer {
-    return this.#buf.subarray(0, this.#pos);
+    if (this.#chunks.length === 0) return this.#buf.subarray(0, this.#pos);
+    return Buffer.concat([...this.#chunks, this.#buf.subarray(0, this.#pos)]);
+  }
+
+  /** The encoded bytes as pieces to write in order (no copy of referenced byte arrays). */
+  finishChunks(): Uint8Array[] {
+    const tail = this.#buf.subarray(0, this.#pos);
+    return this.#chunks.length === 0 ? [tail] : [...this.#chunks, tail];
   }
 }
