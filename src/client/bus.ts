@@ -1,0 +1,225 @@
+// createEventBus: the SDK's entry point. publish / publishMany validate against the event's latest
+// schema and wrap data in a CloudEvents envelope (UUIDv7 id, correlation and causation ids inherited
+// from the handler being run, traceparent); subscribe opens one Consumer per (group, topic) over
+// the transport's durable subscriptions; close() drains in-flight handlers, then the transport.
+
+import { EddyError } from '../errors.ts';
+import type { Clock } from '../log/clock.ts';
+import { validateEvent, type AnyEventDefinition, type EventDefinition, type EventInput, type EventOutput } from './define-event.ts';
+import { childTraceparent, type Envelope } from './envelope.ts';
+import { handlingScope, type EventContext } from './context.ts';
+import { Consumer, type RawHandler } from './consumer.ts';
+import { MemoryIdempotencyStore, idempotencyWindowMsDefault, type IdempotencyStore } from './idempotency.ts';
+import { retryPolicy, type RetryOptions } from './retry.ts';
+import { resolveTransport, type TransportOption } from './resolve-transport.ts';
+import type { OutgoingEvent, Transport } from './transport.ts';
+import { createUuidV7 } from './uuidv7.ts';
+
+export interface EventBusOptions {
+  /** CloudEvents `source` of everything this bus publishes, e.g. 'order-service'. */
+  source: string;
+  transport: TransportOption;
+  /** Events this bus knows: what `subscribe('*', …)` covers. */
+  events?: readonly AnyEventDefinition[];
+  /** Time for envelopes and ids (the memory transport's clock when not given). */
+  clock?: Clock;
+  /** Default idempotency store (memory) for subscriptions with `idempotency: true`. */
+  idempotencyStore?: IdempotencyStore;
+  /** [0, 1) for backoff jitter; inject a seeded one for replayable tests. */
+  random?: () => number;
+  /** Handler failures and transport errors; default: none (they are retried / dead-lettered). */
+  onError?: (error: unknown, info: { group: string; eventId?: string; type?: string; attempt?: number }) => void;
+}
+
+export interface PublishOptions {
+  /** Ordering / partition key; default: the event definition's `key(data)`. */
+  key?: string;
+  subject?: string;
+  /** Default: the handled event's (inside a handler), else the new event's own id. */
+  correlationId?: string;
+  /** Default: the handled event's id inside a handler. */
+  causationId?: string;
+  /** Not supported yet (durable delayed delivery is a later increment): any value > 0 is rejected. */
+  delayMs?: number;
+}
+
+/** One event of publishMany; build it with `item(...)` to have `data` type-checked. */
+export interface PublishItem {
+  event: AnyEventDefinition;
+  data: unknown;
+  options?: PublishOptions;
+}
+
+/** Typed publishMany items: each `data` is checked against its own `event`. */
+export type PublishItems<T extends readonly AnyEventDefinition[]> = { readonly [K in keyof T]: { event: T[K]; data: EventInput<T[K]>; options?: PublishOptions } };
+
+export interface SubscribeOptions {
+  group: string;
+  /** Handlers running at once, across keys; a key's events always run one after another. Default 1. */
+  concurrency?: number;
+  retry?: RetryOptions;
+  /** After the last attempt: true (default) -> '<topic>.dlq', a string -> that topic, false -> dropped. */
+  deadLetter?: boolean | string;
+  /** Each event id handled at most once per group within the window (default 24 h). */
+  idempotency?: boolean | { store?: IdempotencyStore; windowMs?: number };
+  /** Lease per delivery before the server redelivers it (default 30 s, at least 1 s on the broker). */
+  ackDeadlineMs?: number;
+  /** Long-poll wait per pull; close() waits for the current one (default 1000 ms). */
+  pollWaitMs?: number;
+}
+
+export interface SubscriptionHandle {
+  /** Resolves once every underlying subscription exists and is being pulled. */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+type Handler<E extends AnyEventDefinition> = (data: EventOutput<E>, ctx: EventContext<E['type']>) => unknown;
+
+export interface EventBus {
+  readonly transport: Transport;
+  publish<E extends AnyEventDefinition>(event: E, data: EventInput<E>, options?: PublishOptions): Promise<{ id: string }>;
+  publishMany<const T extends readonly AnyEventDefinition[]>(items: PublishItems<T>): Promise<{ ids: string[] }>;
+  subscribe<E extends AnyEventDefinition>(events: E | readonly E[], handler: Handler<E>, options: SubscribeOptions): SubscriptionHandle;
+  subscribe(events: '*', handler: (data: unknown, ctx: EventContext) => unknown, options: SubscribeOptions): SubscriptionHandle;
+  close(): Promise<void>;
+}
+
+/** Concurrency bound per subscription: each slot holds a leased message and a running handler. */
+const concurrencyMax = 1_000;
+const groupRe = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** A typed item for publishMany: `bus.publishMany([item(OrderPlaced, {...}), …])`. */
+export function item<E extends AnyEventDefinition>(event: E, data: EventInput<E>, options?: PublishOptions): PublishItem {
+  return { event, data, ...(options ? { options } : {}) };
+}
+
+export async function createEventBus(options: EventBusOptions): Promise<EventBus> {
+  if (typeof options.source !== 'string' || options.source.length === 0) throw new EddyError('sdk.invalid_options', 'source must be a non-empty string');
+  const { transport, owned } = await resolveTransport(options.transport, options.clock);
+  const clock = options.clock ?? transport.clock;
+  const newId = createUuidV7({ now: () => clock.now() });
+  const random = options.random ?? Math.random;
+  const onError = options.onError ?? (() => {});
+  const defaultStore = options.idempotencyStore ?? new MemoryIdempotencyStore({ clock });
+  const known = new Map<string, AnyEventDefinition>();
+  for (const e of options.events ?? []) known.set(e.type, e);
+  const consumers = new Set<Consumer>();
+  const opening = new Set<Promise<unknown>>();
+  const groupTopics = new Set<string>();
+  let closed = false;
+
+  const checkOpen = () => {
+    if (closed) throw new EddyError('sdk.closed', 'the event bus is closed');
+  };
+
+  async function envelopeOf(it: PublishItem): Promise<OutgoingEvent> {
+    const o = it.options ?? {};
+    if (o.delayMs !== undefined && o.delayMs > 0) throw new EddyError('sdk.invalid_options', 'delayMs is not supported yet (durable delayed delivery comes in a later increment)');
+    const def = it.event as unknown as EventDefinition;
+    const data = await validateEvent(def, it.data);
+    const id = newId();
+    const scope = handlingScope.getStore();
+    const key = o.key ?? def.keyOf?.(data);
+    const env: Envelope = {
+      specversion: '1.0',
+      id,
+      source: options.source,
+      type: def.type,
+      time: new Date(clock.now()).toISOString(),
+      datacontenttype: 'application/json',
+      version: def.version,
+      correlationid: o.correlationId ?? scope?.correlationId ?? id,
+      traceparent: childTraceparent(scope?.traceparent),
+      data,
+    };
+    const causation = o.causationId ?? scope?.eventId;
+    if (causation !== undefined) env.causationid = causation;
+    if (key !== undefined) env.partitionkey = key;
+    if (o.subject !== undefined) env.subject = o.subject;
+    return { topic: def.topic, envelope: env };
+  }
+
+  function open(defs: readonly AnyEventDefinition[], handler: RawHandler, so: SubscribeOptions): SubscriptionHandle {
+    checkOpen();
+    if (!groupRe.test(so.group ?? '')) throw new EddyError('sdk.invalid_options', 'group must be 1..100 of [A-Za-z0-9._-]');
+    const concurrency = so.concurrency ?? 1;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > concurrencyMax) throw new EddyError('sdk.invalid_options', `concurrency must be an integer in [1, ${concurrencyMax}]`);
+    const retry = retryPolicy(so.retry);
+    const deadLetter = so.deadLetter ?? true;
+    const idem = so.idempotency ?? false;
+    const idempotency = idem === false ? null : { store: (idem === true ? undefined : idem.store) ?? defaultStore, windowMs: (idem === true ? undefined : idem.windowMs) ?? idempotencyWindowMsDefault };
+    const byTopic = new Map<string, Map<string, AnyEventDefinition>>();
+    for (const d of defs) {
+      known.set(d.type, d);
+      let m = byTopic.get(d.topic);
+      if (!m) byTopic.set(d.topic, (m = new Map()));
+      m.set(d.type, d);
+    }
+    if (byTopic.size === 0) throw new EddyError('sdk.invalid_options', 'subscribe needs at least one event (or "*" with events given to createEventBus)');
+    for (const topic of byTopic.keys()) {
+      const gt = `${so.group}.${topic}`;
+      if (groupTopics.has(gt)) throw new EddyError('sdk.invalid_options', `group "${so.group}" already subscribes to topic "${topic}" on this bus: subscribe once with a list of events`);
+      groupTopics.add(gt);
+    }
+    const mine: Consumer[] = [];
+    const ready = Promise.all(
+      [...byTopic].map(async ([topic, typeMap]) => {
+        const sub = await transport.subscribe({
+          name: `${so.group}.${topic}`,
+          topic,
+          maxDeliveryAttempts: deadLetter === false ? 0 : retry.attempts,
+          deadLetterTopic: deadLetter === false ? null : deadLetter === true ? `${topic}.dlq` : deadLetter,
+          backoff: { initialMs: retry.initialMs, multiplier: retry.multiplier, maxMs: retry.maxMs },
+          ackDeadlineMs: so.ackDeadlineMs ?? 30_000,
+          ordered: true,
+        });
+        const c = new Consumer(sub, typeMap, handler, { group: so.group, concurrency, retry, deadLetter: deadLetter !== false, idempotency, pollWaitMs: so.pollWaitMs ?? 1000, random, onError });
+        if (closed) {
+          await c.close();
+          return;
+        }
+        consumers.add(c);
+        mine.push(c);
+      }),
+    ).then(() => undefined);
+    opening.add(ready);
+    ready.catch((e: unknown) => onError(e, { group: so.group })).finally(() => opening.delete(ready));
+    return {
+      ready,
+      async close() {
+        await ready.catch(() => {});
+        await Promise.all(mine.map((c) => (consumers.delete(c), c.close())));
+      },
+    };
+  }
+
+  const bus: EventBus = {
+    transport,
+    async publish(event, data, o) {
+      checkOpen();
+      const out = await envelopeOf({ event, data, ...(o ? { options: o } : {}) });
+      await transport.publish([out]);
+      return { id: out.envelope.id };
+    },
+    async publishMany(items) {
+      checkOpen();
+      const out = await Promise.all((items as readonly PublishItem[]).map(envelopeOf));
+      await transport.publish(out);
+      return { ids: out.map((o) => o.envelope.id) };
+    },
+    subscribe(events: AnyEventDefinition | readonly AnyEventDefinition[] | '*', handler: (data: never, ctx: never) => unknown, so: SubscribeOptions): SubscriptionHandle {
+      const defs = events === '*' ? [...known.values()] : Array.isArray(events) ? (events as readonly AnyEventDefinition[]) : [events as AnyEventDefinition];
+      return open(defs, handler as unknown as RawHandler, so);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...opening].map((p) => p.catch(() => {})));
+      await Promise.all([...consumers].map((c) => c.close()));
+      consumers.clear();
+      if (owned) await transport.close();
+    },
+  };
+  return bus;
+}

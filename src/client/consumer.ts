@@ -1,0 +1,177 @@
+// One consumer of a (group, topic) subscription: pulls at most `concurrency` deliveries at a time,
+// runs handlers in parallel across keys and strictly in order within a key, and settles each
+// delivery only when its handler has finished: ack on success (after the idempotency mark), nack
+// with the retry backoff on failure (the transport dead-letters after the last attempt).
+// Invariant: in-flight deliveries <= concurrency; close() stops pulling and waits for all of them.
+
+import { EddyError } from '../errors.ts';
+import { decodeEvent, type AnyEventDefinition, type EventDefinition } from './define-event.ts';
+import { fromWireRecord, type Envelope } from './envelope.ts';
+import { handlingScope, type EventContext } from './context.ts';
+import type { IdempotencyStore } from './idempotency.ts';
+import { backoffDelayMs, type RetryPolicy } from './retry.ts';
+import type { Delivery, TransportSubscription } from './transport.ts';
+
+export type RawHandler = (data: unknown, ctx: EventContext) => unknown;
+
+export interface ConsumerOptions {
+  group: string;
+  concurrency: number;
+  retry: RetryPolicy;
+  deadLetter: boolean;
+  idempotency: { store: IdempotencyStore; windowMs: number } | null;
+  pollWaitMs: number;
+  random: () => number;
+  onError: (error: unknown, info: { group: string; eventId?: string; type?: string; attempt?: number }) => void;
+}
+
+export class Consumer {
+  readonly #sub: TransportSubscription;
+  readonly #defs: ReadonlyMap<string, AnyEventDefinition>;
+  readonly #handler: RawHandler;
+  readonly #o: ConsumerOptions;
+  readonly #lanes = new Map<string, Promise<void>>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #slotFreed: (() => void) | null = null;
+  #stopping = false;
+  readonly #abort = new AbortController();
+  readonly #loop: Promise<void>;
+
+  constructor(sub: TransportSubscription, defs: ReadonlyMap<string, AnyEventDefinition>, handler: RawHandler, options: ConsumerOptions) {
+    this.#sub = sub;
+    this.#defs = defs;
+    this.#handler = handler;
+    this.#o = options;
+    this.#loop = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopping) {
+      const room = this.#o.concurrency - this.#inFlight.size;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+        continue;
+      }
+      let batch: Delivery[];
+      try {
+        batch = await this.#sub.pull({ max: room, waitMs: this.#o.pollWaitMs, signal: this.#abort.signal });
+        failures = 0;
+      } catch (e) {
+        this.#o.onError(e, { group: this.#o.group });
+        failures++;
+        await this.#pause(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+        continue;
+      }
+      for (const d of batch) {
+        if (this.#stopping) {
+          // Pulled while closing: hand it straight back rather than start new work.
+          await this.#sub.nack(d.ackId, { delayMs: 0, reason: 'consumer closing' }).catch((e: unknown) => this.#o.onError(e, { group: this.#o.group }));
+          continue;
+        }
+        this.#schedule(d);
+      }
+    }
+  }
+
+  /** Waits before pulling again after a transport error; close() cuts it short. */
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const signal = this.#abort.signal;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  /** Chains the delivery behind the previous one of its key; keyless deliveries run freely. */
+  #schedule(d: Delivery): void {
+    const key = d.record.key;
+    const prev = key === null ? undefined : this.#lanes.get(key);
+    const run: Promise<void> = (prev ?? Promise.resolve()).then(() => this.#handle(d));
+    const done = run.finally(() => {
+      this.#inFlight.delete(done);
+      if (key !== null && this.#lanes.get(key) === run) this.#lanes.delete(key);
+      const wake = this.#slotFreed;
+      this.#slotFreed = null;
+      wake?.();
+    });
+    if (key !== null) this.#lanes.set(key, run);
+    this.#inFlight.add(done);
+  }
+
+  async #handle(d: Delivery): Promise<void> {
+    let env: Envelope | null = null;
+    try {
+      env = fromWireRecord(d.record);
+      const def = this.#defs.get(env.type);
+      if (!def) {
+        await this.#sub.ack([d.ackId]); // another event type sharing the topic: not this consumer's
+        return;
+      }
+      const idem = this.#o.idempotency;
+      if (idem && (await idem.store.has(this.#o.group, env.id))) {
+        await this.#sub.ack([d.ackId]);
+        return;
+      }
+      const data = await decodeEvent(def as EventDefinition, env.data, env.version === 0 ? def.version : env.version);
+      const ctx = contextOf(env, d.attempt, this.#o.group);
+      await handlingScope.run({ eventId: env.id, correlationId: ctx.correlationId, traceparent: env.traceparent }, () => this.#handler(data, ctx));
+      if (idem) await idem.store.markDone(this.#o.group, env.id, idem.windowMs);
+      await this.#sub.ack([d.ackId]);
+    } catch (e) {
+      await this.#fail(d, env, e);
+    }
+  }
+
+  async #fail(d: Delivery, env: Envelope | null, e: unknown): Promise<void> {
+    const info = { group: this.#o.group, attempt: d.attempt, ...(env ? { eventId: env.id, type: env.type } : {}) };
+    this.#o.onError(e, info);
+    const p = this.#o.retry;
+    try {
+      if (d.attempt >= p.attempts && !this.#o.deadLetter) await this.#sub.ack([d.ackId]); // dropped after the last attempt, as asked
+      else await this.#sub.nack(d.ackId, { delayMs: backoffDelayMs(p, d.attempt, this.#o.random), reason: reasonOf(e) });
+    } catch (settleError) {
+      this.#o.onError(settleError, info); // redelivered after the ack deadline
+    }
+  }
+
+  /** Stops pulling, waits for the current pull and every in-flight handler to settle. */
+  async close(): Promise<void> {
+    this.#stopping = true;
+    this.#abort.abort();
+    const wake = this.#slotFreed;
+    this.#slotFreed = null;
+    wake?.();
+    await this.#loop;
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    await this.#sub.close();
+  }
+}
+
+function contextOf(env: Envelope, attempt: number, group: string): EventContext {
+  return {
+    id: env.id,
+    type: env.type,
+    source: env.source,
+    time: env.time,
+    subject: env.subject,
+    key: env.partitionkey,
+    version: env.version,
+    correlationId: env.correlationid ?? env.id,
+    causationId: env.causationid,
+    traceparent: env.traceparent,
+    attempt,
+    group,
+  };
+}
+
+function reasonOf(e: unknown): string {
+  if (e instanceof EddyError) return `${e.code}: ${e.message}`;
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}

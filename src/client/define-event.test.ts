@@ -1,0 +1,83 @@
+// defineEvent with a real Standard Schema validator (zod 4): validation, chained upcasting, version
+// errors — and compile-time checks: the `@ts-expect-error` lines below fail `tsc` if publish,
+// publishMany or a handler ever accept a payload of the wrong shape.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { z } from 'zod';
+import { decodeEvent, defineEvent, validateEvent } from './define-event.ts';
+import { createEventBus, item } from './bus.ts';
+import { EddyError } from '../errors.ts';
+
+const OrderPlaced = defineEvent('OrderPlaced', {
+  version: 3,
+  schema: z.object({ orderId: z.string(), total: z.number(), currency: z.string(), channel: z.enum(['web', 'shop']) }),
+  upcast: {
+    1: (v1) => ({ ...v1, currency: 'USD' }),
+    2: (v2) => ({ ...v2, channel: 'web' }),
+  },
+  key: (e) => e.orderId,
+});
+
+test('validateEvent returns the parsed value and rejects bad data with sdk.validation_failed', async () => {
+  assert.deepEqual(await validateEvent(OrderPlaced, { orderId: 'o1', total: 5, currency: 'EUR', channel: 'shop' }), { orderId: 'o1', total: 5, currency: 'EUR', channel: 'shop' });
+  await assert.rejects(validateEvent(OrderPlaced, { orderId: 1 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.validation_failed' && /orderId/.test(e.message));
+});
+
+test('decodeEvent upcasts version by version, then validates', async () => {
+  assert.deepEqual(await decodeEvent(OrderPlaced, { orderId: 'o1', total: 5 }, 1), { orderId: 'o1', total: 5, currency: 'USD', channel: 'web' });
+  assert.deepEqual(await decodeEvent(OrderPlaced, { orderId: 'o1', total: 5, currency: 'EUR' }, 2), { orderId: 'o1', total: 5, currency: 'EUR', channel: 'web' });
+  await assert.rejects(decodeEvent(OrderPlaced, {}, 4), (e: unknown) => e instanceof EddyError && e.code === 'sdk.unknown_version');
+  const NoChain = defineEvent('NoChain', { version: 3, schema: z.object({ a: z.string() }), upcast: { 2: (v) => v } });
+  await assert.rejects(decodeEvent(NoChain, { a: 'x' }, 1), (e: unknown) => e instanceof EddyError && e.code === 'sdk.unknown_version');
+  await assert.rejects(decodeEvent(OrderPlaced, { orderId: 'o1' }, 1), (e: unknown) => e instanceof EddyError && e.code === 'sdk.validation_failed');
+});
+
+test('defineEvent rejects bad declarations with sdk.invalid_options', () => {
+  const schema = z.object({});
+  for (const bad of [() => defineEvent('has space', { version: 1, schema }), () => defineEvent('E', { version: 0, schema }), () => defineEvent('E', { version: 2, schema, upcast: { 2: (v) => v } }), () => defineEvent('E', { version: 1, schema: {} as never })]) {
+    assert.throws(bad, (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options');
+  }
+  assert.equal(OrderPlaced.keyOf?.({ orderId: 'k', total: 1, currency: 'X', channel: 'web' }), 'k');
+  assert.equal(OrderPlaced.topic, 'OrderPlaced');
+});
+
+test('publish, publishMany and handlers are type-checked against the latest version', async () => {
+  const bus = await createEventBus({ source: 'types', transport: 'memory' });
+  const Other = defineEvent('Other', { version: 1, schema: z.object({ n: z.number() }) });
+  await bus.publish(OrderPlaced, { orderId: 'o', total: 1, currency: 'EUR', channel: 'web' });
+  // @ts-expect-error missing currency and channel (v1 shape)
+  await assert.rejects(bus.publish(OrderPlaced, { orderId: 'o', total: 1 }));
+  // @ts-expect-error total must be a number
+  await assert.rejects(bus.publish(OrderPlaced, { orderId: 'o', total: '1', currency: 'EUR', channel: 'web' }));
+  // @ts-expect-error channel is an enum
+  await assert.rejects(bus.publish(OrderPlaced, { orderId: 'o', total: 1, currency: 'EUR', channel: 'phone' }));
+  await bus.publishMany([
+    { event: OrderPlaced, data: { orderId: 'o', total: 1, currency: 'EUR', channel: 'web' } },
+    { event: Other, data: { n: 1 } },
+  ]);
+  await assert.rejects(
+    bus.publishMany([
+      // @ts-expect-error data of Other given to OrderPlaced
+      { event: OrderPlaced, data: { n: 1 } },
+    ]),
+  );
+  await bus.publishMany([item(Other, { n: 2 })]);
+  // @ts-expect-error item() checks its data too
+  await assert.rejects(bus.publishMany([item(Other, { n: 'x' })]));
+  const h = bus.subscribe(
+    OrderPlaced,
+    (data, ctx) => {
+      const total: number = data.total;
+      const type: 'OrderPlaced' = ctx.type;
+      // @ts-expect-error no such field on the payload
+      void data.missing;
+      void total;
+      void type;
+    },
+    { group: 'g' },
+  );
+  await h.ready;
+  await bus.close();
+  await assert.rejects(bus.publish(Other, { n: 1 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.closed');
+});

@@ -1,0 +1,84 @@
+// UUIDv7 (RFC 9562) layout and monotonicity; the envelope's Kafka binding is exactly what the broker
+// stores for the same structured CloudEvent (src/http/events.ts), and reads back losslessly.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createUuidV7, UUID_V7_RE, uuidV7TimeMs } from './uuidv7.ts';
+import { childTraceparent, fromWireRecord, toStructured, toWireRecord, type Envelope } from './envelope.ts';
+import { cloudEventFromJson, recordView } from '../http/events.ts';
+import { backoffDelayMs, retryPolicy } from './retry.ts';
+import { MemoryIdempotencyStore } from './idempotency.ts';
+import { FakeClock } from '../testing/fake-clock.ts';
+
+test('uuidv7: version and variant bits, timestamp, strictly increasing within a ms and when time steps back', () => {
+  let now = 1_700_000_000_123;
+  const next = createUuidV7({ now: () => now });
+  const ids: string[] = [];
+  for (let i = 0; i < 5000; i++) ids.push(next()); // > 4096: forces a counter overflow into the next ms
+  now -= 10;
+  ids.push(next());
+  for (const id of ids) assert.match(id, UUID_V7_RE);
+  assert.equal(uuidV7TimeMs(ids[0]!), 1_700_000_000_123);
+  for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} < ${ids[i]}`);
+});
+
+const env: Envelope = {
+  specversion: '1.0',
+  id: '0190f0e4-0000-7000-8000-000000000001',
+  source: 'order-service',
+  type: 'OrderPlaced',
+  time: '2026-01-01T00:00:00.000Z',
+  datacontenttype: 'application/json',
+  partitionkey: 'o-1',
+  version: 2,
+  correlationid: 'c-1',
+  causationid: 'e-0',
+  traceparent: childTraceparent(),
+  data: { orderId: 'o-1', total: 10 },
+};
+
+test('envelope: the SDK binding equals the broker binding of the same structured CloudEvent', () => {
+  const ours = toWireRecord(env);
+  const broker = cloudEventFromJson(toStructured(env));
+  const view = recordView(0, { offset: 0, timestampMs: 0, key: broker.key, value: broker.value, headers: broker.headers } as Parameters<typeof recordView>[1]);
+  assert.deepEqual(view.headers, ours.headers);
+  assert.equal(view.key, ours.key);
+  assert.deepEqual(view.value, ours.value);
+  assert.deepEqual(fromWireRecord({ key: view.key, headers: view.headers, value: view.value }), env);
+});
+
+test('envelope: structured-mode records and foreign events (no version) are read; bad ones are sdk.invalid_envelope', () => {
+  const s = fromWireRecord({ key: null, headers: { 'content-type': 'application/cloudevents+json' }, value: toStructured(env) });
+  assert.deepEqual(s, env);
+  const foreign = fromWireRecord({ key: null, headers: { ce_specversion: '1.0', ce_id: 'x', ce_source: 'kcat', ce_type: 'OrderPlaced' }, value: { a: 1 } });
+  assert.equal(foreign.version, 0);
+  assert.throws(() => fromWireRecord({ key: null, headers: {}, value: 1 }), { code: 'sdk.invalid_envelope' });
+  assert.throws(() => fromWireRecord({ key: null, headers: { ce_specversion: '1.0', ce_id: 'x', ce_source: 's', ce_type: 't' }, value: 'AAEC', valueEncoding: 'base64' }), { code: 'sdk.invalid_envelope' });
+  const child = childTraceparent(env.traceparent);
+  assert.equal(child.slice(3, 35), env.traceparent!.slice(3, 35));
+  assert.notEqual(child, env.traceparent);
+});
+
+test('retry policy: exponential, capped, jitter in [delay/2, delay], bounds checked', () => {
+  const p = retryPolicy({ attempts: 4, backoff: { initialMs: 100, multiplier: 3, maxMs: 500, jitter: false } });
+  assert.deepEqual([1, 2, 3, 4].map((a) => backoffDelayMs(p, a, () => 0)), [100, 300, 500, 500]);
+  const j = { ...p, jitter: true };
+  assert.equal(backoffDelayMs(j, 2, () => 0), 150);
+  assert.equal(backoffDelayMs(j, 2, () => 0.999999), 300);
+  assert.throws(() => retryPolicy({ attempts: 0 }), { code: 'sdk.invalid_options' });
+  assert.throws(() => retryPolicy({ backoff: { initialMs: 10, maxMs: 5 } }), { code: 'sdk.invalid_options' });
+});
+
+test('memory idempotency store: entries expire after their window; size is bounded', async () => {
+  const clock = new FakeClock();
+  const s = new MemoryIdempotencyStore({ clock, entriesMax: 2 });
+  await s.markDone('g', 'a', 1000);
+  assert.equal(await s.has('g', 'a'), true);
+  assert.equal(await s.has('h', 'a'), false);
+  clock.advance(1000);
+  assert.equal(await s.has('g', 'a'), false);
+  for (const id of ['x', 'y', 'z']) await s.markDone('g', id, 1000);
+  assert.equal(s.size, 2);
+  assert.equal(await s.has('g', 'x'), false);
+  assert.equal(await s.has('g', 'z'), true);
+});

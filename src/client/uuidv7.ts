@@ -1,0 +1,55 @@
+// UUID version 7 (RFC 9562 §5.7): 48-bit Unix milliseconds, version 7, 12-bit counter (rand_a,
+// RFC 9562 §6.2 method 1 with a random start each millisecond), variant 10, 62 random bits.
+// Invariant: ids from one generator sort strictly increasing as strings, even within a millisecond
+// or when the clock steps back (the last timestamp is reused and the counter carries into it).
+
+import { randomFillSync } from 'node:crypto';
+
+export interface UuidV7Options {
+  now?: () => number;
+  /** Fills the buffer with random bytes (inject a seeded one in tests). */
+  randomFill?: (bytes: Uint8Array) => void;
+}
+
+const COUNTER_MAX = 0xfff;
+
+export function createUuidV7(options: UuidV7Options = {}): () => string {
+  const now = options.now ?? Date.now;
+  const randomFill = options.randomFill ?? ((b: Uint8Array) => void randomFillSync(b));
+  let lastMs = -1;
+  let counter = 0;
+  const rand = new Uint8Array(10);
+  return () => {
+    randomFill(rand);
+    let ms = Math.max(0, Math.floor(now()));
+    if (ms > lastMs) {
+      counter = ((rand[0]! << 8) | rand[1]!) & 0x7ff; // top bit clear: room to count up within the ms
+    } else {
+      ms = lastMs;
+      counter++;
+      if (counter > COUNTER_MAX) {
+        ms = lastMs + 1; // counter overflow: borrow the next millisecond (§6.2)
+        counter = 0;
+      }
+    }
+    lastMs = ms;
+    const b = new Uint8Array(16);
+    for (let i = 5; i >= 0; i--) {
+      b[i] = ms % 256;
+      ms = Math.floor(ms / 256);
+    }
+    b[6] = 0x70 | (counter >> 8);
+    b[7] = counter & 0xff;
+    b[8] = 0x80 | (rand[2]! & 0x3f);
+    b.set(rand.subarray(3, 10), 9);
+    const hex = Buffer.from(b).toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+}
+
+export const UUID_V7_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The Unix milliseconds encoded in a UUIDv7. */
+export function uuidV7TimeMs(id: string): number {
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}

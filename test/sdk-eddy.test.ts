@@ -1,0 +1,78 @@
+// The eddy transport beyond the shared conformance suite: `{ embedded: { dataDir } }`, events
+// crossing between the SDK and plain HTTP CloudEvents (both directions), and server-side
+// redelivery of work a crashed consumer had leased (the broker, not the SDK, remembers it).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { createEventBus, defineEvent, startEmbeddedTransport, type EventContext } from '../src/client/index.ts';
+import { tempDir } from '../src/testing/tmp.ts';
+
+const OrderPlaced = defineEvent('OrderPlaced', { version: 2, schema: z.object({ orderId: z.string(), currency: z.string() }), upcast: { 1: (v) => ({ ...v, currency: 'USD' }) }, key: (e) => e.orderId });
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const giveUpMs = Date.now() + 20_000; // hang guard, not a duration assertion
+  while (!cond()) {
+    if (Date.now() > giveUpMs) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(2);
+  }
+}
+
+test('embedded transport: SDK events are plain CloudEvents over HTTP, and HTTP CloudEvents reach SDK handlers', async (t) => {
+  const { dir, cleanup } = await tempDir('eddy-sdk-');
+  t.after(cleanup);
+  const bus = await createEventBus({ source: 'order-service', transport: { embedded: { dataDir: dir } } });
+  let url = '';
+  try {
+    url = (bus.transport as unknown as { url: string }).url;
+    const got: { data: unknown; ctx: EventContext }[] = [];
+    await bus.subscribe(OrderPlaced, (data, ctx) => void got.push({ data, ctx }), { group: 'email', pollWaitMs: 100 }).ready;
+    const { id } = await bus.publish(OrderPlaced, { orderId: 'o-1', currency: 'EUR' });
+    const read = (await (await fetch(`${url}/v1/topics/OrderPlaced/partitions/0/events?offset=earliest`)).json()) as { events: { key: string; value: unknown; headers: Record<string, string> }[] };
+    const e = read.events[0]!;
+    assert.equal(e.key, 'o-1');
+    assert.deepEqual(e.value, { orderId: 'o-1', currency: 'EUR' });
+    assert.equal(e.headers.ce_id, id);
+    assert.equal(e.headers.ce_specversion, '1.0');
+    assert.equal(e.headers.ce_source, 'order-service');
+    assert.equal(e.headers.ce_version, '2');
+    assert.equal(e.headers['content-type'], 'application/json');
+    // A v1 event from a service that speaks plain CloudEvents over HTTP (no SDK).
+    const res = await fetch(`${url}/v1/topics/OrderPlaced/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ specversion: '1.0', id: 'legacy-1', source: 'legacy', type: 'OrderPlaced', version: 1, correlationid: 'c-9', data: { orderId: 'o-2' } }),
+    });
+    assert.equal(res.status, 200);
+    await until(() => got.length === 2, 'both orders handled');
+    assert.deepEqual(got[1]!.data, { orderId: 'o-2', currency: 'USD' });
+    assert.equal(got[1]!.ctx.source, 'legacy');
+    assert.equal(got[1]!.ctx.correlationId, 'c-9');
+    assert.equal(got[1]!.ctx.version, 1);
+  } finally {
+    await bus.close();
+  }
+  assert.equal(await fetch(`${url}/healthz`).catch(() => null), null, 'the bus closed the broker it started');
+});
+
+test('eddy transport: work leased by a crashed consumer is redelivered by the broker to the group', async (t) => {
+  const { dir, cleanup } = await tempDir('eddy-sdk-');
+  const transport = await startEmbeddedTransport({ dataDir: dir });
+  const bus = await createEventBus({ source: 's', transport });
+  t.after(async () => {
+    // node:test runs after-hooks in registration order: one hook, closing in reverse.
+    await bus.close();
+    await transport.close();
+    await cleanup();
+  });
+  await bus.publish(OrderPlaced, { orderId: 'o-1', currency: 'EUR' });
+  const spec = { name: 'ship.OrderPlaced', topic: 'OrderPlaced', maxDeliveryAttempts: 5, deadLetterTopic: 'OrderPlaced.dlq', backoff: { initialMs: 10, multiplier: 2, maxMs: 50 }, ackDeadlineMs: 1000, ordered: true };
+  const crashed = await transport.subscribe(spec); // a consumer that leases the event, then dies without acking
+  let leased: unknown[] = [];
+  while (leased.length === 0) leased = await crashed.pull({ max: 10, waitMs: 200 });
+  const attempts: number[] = [];
+  await bus.subscribe(OrderPlaced, (_d, ctx) => void attempts.push(ctx.attempt), { group: 'ship', retry: { attempts: 5, backoff: { initialMs: 10, multiplier: 2, maxMs: 50 } }, ackDeadlineMs: 1000, pollWaitMs: 100 }).ready;
+  await until(() => attempts.length === 1, 'the redelivery');
+  assert.deepEqual(attempts, [2]);
+});
