@@ -396,6 +396,7 @@ export class Broker {
     this.#checkOpen();
     const topic = await this.#topicForWrite(topicName);
     const now = this.clock.now();
+    topic.dedupe.sweep(now); // O(expired): ids are kept in expiry order
     const results: (PublishResult | null)[] = new Array<PublishResult | null>(events.length).fill(null);
     const byPartition = new Map<number, number[]>();
     const firstOfId = new Map<string, number>();
