@@ -7,6 +7,7 @@
 import type { Broker } from '../../../broker/broker.ts';
 import { applyTopicConfig, topicConfigDefaults, topicConfigKeys } from '../../../broker/topic-config.ts';
 import { defineApi, KafkaError } from '../../api.ts';
+import type { KafkaReader } from '../../protocol/reader.ts';
 import type { KafkaWriter } from '../../protocol/writer.ts';
 import { itemError, KafkaRefusal, NO_ERROR, refuseInternal, ResourceType, type ItemError } from './common.ts';
 
@@ -76,6 +77,24 @@ async function replaceOne(broker: Broker, res: Resource, validateOnly: boolean):
   }
 }
 
+/** Both alter APIs: resources [type int8, name, configs [entry, tags], tags], validate_only, tags. */
+export function decodeAlterRequest<C>(r: KafkaReader, readEntry: () => C, entryBytesMin: number): { resources: { type: number; name: string; configs: C[] }[]; validateOnly: boolean } {
+  const resources = r.array(() => {
+    const type = r.int8();
+    const name = r.string();
+    const configs = r.array(() => {
+      const c = readEntry();
+      r.tags();
+      return c;
+    }, entryBytesMin);
+    r.tags();
+    return { type, name, configs };
+  }, 4);
+  const validateOnly = r.bool();
+  r.tags();
+  return { resources, validateOnly };
+}
+
 /** Applies `alter` to each resource in order; a resource named twice fails with INVALID_REQUEST. */
 export async function alterEach<R extends { type: number; name: string }>(resources: readonly R[], alter: (res: R) => Promise<ItemError>): Promise<AlterResult[]> {
   const dup = duplicateResources(resources);
@@ -94,20 +113,7 @@ export const alterConfigs = defineApi<Req, AlterResult[]>({
   maxVersion: 2,
   flexibleFrom: 2,
   decode(r) {
-    const resources = r.array(() => {
-      const type = r.int8();
-      const name = r.string();
-      const configs = r.array(() => {
-        const c = { name: r.string(), value: r.nullableString() };
-        r.tags();
-        return c;
-      }, 2);
-      r.tags();
-      return { type, name, configs };
-    }, 4);
-    const validateOnly = r.bool();
-    r.tags();
-    return { resources, validateOnly };
+    return decodeAlterRequest(r, () => ({ name: r.string(), value: r.nullableString() }), 2);
   },
   handle(req, ctx) {
     return alterEach(req.resources, (res) => replaceOne(ctx.broker, res, req.validateOnly));

@@ -9,7 +9,7 @@ import type { Broker } from '../../../broker/broker.ts';
 import { applyTopicConfig, topicConfigDefaults, topicConfigKeys } from '../../../broker/topic-config.ts';
 import { EddyError } from '../../../errors.ts';
 import { defineApi, KafkaError } from '../../api.ts';
-import { alterableTopic, alterEach, encodeAlterResults, type AlterResult } from './alter-configs.ts';
+import { alterableTopic, alterEach, decodeAlterRequest, encodeAlterResults, type AlterResult } from './alter-configs.ts';
 import { itemError, KafkaRefusal, listConfigs, NO_ERROR, type ItemError } from './common.ts';
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -78,20 +78,7 @@ export const incrementalAlterConfigs = defineApi<Req, AlterResult[]>({
   maxVersion: 1,
   flexibleFrom: 1,
   decode(r) {
-    const resources = r.array(() => {
-      const type = r.int8();
-      const name = r.string();
-      const configs = r.array(() => {
-        const c = { name: r.string(), op: r.int8(), value: r.nullableString() };
-        r.tags();
-        return c;
-      }, 3);
-      r.tags();
-      return { type, name, configs };
-    }, 4);
-    const validateOnly = r.bool();
-    r.tags();
-    return { resources, validateOnly };
+    return decodeAlterRequest(r, () => ({ name: r.string(), op: r.int8(), value: r.nullableString() }), 3);
   },
   handle(req, ctx) {
     return alterEach(req.resources, (res) => alterOne(ctx.broker, res, req.validateOnly));
