@@ -18,7 +18,7 @@ function walk(dir, out) {
 
 /** Debian tools the tests use, installed when missing (CI runs as root; `apt-get update` first). */
 function ensureDebianTools() {
-  const missing = [['kcat', 'kcat']].filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
+  const missing = [['kcat', 'kcat'], ['redis-server', 'redis-server']].filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
   if (missing.length === 0) return;
   const pkgs = missing.map(([, pkg]) => pkg);
   console.error(`installing ${pkgs.join(', ')} from Debian's packages for the tests`);

@@ -1,13 +1,14 @@
-// The SDK conformance suite: the same scenarios against every transport — memory (on a FakeClock)
-// and eddy (an embedded broker over HTTP). Ordering per key, fan-out, load balancing, retry with
-// backoff then dead letter, idempotency under redelivery, upcasting, correlation/causation, drain.
+// The SDK conformance suite: the same scenarios against every transport — memory (on a FakeClock),
+// eddy (an embedded broker over HTTP) and kafka (kafkajs against the broker's Kafka listener).
+// Ordering per key, fan-out, load balancing, retry with backoff then dead letter, idempotency under
+// redelivery, upcasting, correlation/causation, drain.
 // Waits are on conditions (never fixed sleeps); wall-clock durations are never asserted.
 
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { createEventBus, defineEvent, DlqHeaders, EddyHttpTransport, MemoryTransport, type EventBus, type EventBusOptions, type Transport } from '../src/client/index.ts';
+import { createEventBus, defineEvent, DlqHeaders, EddyHttpTransport, KafkaTransport, MemoryTransport, type EventBus, type EventBusOptions, type Transport } from '../src/client/index.ts';
 import type { SubscriptionSpec, TransportSubscription } from '../src/client/transport.ts';
 import { startBroker } from '../src/server.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
@@ -45,6 +46,35 @@ const transports: [string, Setup][] = [
       const h: Harness = { transport: () => new EddyHttpTransport({ url: b.http.url }), tick: () => {}, fake: null, pollWaitMs: 100, buses: [] };
       t.after(async () => {
         await Promise.all(h.buses.map((x) => x.close()));
+        await b.close();
+        await cleanup();
+      });
+      return h;
+    },
+  ],
+  [
+    'kafka (kafkajs against the broker\'s Kafka listener)',
+    async (t) => {
+      const { dir, cleanup } = await tempDir('eddy-sdk-kafka-');
+      const b = await startBroker({ dataDir: dir, http: { port: 0 }, kafka: { port: 0 }, freeBytesFloor: 0 });
+      const opened: KafkaTransport[] = [];
+      const h: Harness = {
+        transport: () => {
+          // 4 partitions: load balancing inside a group needs more than one. Short group timings so
+          // rebalances (a second member joining) settle quickly.
+          const k = new KafkaTransport({ brokers: [`localhost:${b.kafka!.port}`], partitions: 4, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 200, maxWaitTimeMs: 100 });
+          opened.push(k);
+          return k;
+        },
+        tick: () => {},
+        fake: null,
+        pollWaitMs: 100,
+        buses: [],
+      };
+      t.after(async () => {
+        await Promise.all(h.buses.map((x) => x.close()));
+        // kafkajs clients before the broker, else they keep retrying against a closed port.
+        await Promise.all(opened.map((k) => k.close()));
         await b.close();
         await cleanup();
       });

@@ -14,6 +14,10 @@ import { retryPolicy, type RetryOptions } from './retry.ts';
 import { resolveTransport, type TransportOption } from './resolve-transport.ts';
 import type { OutgoingEvent, Transport } from './transport.ts';
 import { createUuidV7 } from './uuidv7.ts';
+import type { Registry } from 'prom-client';
+import type { Span, TracerProvider } from '@opentelemetry/api';
+import { BusMetrics } from './metrics.ts';
+import { BusTracing, endSpan } from './tracing.ts';
 
 export interface EventBusOptions {
   /** CloudEvents `source` of everything this bus publishes, e.g. 'order-service'. */
@@ -29,6 +33,10 @@ export interface EventBusOptions {
   random?: () => number;
   /** Handler failures and transport errors; default: none (they are retried / dead-lettered). */
   onError?: (error: unknown, info: { group: string; eventId?: string; type?: string; attempt?: number }) => void;
+  /** prom-client registry for this bus's metrics (`bus.metrics()`); default a new one per bus. */
+  metricsRegistry?: Registry;
+  /** OpenTelemetry TracerProvider for this bus's spans; default the global one (a no-op without an SDK). */
+  tracerProvider?: TracerProvider;
 }
 
 export interface PublishOptions {
@@ -83,6 +91,8 @@ export interface EventBus {
   subscribe<E extends AnyEventDefinition>(events: E | readonly E[], handler: Handler<E>, options: SubscribeOptions): SubscriptionHandle;
   subscribe(events: '*', handler: (data: unknown, ctx: EventContext) => unknown, options: SubscribeOptions): SubscriptionHandle;
   close(): Promise<void>;
+  /** The prom-client registry holding this bus's `eddy_*` metrics, e.g. for a /metrics endpoint. */
+  metrics(): Registry;
 }
 
 /** Concurrency bound per subscription: each slot holds a leased message and a running handler. */
@@ -102,6 +112,8 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
   const random = options.random ?? Math.random;
   const onError = options.onError ?? (() => {});
   const defaultStore = options.idempotencyStore ?? new MemoryIdempotencyStore({ clock });
+  const metrics = new BusMetrics(options.metricsRegistry);
+  const tracing = new BusTracing(options.tracerProvider);
   const known = new Map<string, AnyEventDefinition>();
   for (const e of options.events ?? []) known.set(e.type, e);
   const consumers = new Set<Consumer>();
@@ -113,7 +125,8 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     if (closed) throw new EddyError('sdk.closed', 'the event bus is closed');
   };
 
-  async function envelopeOf(it: PublishItem): Promise<OutgoingEvent> {
+  /** The envelope to publish and its started publish span (ended by `sent`). */
+  async function envelopeOf(it: PublishItem): Promise<OutgoingEvent & { span: Span }> {
     const o = it.options ?? {};
     if (o.delayMs !== undefined && o.delayMs > 0) throw new EddyError('sdk.invalid_options', 'delayMs is not supported yet (durable delayed delivery comes in a later increment)');
     const def = it.event as unknown as EventDefinition;
@@ -137,7 +150,23 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     if (causation !== undefined) env.causationid = causation;
     if (key !== undefined) env.partitionkey = key;
     if (o.subject !== undefined) env.subject = o.subject;
-    return { topic: def.topic, envelope: env };
+    const { span, traceparent } = tracing.startPublish(env, def.topic, scope?.traceparent);
+    if (traceparent !== undefined) env.traceparent = traceparent;
+    return { topic: def.topic, envelope: env, span };
+  }
+
+  /** Publishes, then ends the publish spans and counts what was published. */
+  async function send(out: (OutgoingEvent & { span: Span })[]): Promise<void> {
+    try {
+      await transport.publish(out.map(({ topic, envelope }) => ({ topic, envelope })));
+    } catch (e) {
+      for (const o of out) endSpan(o.span, e);
+      throw e;
+    }
+    for (const o of out) {
+      endSpan(o.span);
+      metrics.published.inc({ type: o.envelope.type });
+    }
   }
 
   function open(defs: readonly AnyEventDefinition[], handler: RawHandler, so: SubscribeOptions): SubscriptionHandle {
@@ -174,7 +203,7 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
           ackDeadlineMs: so.ackDeadlineMs ?? 30_000,
           ordered: true,
         });
-        const c = new Consumer(sub, typeMap, handler, { group: so.group, concurrency, retry, deadLetter: deadLetter !== false, idempotency, pollWaitMs: so.pollWaitMs ?? 1000, random, onError });
+        const c = new Consumer(sub, typeMap, handler, { group: so.group, concurrency, retry, deadLetter: deadLetter !== false, idempotency, pollWaitMs: so.pollWaitMs ?? 1000, random, onError, metrics, tracing, topic });
         if (closed) {
           await c.close();
           return;
@@ -199,13 +228,19 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     async publish(event, data, o) {
       checkOpen();
       const out = await envelopeOf({ event, data, ...(o ? { options: o } : {}) });
-      await transport.publish([out]);
+      await send([out]);
       return { id: out.envelope.id };
     },
     async publishMany(items) {
       checkOpen();
-      const out = await Promise.all((items as readonly PublishItem[]).map(envelopeOf));
-      await transport.publish(out);
+      const settled = await Promise.allSettled((items as readonly PublishItem[]).map(envelopeOf));
+      const failed = settled.find((r) => r.status === 'rejected');
+      const out = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      if (failed) {
+        for (const o of out) endSpan(o.span, failed.reason); // nothing was published
+        throw failed.reason;
+      }
+      await send(out);
       return { ids: out.map((o) => o.envelope.id) };
     },
     subscribe(events: AnyEventDefinition | readonly AnyEventDefinition[] | '*', handler: (data: never, ctx: never) => unknown, so: SubscribeOptions): SubscriptionHandle {
@@ -220,6 +255,7 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
       consumers.clear();
       if (owned) await transport.close();
     },
+    metrics: () => metrics.registry,
   };
   return bus;
 }

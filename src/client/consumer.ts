@@ -11,6 +11,10 @@ import { handlingScope, type EventContext } from './context.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { backoffDelayMs, type RetryPolicy } from './retry.ts';
 import type { Delivery, TransportSubscription } from './transport.ts';
+import { context as otelContext, type Span } from '@opentelemetry/api';
+import { performance } from 'node:perf_hooks';
+import type { BusMetrics, ProcessedStatus } from './metrics.ts';
+import { endSpan, type BusTracing } from './tracing.ts';
 
 export type RawHandler = (data: unknown, ctx: EventContext) => unknown;
 
@@ -23,6 +27,12 @@ export interface ConsumerOptions {
   pollWaitMs: number;
   random: () => number;
   onError: (error: unknown, info: { group: string; eventId?: string; type?: string; attempt?: number }) => void;
+  /** Per-bus metrics; none when absent. */
+  metrics?: BusMetrics;
+  /** Per-bus spans; none when absent. */
+  tracing?: BusTracing;
+  /** The subscription's topic, for span names. */
+  topic?: string;
 }
 
 export class Consumer {
@@ -106,6 +116,7 @@ export class Consumer {
 
   async #handle(d: Delivery): Promise<void> {
     let env: Envelope | null = null;
+    let span: Span | undefined;
     try {
       env = fromWireRecord(d.record);
       const def = this.#defs.get(env.type);
@@ -113,30 +124,49 @@ export class Consumer {
         await this.#sub.ack([d.ackId]); // another event type sharing the topic: not this consumer's
         return;
       }
+      const handling = this.#o.tracing?.startHandle(env, this.#o.topic ?? def.topic, this.#o.group, d.attempt);
+      span = handling?.span;
       const idem = this.#o.idempotency;
       if (idem && (await idem.store.has(this.#o.group, env.id))) {
         await this.#sub.ack([d.ackId]);
+        this.#o.metrics?.processedAs(env.type, this.#o.group, 'duplicate');
+        if (span) endSpan(span, undefined, { 'eddy.outcome': 'duplicate' });
         return;
       }
       const data = await decodeEvent(def as EventDefinition, env.data, env.version === 0 ? def.version : env.version);
       const ctx = contextOf(env, d.attempt, this.#o.group);
-      await handlingScope.run({ eventId: env.id, correlationId: ctx.correlationId, traceparent: env.traceparent }, () => this.#handler(data, ctx));
+      const scope = { eventId: env.id, correlationId: ctx.correlationId, traceparent: handling ? handling.traceparent : env.traceparent };
+      const run = () => handlingScope.run(scope, () => this.#handler(data, ctx));
+      const started = performance.now();
+      try {
+        await (handling ? otelContext.with(handling.context, run) : run());
+      } finally {
+        this.#o.metrics?.handlerDuration.observe({ type: env.type, group: this.#o.group }, (performance.now() - started) / 1000);
+      }
       if (idem) await idem.store.markDone(this.#o.group, env.id, idem.windowMs);
       await this.#sub.ack([d.ackId]);
+      this.#o.metrics?.processedAs(env.type, this.#o.group, 'ok');
+      if (span) endSpan(span, undefined, { 'eddy.outcome': 'ok' });
     } catch (e) {
-      await this.#fail(d, env, e);
+      const status = await this.#fail(d, env, e);
+      if (env && status) this.#o.metrics?.processedAs(env.type, this.#o.group, status);
+      if (span) endSpan(span, e, status ? { 'eddy.outcome': status } : undefined);
     }
   }
 
-  async #fail(d: Delivery, env: Envelope | null, e: unknown): Promise<void> {
+  /** Nacks (retry, or dead letter after the last attempt); returns the outcome, null if not settled. */
+  async #fail(d: Delivery, env: Envelope | null, e: unknown): Promise<ProcessedStatus | null> {
     const info = { group: this.#o.group, attempt: d.attempt, ...(env ? { eventId: env.id, type: env.type } : {}) };
     this.#o.onError(e, info);
     const p = this.#o.retry;
+    const last = d.attempt >= p.attempts;
     try {
-      if (d.attempt >= p.attempts && !this.#o.deadLetter) await this.#sub.ack([d.ackId]); // dropped after the last attempt, as asked
+      if (last && !this.#o.deadLetter) await this.#sub.ack([d.ackId]); // dropped after the last attempt, as asked
       else await this.#sub.nack(d.ackId, { delayMs: backoffDelayMs(p, d.attempt, this.#o.random), reason: reasonOf(e) });
+      return last ? 'dead_letter' : 'retry';
     } catch (settleError) {
       this.#o.onError(settleError, info); // redelivered after the ack deadline
+      return null;
     }
   }
 

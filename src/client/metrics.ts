@@ -1,0 +1,47 @@
+// prom-client metrics of one event bus: what it published, how each delivery ended per group, how
+// long handlers ran, retries and dead letters. Each bus has its own Registry (`bus.metrics()`), or
+// the one the user passes; buses sharing a registry share the metrics (same names, same labels).
+// Invariant: label values are the event type and the consumer group (bounded sets), never ids.
+
+import { Counter, Histogram, Registry } from 'prom-client';
+
+/** How a delivery ended for a group. */
+export type ProcessedStatus = 'ok' | 'retry' | 'dead_letter' | 'duplicate';
+
+/** Seconds; from sub-millisecond handlers to minute-long ones. */
+const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export class BusMetrics {
+  readonly registry: Registry;
+  readonly published: Counter<'type'>;
+  readonly processed: Counter<'type' | 'group' | 'status'>;
+  readonly handlerDuration: Histogram<'type' | 'group'>;
+  readonly retries: Counter<'type' | 'group'>;
+  readonly deadLetters: Counter<'type' | 'group'>;
+
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
+    const registers = [registry];
+    this.published = reuse(registry, 'eddy_events_published_total') ?? new Counter({ name: 'eddy_events_published_total', help: 'Events published by the event bus, per CloudEvents type.', labelNames: ['type'], registers });
+    this.processed =
+      reuse(registry, 'eddy_events_processed_total') ??
+      new Counter({ name: 'eddy_events_processed_total', help: 'Deliveries handled per type and consumer group, by outcome: ok, retry, dead_letter, duplicate.', labelNames: ['type', 'group', 'status'], registers });
+    this.handlerDuration =
+      reuse(registry, 'eddy_handler_duration_seconds') ??
+      new Histogram({ name: 'eddy_handler_duration_seconds', help: 'Handler run time in seconds, successful or not.', labelNames: ['type', 'group'], buckets: durationBuckets, registers });
+    this.retries = reuse(registry, 'eddy_retries_total') ?? new Counter({ name: 'eddy_retries_total', help: 'Failed deliveries handed back for another attempt after backoff.', labelNames: ['type', 'group'], registers });
+    this.deadLetters = reuse(registry, 'eddy_dead_letters_total') ?? new Counter({ name: 'eddy_dead_letters_total', help: 'Deliveries that failed their last attempt and went to the dead-letter topic (or were dropped when dead letters are off).', labelNames: ['type', 'group'], registers });
+  }
+
+  /** Records how one delivery ended (and the retry / dead-letter counters that go with it). */
+  processedAs(type: string, group: string, status: ProcessedStatus): void {
+    this.processed.inc({ type, group, status });
+    if (status === 'retry') this.retries.inc({ type, group });
+    else if (status === 'dead_letter') this.deadLetters.inc({ type, group });
+  }
+}
+
+/** A metric this registry already holds (another bus registered it): shared rather than a name clash. */
+function reuse<T>(registry: Registry, name: string): T | undefined {
+  return registry.getSingleMetric(name) as T | undefined;
+}
