@@ -14,6 +14,11 @@ const benches: [string, string[]][] = [
   ['bench/kafka-kafkajs.ts', ['100', '1000000', '1000', '8', '4']],
   ['bench/kafka-kafkajs.ts', ['1024', '300000', '1000', '8', '4']],
   ['bench/kafka-latency.ts', ['5000', '10', '1024']],
+  // EventBus SDK over the eddy transport (subscriber in a child process): SDK then raw-transport
+  // throughput (events, concurrency, publishMany chunk, chunks in flight, time limit s), then
+  // publish -> handler latency (rate, seconds, concurrency).
+  ['bench/sdk.ts', ['100000', '64', '500', '4', '300']],
+  ['bench/sdk-latency.ts', ['5000', '10', '64']],
 ];
 
 function median(xs: number[]): number {

@@ -54,12 +54,16 @@ export const ErrorCodes = {
   'ws.credits_exceeded': { http: 400, kafka: 42, title: 'Credits outstanding on a stream above the limit' },
   'producer.out_of_order_sequence': { http: 409, kafka: 45, title: 'Producer sequence number out of order' }, // OUT_OF_ORDER_SEQUENCE_NUMBER
   'producer.invalid_epoch': { http: 409, kafka: 47, title: 'Producer epoch is older than the current one' }, // INVALID_PRODUCER_EPOCH
+  'delay.invalid': { http: 400, kafka: 42, title: 'Invalid delayMs / deliverAt for delayed delivery' },
+  'delay.too_many_pending': { http: 503, kafka: 42, title: 'Too many delayed events waiting' },
+  'delay.unavailable': { http: 501, kafka: 42, title: 'Delayed delivery is not available on this transport or server' },
   'sdk.validation_failed': { http: 400, kafka: 87, title: 'Event data failed its schema validation' },
   'sdk.unknown_version': { http: 400, kafka: 87, title: 'Event version not known to this definition (newer, or no upcaster)' },
   'sdk.invalid_envelope': { http: 400, kafka: 87, title: 'Record is not a valid CloudEvent for the SDK' },
   'sdk.invalid_options': { http: 400, kafka: 42, title: 'Invalid SDK options' },
   'sdk.closed': { http: 503, kafka: 42, title: 'The event bus is closed' },
   'sdk.transport_failed': { http: 503, kafka: 42, title: 'The transport could not reach the broker' },
+  'sdk.handler_timeout': { http: 504, kafka: 42, title: 'The handler ran longer than its handlerTimeoutMs' },
   'broker.internal': { http: 500, kafka: -1, title: 'Internal error' },
 } as const;
 

@@ -3,6 +3,7 @@
 
 import { Broker, type BrokerOptions } from './broker/broker.ts';
 import { SubscriptionManager } from './broker/subscriptions/manager.ts';
+import { DelayedDelivery } from './broker/delayed.ts';
 import { buildHttpServer } from './http/server.ts';
 import { startKafkaServer, type KafkaServer } from './kafka/server.ts';
 import type { FsyncPolicy } from './log/partition-log.ts';
@@ -23,6 +24,8 @@ export interface StartBrokerOptions {
 export interface RunningBroker {
   broker: Broker;
   subscriptions: SubscriptionManager;
+  /** Durable delayed delivery (publish with delayMs / deliverAt). */
+  delayed: DelayedDelivery;
   http: { host: string; port: number; url: string };
   /** Present when the Kafka listener runs: `bootstrap` is what clients put in `brokers`. */
   kafka: { host: string; port: number; bootstrap: string; connections(): number; bufferedBytes(): number } | null;
@@ -43,11 +46,17 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     await broker.close();
     throw e;
   });
-  const { app } = buildHttpServer({ broker, subscriptions });
+  const delayed = await DelayedDelivery.open(broker).catch(async (e: unknown) => {
+    await subscriptions.close();
+    await broker.close();
+    throw e;
+  });
+  const { app } = buildHttpServer({ broker, subscriptions, delayed });
   const host = options.http?.host ?? options.host ?? '127.0.0.1';
   try {
     await app.listen({ port: options.http?.port ?? 8092, host });
   } catch (e) {
+    await delayed.close();
     await subscriptions.close();
     await broker.close();
     throw e;
@@ -68,6 +77,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
       });
     } catch (e) {
       await app.close();
+      await delayed.close();
       await subscriptions.close();
       await broker.close();
       throw e;
@@ -77,6 +87,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   return {
     broker,
     subscriptions,
+    delayed,
     http: { host, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` },
     kafka: kafka ? { host: kafka.host, port: kafka.port, bootstrap: `localhost:${kafka.port}`, connections: kafka.connections, bufferedBytes: kafka.bufferedBytes } : null,
     close() {
@@ -84,6 +95,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
         await kafka?.close();
         app.server.closeAllConnections?.();
         await app.close();
+        await delayed.close();
         await subscriptions.close();
         await broker.close();
       })();

@@ -18,6 +18,7 @@ import type { Registry } from 'prom-client';
 import type { Span, TracerProvider } from '@opentelemetry/api';
 import { BusMetrics } from './metrics.ts';
 import { BusTracing, endSpan } from './tracing.ts';
+import { traceOf, type Trace, type TraceOptions } from './trace.ts';
 
 export interface EventBusOptions {
   /** CloudEvents `source` of everything this bus publishes, e.g. 'order-service'. */
@@ -47,8 +48,33 @@ export interface PublishOptions {
   correlationId?: string;
   /** Default: the handled event's id inside a handler. */
   causationId?: string;
-  /** Not supported yet (durable delayed delivery is a later increment): any value > 0 is rejected. */
+  /**
+   * Durable delayed delivery: handlers see the event no sooner than `delayMs` from now (at most 365
+   * days). On the `eddy` transport the broker keeps it (it survives broker restarts); the memory
+   * transport uses its clock; the kafka transport refuses it (delay topics not implemented yet).
+   */
   delayMs?: number;
+  /** Like delayMs, as an absolute time (ms since the epoch or a Date); a past time means now. */
+  deliverAt?: number | Date;
+}
+
+/** The furthest ahead an event may be delayed (the broker's bound). */
+export const publishDelayMsMax = 365 * 24 * 60 * 60 * 1000;
+
+/** The due time of a publish's delay options, or undefined when it is due now. */
+function dueTimeOf(o: PublishOptions, nowMs: number): number | undefined {
+  if (o.delayMs !== undefined && o.deliverAt !== undefined) throw new EddyError('sdk.invalid_options', 'give delayMs or deliverAt, not both');
+  let at: number | undefined;
+  if (o.delayMs !== undefined) {
+    if (typeof o.delayMs !== 'number' || !Number.isFinite(o.delayMs) || o.delayMs < 0 || o.delayMs > publishDelayMsMax) throw new EddyError('sdk.invalid_options', `delayMs must be a number in [0, ${publishDelayMsMax}]`);
+    at = nowMs + Math.round(o.delayMs);
+  } else if (o.deliverAt !== undefined) {
+    const t = o.deliverAt instanceof Date ? o.deliverAt.getTime() : o.deliverAt;
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new EddyError('sdk.invalid_options', 'deliverAt must be a Date or ms since the epoch');
+    if (t - nowMs > publishDelayMsMax) throw new EddyError('sdk.invalid_options', `deliverAt is more than ${publishDelayMsMax} ms ahead`);
+    at = Math.round(t);
+  }
+  return at !== undefined && at > nowMs ? at : undefined;
 }
 
 /** One event of publishMany; build it with `item(...)` to have `data` type-checked. */
@@ -74,6 +100,11 @@ export interface SubscribeOptions {
   ackDeadlineMs?: number;
   /** Long-poll wait per pull; close() waits for the current one (default 1000 ms). */
   pollWaitMs?: number;
+  /**
+   * A handler running longer fails with `sdk.handler_timeout` and is retried / dead-lettered like any
+   * failure (its late result is ignored). Default: none. While a handler runs, its lease is extended.
+   */
+  handlerTimeoutMs?: number;
 }
 
 export interface SubscriptionHandle {
@@ -93,6 +124,8 @@ export interface EventBus {
   close(): Promise<void>;
   /** The prom-client registry holding this bus's `eddy_*` metrics, e.g. for a /metrics endpoint. */
   metrics(): Registry;
+  /** The causal chain of `correlationId`: events of those topics linked by causation id (`trace.ts`). */
+  trace(correlationId: string, options: TraceOptions): Promise<Trace>;
 }
 
 /** Concurrency bound per subscription: each slot holds a leased message and a running handler. */
@@ -128,7 +161,7 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
   /** The envelope to publish and its started publish span (ended by `sent`). */
   async function envelopeOf(it: PublishItem): Promise<OutgoingEvent & { span: Span }> {
     const o = it.options ?? {};
-    if (o.delayMs !== undefined && o.delayMs > 0) throw new EddyError('sdk.invalid_options', 'delayMs is not supported yet (durable delayed delivery comes in a later increment)');
+    const deliverAt = dueTimeOf(o, clock.now());
     const def = it.event as unknown as EventDefinition;
     const data = await validateEvent(def, it.data);
     const id = newId();
@@ -152,13 +185,13 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     if (o.subject !== undefined) env.subject = o.subject;
     const { span, traceparent } = tracing.startPublish(env, def.topic, scope?.traceparent);
     if (traceparent !== undefined) env.traceparent = traceparent;
-    return { topic: def.topic, envelope: env, span };
+    return { topic: def.topic, envelope: env, span, ...(deliverAt !== undefined ? { deliverAt } : {}) };
   }
 
   /** Publishes, then ends the publish spans and counts what was published. */
   async function send(out: (OutgoingEvent & { span: Span })[]): Promise<void> {
     try {
-      await transport.publish(out.map(({ topic, envelope }) => ({ topic, envelope })));
+      await transport.publish(out.map(({ topic, envelope, deliverAt }) => (deliverAt === undefined ? { topic, envelope } : { topic, envelope, deliverAt })));
     } catch (e) {
       for (const o of out) endSpan(o.span, e);
       throw e;
@@ -175,6 +208,8 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     const concurrency = so.concurrency ?? 1;
     if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > concurrencyMax) throw new EddyError('sdk.invalid_options', `concurrency must be an integer in [1, ${concurrencyMax}]`);
     const retry = retryPolicy(so.retry);
+    if (so.handlerTimeoutMs !== undefined && (!Number.isSafeInteger(so.handlerTimeoutMs) || so.handlerTimeoutMs < 1)) throw new EddyError('sdk.invalid_options', 'handlerTimeoutMs must be a positive integer');
+    const ackDeadlineMs = so.ackDeadlineMs ?? 30_000;
     const deadLetter = so.deadLetter ?? true;
     const idem = so.idempotency ?? false;
     const idempotency = idem === false ? null : { store: (idem === true ? undefined : idem.store) ?? defaultStore, windowMs: (idem === true ? undefined : idem.windowMs) ?? idempotencyWindowMsDefault };
@@ -200,10 +235,10 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
           maxDeliveryAttempts: deadLetter === false ? 0 : retry.attempts,
           deadLetterTopic: deadLetter === false ? null : deadLetter === true ? `${topic}.dlq` : deadLetter,
           backoff: { initialMs: retry.initialMs, multiplier: retry.multiplier, maxMs: retry.maxMs },
-          ackDeadlineMs: so.ackDeadlineMs ?? 30_000,
+          ackDeadlineMs,
           ordered: true,
         });
-        const c = new Consumer(sub, typeMap, handler, { group: so.group, concurrency, retry, deadLetter: deadLetter !== false, idempotency, pollWaitMs: so.pollWaitMs ?? 1000, random, onError, metrics, tracing, topic });
+        const c = new Consumer(sub, typeMap, handler, { group: so.group, concurrency, retry, deadLetter: deadLetter !== false, idempotency, pollWaitMs: so.pollWaitMs ?? 1000, random, onError, metrics, tracing, topic, clock: transport.clock, ackDeadlineMs, ...(so.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: so.handlerTimeoutMs } : {}) });
         if (closed) {
           await c.close();
           return;
@@ -256,6 +291,7 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
       if (owned) await transport.close();
     },
     metrics: () => metrics.registry,
+    trace: (correlationId, o) => traceOf(transport, correlationId, o),
   };
   return bus;
 }

@@ -3,6 +3,10 @@
 // delivery only when its handler has finished: ack on success (after the idempotency mark), nack
 // with the retry backoff on failure (the transport dead-letters after the last attempt).
 // Invariant: in-flight deliveries <= concurrency; close() stops pulling and waits for all of them.
+// Leases: from pull until settled, each delivery's ack deadline is pushed forward every 2/3 of
+// `ackDeadlineMs` (transport `extend`), so a slow handler's message is not redelivered mid-flight.
+// `handlerTimeoutMs` fails a handler that runs longer with sdk.handler_timeout (retry / dead letter
+// as any failure; its late result is ignored, its lease is no longer extended).
 
 import { EddyError } from '../errors.ts';
 import { decodeEvent, type AnyEventDefinition, type EventDefinition } from './define-event.ts';
@@ -11,6 +15,7 @@ import { handlingScope, type EventContext } from './context.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { backoffDelayMs, type RetryPolicy } from './retry.ts';
 import type { Delivery, TransportSubscription } from './transport.ts';
+import type { Clock, Timer } from '../log/clock.ts';
 import { context as otelContext, type Span } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import type { BusMetrics, ProcessedStatus } from './metrics.ts';
@@ -33,6 +38,12 @@ export interface ConsumerOptions {
   tracing?: BusTracing;
   /** The subscription's topic, for span names. */
   topic?: string;
+  /** Timers for lease extension and handler timeouts; without it neither runs. */
+  clock?: Clock;
+  /** The subscription's lease; with `clock` and a transport `extend`, leases are extended at 2/3 of it. */
+  ackDeadlineMs?: number;
+  /** A handler running longer fails with sdk.handler_timeout; none when absent. */
+  handlerTimeoutMs?: number;
 }
 
 export class Consumer {
@@ -102,8 +113,10 @@ export class Consumer {
   #schedule(d: Delivery): void {
     const key = d.record.key;
     const prev = key === null ? undefined : this.#lanes.get(key);
+    const stopLease = this.#keepLease(d);
     const run: Promise<void> = (prev ?? Promise.resolve()).then(() => this.#handle(d));
     const done = run.finally(() => {
+      stopLease();
       this.#inFlight.delete(done);
       if (key !== null && this.#lanes.get(key) === run) this.#lanes.delete(key);
       const wake = this.#slotFreed;
@@ -112,6 +125,46 @@ export class Consumer {
     });
     if (key !== null) this.#lanes.set(key, run);
     this.#inFlight.add(done);
+  }
+
+  /** Extends the delivery's lease every 2/3 of the ack deadline until the returned stop is called. */
+  #keepLease(d: Delivery): () => void {
+    const { clock, ackDeadlineMs } = this.#o;
+    const sub = this.#sub;
+    if (!clock || !ackDeadlineMs || !sub.extend) return () => {};
+    const everyMs = Math.max(1, Math.floor((ackDeadlineMs * 2) / 3));
+    let timer: Timer | null = null;
+    let stopped = false;
+    const arm = () => {
+      timer = clock.setTimer(everyMs, () => {
+        if (stopped) return;
+        sub.extend!([d.ackId], ackDeadlineMs).catch((e: unknown) => this.#o.onError(e, { group: this.#o.group, attempt: d.attempt }));
+        arm();
+      });
+    };
+    arm();
+    return () => {
+      stopped = true;
+      timer?.cancel();
+    };
+  }
+
+  /** The handler's result, or sdk.handler_timeout after `handlerTimeoutMs` (the late result is dropped). */
+  #withTimeout(result: unknown, env: Envelope): Promise<unknown> {
+    const ms = this.#o.handlerTimeoutMs;
+    const clock = this.#o.clock;
+    const p = Promise.resolve(result);
+    if (ms === undefined || !clock) return p;
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = clock.setTimer(ms, () => {
+        p.catch(() => {}); // the late outcome is ignored
+        reject(new EddyError('sdk.handler_timeout', `handler for ${env.type} ${env.id} ran longer than ${ms} ms`, { eventId: env.id, handlerTimeoutMs: ms }));
+      });
+      p.then(
+        (v) => (timer.cancel(), resolve(v)),
+        (e: unknown) => (timer.cancel(), reject(e)),
+      );
+    });
   }
 
   async #handle(d: Delivery): Promise<void> {
@@ -136,7 +189,7 @@ export class Consumer {
       const data = await decodeEvent(def as EventDefinition, env.data, env.version === 0 ? def.version : env.version);
       const ctx = contextOf(env, d.attempt, this.#o.group);
       const scope = { eventId: env.id, correlationId: ctx.correlationId, traceparent: handling ? handling.traceparent : env.traceparent };
-      const run = () => handlingScope.run(scope, () => this.#handler(data, ctx));
+      const run = () => this.#withTimeout(handlingScope.run(scope, () => this.#handler(data, ctx)), env!);
       const started = performance.now();
       try {
         await (handling ? otelContext.with(handling.context, run) : run());

@@ -2,11 +2,17 @@
 // (`application/cloudevents-batch+json`), maps each (group, topic) onto a broker subscription — so
 // redelivery, backoff and dead letters run server-side and survive a consumer crash — and pulls with
 // long polls. `embedded` starts a broker in this process (port 0) and talks to it the same way.
+// Reconnect: a request that cannot reach the broker (connection refused/reset, HTTP 502/503/504) is
+// retried with bounded, jittered exponential backoff for up to `reconnect.giveUpMs`, so a broker
+// restart pauses publishers and consumers instead of failing them. Publishes are safe to repeat (the
+// broker stores a CloudEvent id once); acks of leases lost in the restart are ignored by the broker,
+// which redelivers that unacked work — acked work is never redelivered.
 
 import { startBroker, type RunningBroker } from '../server.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
 import { EddyError, ErrorCodes, type ErrorCode } from '../errors.ts';
 import { limits } from '../limits.ts';
+import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { toStructured, type WireRecord } from './envelope.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
@@ -20,6 +26,18 @@ interface EventView {
 /** Ack ids per request: the broker takes 10,000; smaller requests keep latency flat. */
 const ackIdsPerRequestMax = 1_000;
 
+export interface ReconnectOptions {
+  /** First wait after a failed request (default 50 ms). */
+  initialMs?: number;
+  /** Wait cap (default 2,000 ms). */
+  maxMs?: number;
+  /** Time after which a request that still cannot reach the broker fails with sdk.transport_failed (default 60 s; 0 = never retry). */
+  giveUpMs?: number;
+}
+
+/** HTTP statuses that mean "the broker is not (yet) there", retried like a refused connection. */
+const retryStatuses = new Set([502, 503, 504]);
+
 function wire(e: EventView): WireRecord {
   return { key: e.key, headers: e.headers, value: e.value, ...(e.valueEncoding ? { valueEncoding: e.valueEncoding } : {}) };
 }
@@ -30,14 +48,38 @@ export class EddyHttpTransport implements Transport {
   readonly url: string;
   readonly #topics = new Set<string>();
   readonly #onClose: (() => Promise<void>) | null;
+  readonly #reconnect: Required<ReconnectOptions>;
+  readonly #random: () => number;
+  readonly #closing = new AbortController();
 
-  constructor(options: { url: string; clock?: Clock; onClose?: () => Promise<void> }) {
+  constructor(options: { url: string; clock?: Clock; onClose?: () => Promise<void>; reconnect?: ReconnectOptions; random?: () => number }) {
     this.url = options.url.replace(/\/+$/, '');
     this.clock = options.clock ?? systemClock;
     this.#onClose = options.onClose ?? null;
+    const r = options.reconnect ?? {};
+    this.#reconnect = { initialMs: r.initialMs ?? 50, maxMs: r.maxMs ?? 2_000, giveUpMs: r.giveUpMs ?? 60_000 };
+    this.#random = options.random ?? Math.random;
   }
 
-  async #call<T>(method: string, path: string, body?: unknown, o: { contentType?: string; okCodes?: readonly ErrorCode[] } = {}): Promise<T | null> {
+  /** One request, retried with backoff while the broker is unreachable (see the header); `signal` ends the retrying early. */
+  async #call<T>(method: string, path: string, body?: unknown, o: { contentType?: string; okCodes?: readonly ErrorCode[]; signal?: AbortSignal } = {}): Promise<T | null> {
+    const { initialMs, maxMs, giveUpMs } = this.#reconnect;
+    const giveUpAt = Date.now() + giveUpMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#once<T>(method, path, body, o);
+      } catch (e) {
+        const retryable = e instanceof EddyError && e.code === 'sdk.transport_failed' && e.detail?.retryable === true;
+        const stop = o.signal?.aborted === true || this.#closing.signal.aborted;
+        if (!retryable || stop || Date.now() >= giveUpAt) throw e;
+        const capMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
+        const waitMs = Math.min(capMs / 2 + (capMs / 2) * this.#random(), Math.max(0, giveUpAt - Date.now()));
+        await abortableSleep(waitMs, [o.signal, this.#closing.signal]);
+      }
+    }
+  }
+
+  async #once<T>(method: string, path: string, body: unknown, o: { contentType?: string; okCodes?: readonly ErrorCode[] }): Promise<T | null> {
     let res: Response;
     try {
       res = await fetch(this.url + path, {
@@ -45,11 +87,23 @@ export class EddyHttpTransport implements Transport {
         ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': o.contentType ?? 'application/json' } }),
       });
     } catch (e) {
-      throw new EddyError('sdk.transport_failed', `${method} ${path}: ${e instanceof Error ? e.message : String(e)}`, { url: this.url });
+      const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
+      throw new EddyError('sdk.transport_failed', `${method} ${path}: ${e instanceof Error ? e.message : String(e)}${cause}`, { url: this.url, retryable: true });
     }
-    const text = await res.text();
-    const json: unknown = text.length > 0 ? JSON.parse(text) : null;
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw new EddyError('sdk.transport_failed', `${method} ${path}: response cut: ${e instanceof Error ? e.message : String(e)}`, { url: this.url, retryable: true });
+    }
+    let json: unknown = null;
+    try {
+      json = text.length > 0 ? JSON.parse(text) : null;
+    } catch {
+      if (res.ok) throw new EddyError('sdk.transport_failed', `${method} ${path}: response is not JSON`, { status: res.status });
+    }
     if (res.ok) return json as T;
+    if (retryStatuses.has(res.status)) throw new EddyError('sdk.transport_failed', `${method} ${path}: HTTP ${res.status}`, { status: res.status, retryable: true });
     const code = typeof json === 'object' && json !== null ? (json as { code?: unknown }).code : undefined;
     if (typeof code === 'string' && code in ErrorCodes) {
       if (o.okCodes?.includes(code as ErrorCode)) return null;
@@ -69,7 +123,8 @@ export class EddyHttpTransport implements Transport {
     for (const e of events) {
       let list = byTopic.get(e.topic);
       if (!list) byTopic.set(e.topic, (list = []));
-      list.push(toStructured(e.envelope));
+      // Delayed delivery: the broker keeps the event (extension attribute eddydelayms, relative so clock skew does not matter).
+      list.push(e.deliverAt === undefined ? toStructured(e.envelope) : { ...toStructured(e.envelope), eddydelayms: Math.max(0, Math.round(e.deliverAt - this.clock.now())) });
     }
     for (const [topic, list] of byTopic) {
       await this.#ensureTopic(topic);
@@ -101,7 +156,15 @@ export class EddyHttpTransport implements Transport {
       pull: async (o) => {
         // No abort: a pull answered while we hang up would leave its messages leased until their
         // deadline. The long poll is bounded by waitMs instead.
-        const r = await this.#call<{ messages: { ackId: string; deliveryAttempt: number; event: EventView }[] }>('POST', `${base}/pull`, { max: o.max, waitMs: o.waitMs });
+        // While the broker is unreachable the pull retries (with backoff) until it is back or the
+        // consumer closes (then: no messages).
+        let r: { messages: { ackId: string; deliveryAttempt: number; event: EventView }[] } | null;
+        try {
+          r = await this.#call('POST', `${base}/pull`, { max: o.max, waitMs: o.waitMs }, o.signal ? { signal: o.signal } : {});
+        } catch (e) {
+          if (o.signal?.aborted) return [];
+          throw e;
+        }
         return (r?.messages ?? []).map((m): Delivery => ({ ackId: m.ackId, attempt: m.deliveryAttempt, record: wire(m.event) }));
       },
       ack: async (ids) => {
@@ -109,6 +172,10 @@ export class EddyHttpTransport implements Transport {
       },
       nack: async (id, o) => {
         await this.#call('POST', `${base}/nack`, { ackIds: [id], delayMs: Math.round(o.delayMs), reason: o.reason.slice(0, nackReasonLengthMax) || 'failed' });
+      },
+      extend: async (ids, ms) => {
+        const deadlineMs = Math.min(subscriptionLimits.ackDeadlineMsMax, Math.max(1, Math.round(ms)));
+        for (let i = 0; i < ids.length; i += ackIdsPerRequestMax) await this.#call('POST', `${base}/modifyAckDeadline`, { ackIds: ids.slice(i, i + ackIdsPerRequestMax), ackDeadlineMs: deadlineMs });
       },
       close: async () => {},
     };
@@ -126,14 +193,28 @@ export class EddyHttpTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.#closing.abort();
     await this.#onClose?.();
   }
 }
 
+function abortableSleep(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const live = signals.filter((s): s is AbortSignal => s !== undefined);
+    const done = () => {
+      clearTimeout(timer);
+      for (const s of live) s.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const s of live) s.addEventListener('abort', done);
+  });
+}
+
 /** An in-process broker on an ephemeral port, closed with the transport. */
-export async function startEmbeddedTransport(options: { dataDir: string; clock?: Clock }): Promise<EddyHttpTransport & { broker: RunningBroker }> {
+export async function startEmbeddedTransport(options: { dataDir: string; clock?: Clock; reconnect?: ReconnectOptions }): Promise<EddyHttpTransport & { broker: RunningBroker }> {
   const broker = await startBroker({ dataDir: options.dataDir, http: { port: 0 } });
-  const t = new EddyHttpTransport({ url: broker.http.url, ...(options.clock ? { clock: options.clock } : {}), onClose: () => broker.close() });
+  const t = new EddyHttpTransport({ url: broker.http.url, ...(options.clock ? { clock: options.clock } : {}), ...(options.reconnect ? { reconnect: options.reconnect } : {}), onClose: () => broker.close() });
   return Object.assign(t, { broker });
 }
 

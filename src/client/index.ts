@@ -7,6 +7,8 @@ export type { EventDefinition, AnyEventDefinition, EventOptions, EventInput, Eve
 export { createEventBus, item } from './bus.ts';
 export type { EventBus, EventBusOptions, PublishOptions, PublishItem, PublishItems, SubscribeOptions, SubscriptionHandle } from './bus.ts';
 export type { EventContext } from './context.ts';
+export type { Trace, TraceNode, TraceOptions } from './trace.ts';
+export type { ReconnectOptions } from './eddy-transport.ts';
 export { toStructured, toWireRecord, fromWireRecord } from './envelope.ts';
 export type { Envelope, WireRecord } from './envelope.ts';
 export { MemoryTransport } from './memory-transport.ts';

@@ -174,6 +174,7 @@ export class KafkaTransport implements Transport {
 
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
     this.#checkOpen();
+    if (events.some((e) => e.deliverAt !== undefined)) throw new EddyError('sdk.invalid_options', 'delayMs / deliverAt is not supported on the kafka transport yet (delay topics not implemented); use the eddy or memory transport');
     const byTopic = new Map<string, { key: string | null; value: string | null; headers: Record<string, string> }[]>();
     for (const e of events) {
       const r = toWireRecord(e.envelope);

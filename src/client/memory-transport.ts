@@ -31,6 +31,7 @@ export class MemoryTransport implements Transport {
   readonly #topics = new Map<string, { records: Stored[]; ids: Set<string> }>();
   readonly #subs = new Map<string, MemorySubscription>();
   #closed = false;
+  readonly #delayed = new Set<Timer>();
 
   constructor(options: { clock?: Clock } = {}) {
     this.clock = options.clock ?? systemClock;
@@ -44,7 +45,19 @@ export class MemoryTransport implements Transport {
 
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
     this.#checkOpen();
-    for (const e of events) this.append(e.topic, toWireRecord(e.envelope), e.envelope.id);
+    for (const e of events) {
+      const waitMs = e.deliverAt === undefined ? 0 : e.deliverAt - this.clock.now();
+      if (waitMs <= 0) this.append(e.topic, toWireRecord(e.envelope), e.envelope.id);
+      else {
+        // Delayed delivery on the transport's clock (in memory only: lost with the process, like everything here).
+        const r = toWireRecord(e.envelope);
+        const timer = this.clock.setTimer(waitMs, () => {
+          this.#delayed.delete(timer);
+          if (!this.#closed) this.append(e.topic, r, e.envelope.id);
+        });
+        this.#delayed.add(timer);
+      }
+    }
   }
 
   /** Appends one record (used by publish and dead-lettering); a known id is stored once. */
@@ -78,6 +91,7 @@ export class MemoryTransport implements Transport {
       pull: (o) => sub.pull(o),
       ack: async (ids) => sub.ack(ids),
       nack: async (id, o) => sub.nack(id, o),
+      extend: async (ids, ms) => sub.extend(ids, ms),
       close: async () => {},
     };
   }
@@ -91,6 +105,8 @@ export class MemoryTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closed = true;
+    for (const t of this.#delayed) t.cancel();
+    this.#delayed.clear();
     for (const s of this.#subs.values()) s.close();
   }
 
@@ -198,6 +214,15 @@ class MemorySubscription {
       if (m) this.#pending.delete(m.offset);
     }
     this.notify();
+  }
+
+  /** Moves the deadline of current leases to `ms` from now (the broker's modifyAckDeadline). */
+  extend(ackIds: readonly string[], ms: number): void {
+    const now = this.#t.clock.now();
+    for (const id of ackIds) {
+      const m = this.#leased(id);
+      if (m) m.dueMs = now + ms;
+    }
   }
 
   nack(ackId: string, o: { delayMs: number; reason: string }): void {

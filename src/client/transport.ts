@@ -9,6 +9,8 @@ import type { Envelope, WireRecord } from './envelope.ts';
 export interface OutgoingEvent {
   topic: string;
   envelope: Envelope;
+  /** Durable delayed delivery: not before this time (ms epoch, the bus clock); absent = now. */
+  deliverAt?: number;
 }
 
 export interface BackoffSpec {
@@ -52,6 +54,13 @@ export interface TransportSubscription {
   ack(ackIds: readonly string[]): Promise<void>;
   /** Fails one delivery: redelivered after `delayMs`, or dead-lettered (with `reason`) after the last attempt. */
   nack(ackId: string, options: { delayMs: number; reason: string }): Promise<void>;
+  /**
+   * Extends the leases of still-running deliveries to `ms` from now (the consumer calls it while a
+   * handler runs, so slow work is not redelivered mid-flight). Ack ids no longer leased are ignored.
+   * Optional: a transport without leases (kafka: the group's session, not a per-message deadline,
+   * bounds a handler) leaves it out and the consumer skips extension.
+   */
+  extend?(ackIds: readonly string[], ms: number): Promise<void>;
   /** Stops pulling; unacked leases go back to the subscription (at their deadline at the latest). */
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import type { PublishEvent } from '../broker/broker.ts';
 import type { DecodedRecord } from '../log/codec/record-batch.ts';
+import { cloudEventDelay, type DelayableEvent, type DelayRequest } from './delayed-publish.ts';
 
 type Header = { key: string; value: Uint8Array | null };
 
@@ -31,7 +32,7 @@ function eventCount(n: number): void {
   if (n > limits.httpEventsPerRequestMax) throw new EddyError('request.too_many_events', `at most ${limits.httpEventsPerRequestMax} events per request, got ${n}`);
 }
 
-/** `{ "events": [ { key?, value, headers?, partition?, id? } ] }` */
+/** `{ "events": [ { key?, value, headers?, partition?, id?, delayMs?, deliverAt? } ] }` (delays: see delayed-publish.ts) */
 export function parseJsonEvents(body: unknown): PublishEvent[] {
   if (!isObject(body) || !Array.isArray(body.events)) throw new EddyError('request.invalid', 'body must be {"events": [...]}');
   const list = body.events as unknown[];
@@ -63,6 +64,7 @@ export function parseJsonEvents(body: unknown): PublishEvent[] {
       if (out.id.length === 0) throw invalid('id must not be empty', i);
       headers.push({ key: 'eddy.id', value: Buffer.from(out.id) });
     }
+    if (e.delayMs !== undefined || e.deliverAt !== undefined) (out as DelayableEvent).delay = { delayMs: e.delayMs, deliverAt: e.deliverAt };
     return out;
   });
 }
@@ -79,6 +81,7 @@ export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
   }
   if ('data' in ce && 'data_base64' in ce) throw invalid('data and data_base64 are mutually exclusive', index);
   const headers: Header[] = [];
+  const delay: DelayRequest = {};
   let contentType: string | undefined;
   let key: string | null = null;
   let subject: string | null = null;
@@ -86,6 +89,10 @@ export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
   if (entries.length > limits.recordHeadersMax) throw invalid('too many attributes', index);
   for (const [name, v] of entries) {
     if (name === 'data' || name === 'data_base64') continue;
+    if (name === 'eddydelayms' || name === 'eddydeliverat') {
+      cloudEventDelay(delay, name, ce[name], index); // delayed delivery: not stored as attributes
+      continue;
+    }
     if (!CE_NAME.test(name)) throw invalid(`CloudEvent attribute name "${name}" must be lowercase letters and digits`, index);
     if (v === null) continue;
     const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
@@ -113,7 +120,9 @@ export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
   if (contentType !== undefined) headers.push({ key: 'content-type', value: Buffer.from(contentType) });
   const k = key ?? subject;
   if (k !== null) checkedString(k, 'partition key', limits.keyBytesMax, index);
-  return { key: k === null ? null : Buffer.from(k), value, headers, id: ce.id as string };
+  const out: DelayableEvent = { key: k === null ? null : Buffer.from(k), value, headers, id: ce.id as string };
+  if (delay.delayMs !== undefined || delay.deliverAt !== undefined) out.delay = delay;
+  return out;
 }
 
 export function parseCloudEventBatch(body: unknown): PublishEvent[] {

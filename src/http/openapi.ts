@@ -39,12 +39,16 @@ export const openApiDocument = {
         summary: 'Publish events; answers after they are durable (fsync=always)',
         requestBody: {
           content: {
-            'application/json': { schema: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: { type: 'object', required: ['value'], properties: { key: { type: 'string' }, value: {}, headers: { type: 'object', additionalProperties: { type: 'string' } }, partition: { type: 'integer' }, id: { type: 'string' } } } } } } },
+            'application/json': { schema: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: { type: 'object', required: ['value'], properties: { key: { type: 'string' }, value: {}, headers: { type: 'object', additionalProperties: { type: 'string' } }, partition: { type: 'integer' }, id: { type: 'string' }, delayMs: { type: 'integer', minimum: 0, maximum: 31_536_000_000 }, deliverAt: { type: 'integer', description: 'ms since the epoch, at most 365 days ahead' } } } } } } },
             'application/cloudevents+json': { schema: { type: 'object' } },
             'application/cloudevents-batch+json': { schema: { type: 'array' } },
           },
         },
-        responses: { 200: { description: '{ offsets: [{ partition, offset, duplicate? }] } in request order' }, ...errors },
+        parameters: [
+          { name: 'eddy-delay-ms', in: 'header', required: false, schema: { type: 'integer', minimum: 0 }, description: 'Delayed delivery for every event of the request (CloudEvents: or the eddydelayms attribute per event)' },
+          { name: 'eddy-deliver-at', in: 'header', required: false, schema: { type: 'integer', minimum: 0 }, description: 'Delayed delivery at this time (ms since the epoch) for every event of the request' },
+        ],
+        responses: { 200: { description: '{ offsets: [{ partition, offset, duplicate? } | { partition: null, offset: null, scheduled: true, deliverAt, id }] } in request order (the second form for delayed events)' }, ...errors },
       },
     },
     '/v1/topics/{topic}/partitions/{partition}/events': {

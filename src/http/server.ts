@@ -7,7 +7,9 @@ import type { Broker } from '../broker/broker.ts';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { cloudEventFromBinary, cloudEventFromJson, parseCloudEventBatch, parseJsonEvents, recordView } from './events.ts';
+import { publishWithDelays } from './delayed-publish.ts';
 import { registerGroupRoutes } from './group-routes.ts';
+import type { DelayedDelivery } from '../broker/delayed.ts';
 import { createMetrics, type HttpMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { sendProblem, toEddyError } from './problem.ts';
@@ -21,6 +23,8 @@ export interface HttpServerOptions {
   broker: Broker;
   bodyBytesMax?: number;
   subscriptions?: SubscriptionManager;
+  /** Durable delayed delivery (`delayMs` / `deliverAt` on publish); refused with delay.unavailable without it. */
+  delayed?: DelayedDelivery;
   /** Overrides of the WebSocket limits (tests use small ones). */
   ws?: Partial<WsLimits>;
 }
@@ -101,9 +105,10 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     else if (type === 'application/cloudevents-batch+json') events = parseCloudEventBatch(req.body);
     else if (req.headers['ce-specversion'] !== undefined) events = [cloudEventFromBinary(req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))];
     else throw new EddyError('request.unsupported_media_type', `content type "${type}" is not accepted: use application/json, application/cloudevents+json, application/cloudevents-batch+json, or binary-mode CloudEvents (ce-* headers)`);
-    const results = await broker.publish(req.params.topic, events);
+    // Delayed events (delayMs / deliverAt, or eddy-delay-ms / eddy-deliver-at headers) answer { partition: null, offset: null, scheduled: true, deliverAt, id }.
+    const offsets = await publishWithDelays(broker, options.delayed, req.params.topic, events, req.headers);
     metrics.publishedEvents.inc({ topic: req.params.topic }, events.length);
-    return reply.send({ offsets: results.map((r) => ({ partition: r.partition, offset: r.offset, ...(r.duplicate ? { duplicate: true } : {}) })) });
+    return reply.send({ offsets });
   });
 
   app.get('/v1/topics/:topic/partitions/:partition/events', async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {

@@ -1,5 +1,5 @@
 // HTTP routes for subscriptions (queue semantics over a topic): create / list / describe / delete,
-// pull (long poll), ack and nack. Routes only translate: each body field is checked against its
+// pull (long poll), ack, nack and modifyAckDeadline. Routes only translate: each body field is checked against its
 // bound, one SubscriptionManager call runs, errors are thrown as EddyErrors for problem+json.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -75,6 +75,14 @@ export function registerSubscriptionRoutes(app: FastifyInstance, manager: Subscr
     const delayMs = intField(b.delayMs, 'delayMs', 0, L.backoffMsMax);
     if (b.reason !== undefined && typeof b.reason !== 'string') throw new EddyError('request.invalid', 'reason must be a string');
     return manager.nack(req.params.name, ackIds(b.ackIds), { ...(delayMs !== undefined ? { delayMs } : {}), ...(b.reason !== undefined ? { reason: b.reason } : {}) });
+  });
+  // Lease extension (0 ends the lease like a nack without delay), as the WebSocket message of the same name.
+  app.post('/v1/subscriptions/:name/modifyAckDeadline', async (req: FastifyRequest<{ Params: Params; Body: unknown }>) => {
+    const b = objectBody(req.body, '{"ackIds": [...], "ackDeadlineMs"}');
+    only(b, ['ackIds', 'ackDeadlineMs']);
+    const ms = intField(b.ackDeadlineMs, 'ackDeadlineMs', 0, L.ackDeadlineMsMax);
+    if (ms === undefined) throw new EddyError('request.invalid', `ackDeadlineMs must be an integer in [0, ${L.ackDeadlineMsMax}]`);
+    return manager.modifyAckDeadline(req.params.name, ackIds(b.ackIds), ms);
   });
 }
 

@@ -1,0 +1,92 @@
+// SDK delayed delivery: `publish(evt, data, { delayMs | deliverAt })` on the eddy transport (an
+// embedded broker keeps the event durably; it survives a broker restart), on the memory transport
+// (its clock), and the kafka transport's clear refusal.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { createEventBus, defineEvent, KafkaTransport, EddyError } from '../src/client/index.ts';
+import { FakeClock } from '../src/testing/fake-clock.ts';
+import { tempDir } from '../src/testing/tmp.ts';
+
+const Reminder = defineEvent('Reminder', { version: 1, schema: z.object({ n: z.number() }), key: (e) => String(e.n) });
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const giveUpMs = Date.now() + 20_000; // hang guard, not a duration assertion
+  while (!cond()) {
+    if (Date.now() > giveUpMs) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(5);
+  }
+}
+
+test('eddy transport (embedded): a delayed event is handled after its time, an immediate one at once', async (t) => {
+  const { dir, cleanup } = await tempDir('eddy-sdk-delay-');
+  const bus = await createEventBus({ source: 'svc', transport: { embedded: { dataDir: dir } } });
+  t.after(async () => {
+    await bus.close();
+    await cleanup();
+  });
+  const got: { n: number; at: number }[] = [];
+  await bus.subscribe(Reminder, (d) => void got.push({ n: d.n, at: Date.now() }), { group: 'g', pollWaitMs: 100 }).ready;
+  const t0 = Date.now();
+  await bus.publish(Reminder, { n: 1 }, { delayMs: 300 });
+  await bus.publish(Reminder, { n: 2 }, { deliverAt: new Date(t0 + 400) });
+  await bus.publish(Reminder, { n: 3 });
+  await until(() => got.length === 3, 'all handled');
+  assert.deepEqual(got.map((g) => g.n), [3, 1, 2]);
+  assert.ok(got[1]!.at >= t0 + 300, `handled ${got[1]!.at - t0} ms after publish`);
+  assert.ok(got[2]!.at >= t0 + 400);
+  await assert.rejects(bus.publish(Reminder, { n: 4 }, { delayMs: -1 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options');
+  await assert.rejects(bus.publish(Reminder, { n: 4 }, { delayMs: 366 * 24 * 3600 * 1000 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options');
+});
+
+test('eddy transport (embedded): a delayed event survives a broker restart and is handled once', async (t) => {
+  const { dir, cleanup } = await tempDir('eddy-sdk-delay-');
+  const bus1 = await createEventBus({ source: 'svc', transport: { embedded: { dataDir: dir } } });
+  const got1: number[] = [];
+  await bus1.subscribe(Reminder, (d) => void got1.push(d.n), { group: 'g', pollWaitMs: 100 }).ready;
+  const t0 = Date.now();
+  await bus1.publish(Reminder, { n: 7 }, { delayMs: 800 });
+  await bus1.close(); // stops the embedded broker before the due time
+  assert.deepEqual(got1, []);
+  const bus2 = await createEventBus({ source: 'svc', transport: { embedded: { dataDir: dir } } });
+  t.after(async () => {
+    await bus2.close();
+    await cleanup();
+  });
+  const got2: { n: number; at: number }[] = [];
+  await bus2.subscribe(Reminder, (d) => void got2.push({ n: d.n, at: Date.now() }), { group: 'g', pollWaitMs: 100 }).ready;
+  await until(() => got2.length === 1, 'handled after the restart');
+  assert.equal(got2[0]!.n, 7);
+  assert.ok(got2[0]!.at >= t0 + 800);
+  await sleep(300);
+  assert.equal(got2.length, 1);
+});
+
+test('memory transport: delayed on its (fake) clock', async () => {
+  const clock = new FakeClock();
+  const bus = await createEventBus({ source: 'svc', transport: 'memory', clock });
+  try {
+    const got: number[] = [];
+    await bus.subscribe(Reminder, (d) => void got.push(d.n), { group: 'g', pollWaitMs: 10 }).ready;
+    await bus.publish(Reminder, { n: 1 }, { delayMs: 5000 });
+    await bus.publish(Reminder, { n: 2 });
+    for (let i = 0; i < 50 && got.length < 1; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(got, [2]);
+    clock.advance(5000);
+    for (let i = 0; i < 200 && got.length < 2; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(got, [2, 1]);
+  } finally {
+    await bus.close();
+  }
+});
+
+test('kafka transport: a delayed publish is refused clearly (delay topics not implemented)', async () => {
+  const k = new KafkaTransport({ brokers: ['127.0.0.1:1'] });
+  await assert.rejects(
+    k.publish([{ topic: 't', envelope: { specversion: '1.0', id: 'x', source: 's', type: 'T', time: new Date().toISOString(), datacontenttype: 'application/json', version: 1, correlationid: 'x', data: {} } as never, deliverAt: Date.now() + 1000 }]),
+    (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options' && /delay topics not implemented/.test(e.message),
+  );
+  await k.close().catch(() => {});
+});
