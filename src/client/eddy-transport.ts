@@ -8,6 +8,7 @@
 // broker stores a CloudEvent id once); acks of leases lost in the restart are ignored by the broker,
 // which redelivers that unacked work — acked work is never redelivered.
 
+import { coalesce } from './coalesce.ts';
 import { startBroker, type RunningBroker } from '../server.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
 import { EddyError, ErrorCodes, type ErrorCode } from '../errors.ts';
@@ -152,6 +153,10 @@ export class EddyHttpTransport implements Transport {
       { okCodes: ['subscription.already_exists'] },
     );
     const base = `/v1/subscriptions/${encodeURIComponent(spec.name)}`;
+    // Acks made while one ack request is in flight travel together in the next one.
+    const ack = coalesce<string>(async (ids) => {
+      for (let i = 0; i < ids.length; i += ackIdsPerRequestMax) await this.#call('POST', `${base}/ack`, { ackIds: ids.slice(i, i + ackIdsPerRequestMax) });
+    });
     return {
       pull: async (o) => {
         // No abort: a pull answered while we hang up would leave its messages leased until their
@@ -167,9 +172,7 @@ export class EddyHttpTransport implements Transport {
         }
         return (r?.messages ?? []).map((m): Delivery => ({ ackId: m.ackId, attempt: m.deliveryAttempt, record: wire(m.event) }));
       },
-      ack: async (ids) => {
-        for (let i = 0; i < ids.length; i += ackIdsPerRequestMax) await this.#call('POST', `${base}/ack`, { ackIds: ids.slice(i, i + ackIdsPerRequestMax) });
-      },
+      ack,
       nack: async (id, o) => {
         await this.#call('POST', `${base}/nack`, { ackIds: [id], delayMs: Math.round(o.delayMs), reason: o.reason.slice(0, nackReasonLengthMax) || 'failed' });
       },

@@ -1,0 +1,31 @@
+// coalesce: calls made while one is in flight share the next call; failures reach exactly the
+// callers whose items were in the failed call.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { coalesce } from './coalesce.ts';
+
+test('calls during an in-flight call are merged into one, in order', async () => {
+  const calls: number[][] = [];
+  let release: () => void = () => {};
+  const send = coalesce<number>(async (items) => {
+    calls.push(items);
+    if (calls.length === 1) await new Promise<void>((r) => (release = r));
+  });
+  const first = send([1]);
+  const rest = [send([2]), send([3, 4]), send([5])];
+  release();
+  await Promise.all([first, ...rest]);
+  assert.deepEqual(calls, [[1], [2, 3, 4, 5]]);
+});
+
+test('a failed call rejects its own callers only', async () => {
+  let n = 0;
+  const send = coalesce<string>(async () => {
+    n++;
+    if (n === 1) throw new Error('down');
+  });
+  await assert.rejects(send(['a']), /down/);
+  await send(['b']);
+  assert.equal(n, 2);
+});
