@@ -70,7 +70,9 @@ export class Consumer {
     let failures = 0;
     while (!this.#stopping) {
       const room = this.#o.concurrency - this.#inFlight.size;
-      if (room <= 0) {
+      // Pull again once half the slots are free (or none is busy): a pull per freed slot would
+      // turn a full pipeline into a stream of one-message round trips.
+      if (room <= 0 || (this.#inFlight.size > 0 && room < Math.ceil(this.#o.concurrency / 2))) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         continue;
       }
