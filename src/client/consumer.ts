@@ -1,8 +1,9 @@
-// One consumer of a (group, topic) subscription: pulls at most `concurrency` deliveries at a time,
-// runs handlers in parallel across keys and strictly in order within a key, and settles each
+// One consumer of a (group, topic) subscription: runs at most `concurrency` handlers at a time (with
+// as many deliveries again leased ahead), in parallel across keys and strictly in order within a key, and settles each
 // delivery only when its handler has finished: ack on success (after the idempotency mark), nack
 // with the retry backoff on failure (the transport dead-letters after the last attempt).
-// Invariant: in-flight deliveries <= concurrency; close() stops pulling and waits for all of them.
+// Invariant: running handlers <= concurrency, leased deliveries <= 2 x concurrency; close() stops
+// pulling and waits for all of them.
 // Leases: from pull until settled, each delivery's ack deadline is pushed forward every 2/3 of
 // `ackDeadlineMs` (transport `extend`), so a slow handler's message is not redelivered mid-flight.
 // `handlerTimeoutMs` fails a handler that runs longer with sdk.handler_timeout (retry / dead letter
@@ -53,6 +54,8 @@ export class Consumer {
   readonly #o: ConsumerOptions;
   readonly #lanes = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
+  #running = 0;
+  readonly #slotWaiters: (() => void)[] = [];
   #slotFreed: (() => void) | null = null;
   #stopping = false;
   readonly #abort = new AbortController();
@@ -69,10 +72,12 @@ export class Consumer {
   async #run(): Promise<void> {
     let failures = 0;
     while (!this.#stopping) {
-      const room = this.#o.concurrency - this.#inFlight.size;
-      // Pull again once half the slots are free (or none is busy): a pull per freed slot would
-      // turn a full pipeline into a stream of one-message round trips.
-      if (room <= 0 || (this.#inFlight.size > 0 && room < Math.ceil(this.#o.concurrency / 2))) {
+      // Up to `concurrency` handlers run; as many more deliveries may wait leased (prefetch), so
+      // handlers never idle while a pull is on the wire. Pull again once half the room is free (or
+      // nothing is leased): a pull per freed slot would be a stream of one-message round trips.
+      const leasedMax = 2 * this.#o.concurrency;
+      const room = leasedMax - this.#inFlight.size;
+      if (room <= 0 || (this.#inFlight.size > 0 && room < Math.ceil(leasedMax / 2))) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         continue;
       }
@@ -116,7 +121,14 @@ export class Consumer {
     const key = d.record.key;
     const prev = key === null ? undefined : this.#lanes.get(key);
     const stopLease = this.#keepLease(d);
-    const run: Promise<void> = (prev ?? Promise.resolve()).then(() => this.#handle(d));
+    const run: Promise<void> = (prev ?? Promise.resolve()).then(async () => {
+      await this.#acquire();
+      try {
+        await this.#handle(d);
+      } finally {
+        this.#release();
+      }
+    });
     const done = run.finally(() => {
       stopLease();
       this.#inFlight.delete(done);
@@ -127,6 +139,21 @@ export class Consumer {
     });
     if (key !== null) this.#lanes.set(key, run);
     this.#inFlight.add(done);
+  }
+
+  /** A handler slot: at most `concurrency` handlers run at once. */
+  #acquire(): Promise<void> {
+    if (this.#running < this.#o.concurrency) {
+      this.#running++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#slotWaiters.shift();
+    if (next) next(); // the slot passes straight to the next waiting handler
+    else this.#running--;
   }
 
   /** Extends the delivery's lease every 2/3 of the ack deadline until the returned stop is called. */
