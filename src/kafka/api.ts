@@ -30,6 +30,11 @@ export interface KafkaApi<Req, Res> {
   encode(w: KafkaWriter, res: Res, version: number): void;
   /** True when no response is sent (Produce with acks=0). */
   noResponse?(req: Req): boolean;
+  /**
+   * For requests answered with no response: true when the outcome must close the connection so the
+   * client notices (Kafka closes it when an acks=0 produce fails).
+   */
+  closeWithoutResponse?(res: Res): boolean;
 }
 
 /** Type-erased form kept in the registry. */

@@ -166,7 +166,12 @@ export class KafkaConnection {
       version,
     };
     if (api.noResponse?.(req)) {
-      void api.handle(req, ctx).catch(() => {});
+      api.handle(req, ctx).then(
+        (res) => {
+          if (api.closeWithoutResponse?.(res)) this.close(`${api.name} failed with no response to carry the error`);
+        },
+        () => this.close(`${api.name} failed with no response to carry the error`),
+      );
       return;
     }
     const slot: Pending = { done: false, bytes: null };

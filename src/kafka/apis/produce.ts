@@ -65,6 +65,8 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
     return { transactionalId, acks, timeoutMs, topics };
   },
   noResponse: (req) => req.acks === 0,
+  // acks=0 has no response to carry an error: like Kafka, close the connection so the client sees it.
+  closeWithoutResponse: (res) => res.topics.some((t) => t.partitions.some((p) => p.error !== DataError.NONE)),
   async handle(req, { broker }) {
     const refuseAll = (error: number, message: string): ProduceResponse => ({
       topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => failed(p.index, error, message)) })),
