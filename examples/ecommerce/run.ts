@@ -5,28 +5,12 @@
 // Support fixes the address, the operator re-drives the dead letter, and the email goes out.
 //
 //   node --import tsx examples/ecommerce/run.ts
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startBroker } from '../../src/server.ts'; // in your app: from 'eddy/broker' (or run `npx eddy start`)
+import { startLocalBroker, until } from '../shared/local-broker.ts';
 import { readDeadLetters, redriveEmailDeadLetters } from './redrive.ts';
 import { analyticsService, emailService, inventoryService, orderService, shippingService } from './services.ts';
 import type { Order } from './events.ts';
 
-/** Waits for a condition (never a fixed sleep); gives up after `timeoutMs` so a bug cannot hang the run. */
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(20);
-  }
-}
-
-const dataDir = await mkdtemp(join(tmpdir(), 'eddy-ecommerce-'));
-const broker = await startBroker({ dataDir, http: { port: 0 } });
-const transport = `eddy://${broker.http.host}:${broker.http.port}` as const;
-console.log(`broker: ${broker.http.url} (data in ${dataDir})`);
+const { broker, transport, removeData } = await startLocalBroker('ecommerce');
 
 // Customer directory email-service looks addresses up in; u-3's address has a typo.
 const customers = new Map([['u-1', 'ada@example.com'], ['u-2', 'alan@example.com'], ['u-3', 'grace@example']]);
@@ -93,6 +77,6 @@ try {
 } finally {
   await Promise.all(services.map((s) => s.bus.close())); // drains running handlers
   await broker.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await removeData();
 }
 process.exitCode = exitCode;

@@ -4,27 +4,12 @@
 // profile; both are written against v2 only and, thanks to the upcaster, see v2 for every event.
 //
 //   node --import tsx examples/profile-sync/run.ts
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventBus } from '../../src/client/index.ts'; // in your app: from 'eddy'
-import { startBroker } from '../../src/server.ts'; // in your app: from 'eddy/broker' (or `npx eddy start`)
+import { startLocalBroker, until } from '../shared/local-broker.ts';
 import { UserProfileUpdated } from './events.ts';
 import { UserProfileUpdatedV1 } from './events-v1.ts';
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(20);
-  }
-}
-
-const dataDir = await mkdtemp(join(tmpdir(), 'eddy-profile-'));
-const broker = await startBroker({ dataDir, http: { port: 0 } });
-const transport = `eddy://${broker.http.host}:${broker.http.port}` as const;
-console.log(`broker: ${broker.http.url} (data in ${dataDir})`);
+const { broker, transport, removeData } = await startLocalBroker('profile');
 
 const legacySignup = await createEventBus({ source: 'signup-service@1.4', transport }); // the old producer: v1
 const accounts = await createEventBus({ source: 'account-service@2.0', transport }); // the new producer: v2
@@ -100,6 +85,6 @@ try {
 } finally {
   await Promise.all(buses.map((b) => b.close()));
   await broker.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await removeData();
 }
 process.exitCode = exitCode;

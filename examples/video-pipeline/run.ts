@@ -6,27 +6,12 @@
 // handlers saw.
 //
 //   node --import tsx examples/video-pipeline/run.ts
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventBus, type Envelope, type EventContext } from '../../src/client/index.ts'; // in your app: from 'eddy'
-import { startBroker } from '../../src/server.ts'; // in your app: from 'eddy/broker' (or `npx eddy start`)
+import { startLocalBroker, until } from '../shared/local-broker.ts';
 import { pipelineEvents, ThumbnailGenerated, UploaderNotified, VideoTranscoded, VideoUploaded } from './events.ts';
 import { causalTree, formatTree, readEnvelopes, type ChainNode } from './trace.ts';
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(20);
-  }
-}
-
-const dataDir = await mkdtemp(join(tmpdir(), 'eddy-video-'));
-const broker = await startBroker({ dataDir, http: { port: 0 } });
-const transport = `eddy://${broker.http.host}:${broker.http.port}` as const;
-console.log(`broker: ${broker.http.url} (data in ${dataDir})`);
+const { broker, transport, removeData } = await startLocalBroker('video');
 
 /** What each handler saw (ctx): the handlers' own view of the chain, compared with the log's at the end. */
 const seen: Pick<EventContext, 'id' | 'type' | 'correlationId' | 'causationId' | 'traceparent'>[] = [];
@@ -108,6 +93,6 @@ try {
 } finally {
   await Promise.all(buses.map((b) => b.close()));
   await broker.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await removeData();
 }
 process.exitCode = exitCode;
