@@ -4,16 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../testing/fake-clock.ts';
-import { bytes, flush, harness, joinRequest, stableGroup, track } from './test-support.ts';
-
-const syncReq = (memberId: string, generationId: number, assignments: { memberId: string; assignment: Uint8Array }[] = []) => ({
-  groupId: 'g',
-  generationId,
-  memberId,
-  protocolType: null,
-  protocolName: null,
-  assignments,
-});
+import { bytes, flush, harness, joinRequest, stableGroup, syncReq, track } from './test-support.ts';
 
 test('a single member joins, syncs and heartbeats', async () => {
   const h = await harness(new FakeClock());

@@ -107,3 +107,8 @@ export async function stableGroup(
   );
   return { generationId, members: results, syncs };
 }
+
+/** A SyncGroup request for group 'g' (protocol type and name not sent, as before v5). */
+export function syncReq(memberId: string, generationId: number, assignments: { memberId: string; assignment: Uint8Array }[] = []) {
+  return { groupId: 'g', generationId, memberId, protocolType: null, protocolName: null, assignments };
+}

@@ -32,3 +32,12 @@ export const authorizedOperationsOmitted = -2147483648;
 export function kafkaClientHost(host: string): string {
   return host.startsWith('/') ? host : `/${host}`;
 }
+
+/** group_id, generation_id, member_id and (v3+) group_instance_id: how Heartbeat and SyncGroup open. */
+export function readMemberIdentity(r: KafkaReader, version: number): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
+  const groupId = r.string();
+  const generationId = r.int32();
+  const memberId = r.string();
+  const groupInstanceId = version >= 3 ? r.nullableString() : null;
+  return { groupId, generationId, memberId, groupInstanceId };
+}

@@ -4,7 +4,7 @@
 
 import type { HeartbeatResult } from '../../../broker/groups/api.ts';
 import { defineApi } from '../../api.ts';
-import { kafkaCode } from './common.ts';
+import { kafkaCode, readMemberIdentity } from './common.ts';
 
 interface Req {
   groupId: string;
@@ -20,12 +20,9 @@ export const heartbeat = defineApi<Req, HeartbeatResult>({
   maxVersion: 4,
   flexibleFrom: 4,
   decode(r, version) {
-    const groupId = r.string();
-    const generationId = r.int32();
-    const memberId = r.string();
-    const groupInstanceId = version >= 3 ? r.nullableString() : null;
+    const identity = readMemberIdentity(r, version);
     r.tags();
-    return { groupId, generationId, memberId, groupInstanceId };
+    return identity;
   },
   handle(req, ctx) {
     return ctx.broker.groups.heartbeat(req);

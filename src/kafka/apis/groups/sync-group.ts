@@ -6,7 +6,7 @@
 
 import type { SyncGroupResult } from '../../../broker/groups/api.ts';
 import { defineApi } from '../../api.ts';
-import { elementBytes, kafkaCode, ownedBytes } from './common.ts';
+import { elementBytes, kafkaCode, ownedBytes, readMemberIdentity } from './common.ts';
 
 interface Req {
   groupId: string;
@@ -25,10 +25,7 @@ export const syncGroup = defineApi<Req, SyncGroupResult>({
   maxVersion: 5,
   flexibleFrom: 4,
   decode(r, version) {
-    const groupId = r.string();
-    const generationId = r.int32();
-    const memberId = r.string();
-    const groupInstanceId = version >= 3 ? r.nullableString() : null;
+    const { groupId, generationId, memberId, groupInstanceId } = readMemberIdentity(r, version);
     const protocolType = version >= 5 ? r.nullableString() : null;
     const protocolName = version >= 5 ? r.nullableString() : null;
     const assignments = r.array(() => {
