@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { startChildBroker } from '../test/support/child-broker.ts';
-import { createTopic, deadline, mb, phase, round, watchdog } from './kafka-support.ts';
+import { createTopic, deadline, mb, phase, phaseFigures, round, watchdog } from './kafka-support.ts';
 
 const messageBytes = Number(process.argv[2] ?? 100);
 const batch = Number(process.argv[4] ?? 1000);
@@ -98,7 +98,6 @@ try {
   await deadline('consumer disconnect', 30_000, consumer.disconnect());
   consumer = null;
 
-  const perSec = (n: number, ms: number) => Math.round(n / (ms / 1000));
   console.log(
     JSON.stringify({
       bench: 'kafka-kafkajs',
@@ -107,17 +106,12 @@ try {
       batch,
       inFlight,
       partitions,
-      produceMsgPerSec: perSec(messages, prod.wallMs),
-      produceMBPerSec: mb((messages * messageBytes) / (prod.wallMs / 1000)),
-      produceBrokerCpuMsPer1M: Math.round(prod.brokerCpuMs / (messages / 1e6)),
-      produceBrokerCpuPct: Math.round((100 * prod.brokerCpuMs) / prod.wallMs),
-      produceClientCpuPct: Math.round((100 * prod.clientCpuMs) / prod.wallMs),
-      consumeMsgPerSec: perSec(consumed, consumeMs),
+      ...phaseFigures('produce', prod, messages, messages * messageBytes),
+      ...phaseFigures('consume', cons, consumed, consumedBytes),
+      // The consume rate is timed from the group join to the last message, not over the whole phase.
+      consumeMsgPerSec: Math.round(consumed / (consumeMs / 1000)),
       consumeMBPerSec: mb(consumedBytes / (consumeMs / 1000)),
       consumeJoinMs: Math.round(joinedAt - runAt),
-      consumeBrokerCpuMsPer1M: Math.round(cons.brokerCpuMs / (consumed / 1e6)),
-      consumeBrokerCpuPct: Math.round((100 * cons.brokerCpuMs) / cons.wallMs),
-      consumeClientCpuPct: Math.round((100 * cons.clientCpuMs) / cons.wallMs),
       brokerMaxRssMB: round(Math.max(prod.maxRssBytes, cons.maxRssBytes) / 2 ** 20),
       brokerPeakRssMB: round(cons.hwmBytes / 2 ** 20),
     }),

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChildBroker } from '../test/support/child-broker.ts';
-import { benchBatch, createTopic, deadline, fetchSummary, fetchTemplate, mb, phase, produceResult, produceTemplate, RawPipe, round, watchdog } from './kafka-support.ts';
+import { benchBatch, createTopic, deadline, fetchSummary, fetchTemplate, phase, phaseFigures, produceResult, produceTemplate, RawPipe, round, watchdog } from './kafka-support.ts';
 
 const messageBytes = Number(process.argv[2] ?? 100);
 const batch = Number(process.argv[4] ?? 1000);
@@ -99,7 +99,6 @@ try {
   const fet = fetch.stop();
   if (fetched !== total) throw new Error(`fetched ${fetched} records, produced ${total}`);
 
-  const perSec = (n: number, ms: number) => Math.round(n / (ms / 1000));
   console.log(
     JSON.stringify({
       bench: 'kafka-raw',
@@ -108,17 +107,9 @@ try {
       batch,
       connections,
       partitions,
-      produceMsgPerSec: perSec(messages, prod.wallMs),
-      produceMBPerSec: mb((messages * messageBytes) / (prod.wallMs / 1000)),
-      produceBrokerCpuMsPer1M: Math.round(prod.brokerCpuMs / (messages / 1e6)),
-      produceBrokerCpuPct: Math.round((100 * prod.brokerCpuMs) / prod.wallMs),
-      produceClientCpuPct: Math.round((100 * prod.clientCpuMs) / prod.wallMs),
-      fetchMsgPerSec: perSec(fetched, fet.wallMs),
-      fetchMBPerSec: mb(fetchedBytes / (fet.wallMs / 1000)),
+      ...phaseFigures('produce', prod, messages, messages * messageBytes),
+      ...phaseFigures('fetch', fet, fetched, fetchedBytes),
       fetchRequests: requests,
-      fetchBrokerCpuMsPer1M: Math.round(fet.brokerCpuMs / (fetched / 1e6)),
-      fetchBrokerCpuPct: Math.round((100 * fet.brokerCpuMs) / fet.wallMs),
-      fetchClientCpuPct: Math.round((100 * fet.clientCpuMs) / fet.wallMs),
       brokerMaxRssMB: round(Math.max(prod.maxRssBytes, fet.maxRssBytes) / 2 ** 20),
       brokerPeakRssMB: round(fet.hwmBytes / 2 ** 20),
     }),

@@ -56,6 +56,19 @@ export function phase(pid: number) {
   };
 }
 
+export type PhaseResult = ReturnType<ReturnType<typeof phase>['stop']>;
+
+/** One phase's figures under a name prefix: msg/s, MB/s, broker CPU per 1 M messages and % of wall time, client CPU %. */
+export function phaseFigures(name: string, p: PhaseResult, messages: number, bytes: number): Record<string, number> {
+  return {
+    [`${name}MsgPerSec`]: Math.round(messages / (p.wallMs / 1000)),
+    [`${name}MBPerSec`]: round(bytes / 1e6 / (p.wallMs / 1000)),
+    [`${name}BrokerCpuMsPer1M`]: Math.round(p.brokerCpuMs / (messages / 1e6)),
+    [`${name}BrokerCpuPct`]: Math.round((100 * p.brokerCpuMs) / p.wallMs),
+    [`${name}ClientCpuPct`]: Math.round((100 * p.clientCpuMs) / p.wallMs),
+  };
+}
+
 export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 export const mb = (bytes: number) => round(bytes / 1e6);
 
