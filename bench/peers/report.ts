@@ -1,0 +1,171 @@
+// The table of `npm run bench:peers`: medians over runs per system, client and workload; the ratio
+// Eddy (fsync=always) / best peer computed within each run and then its median; the targets of the
+// benchmark issue; optionally written into BENCHMARKS.md and docs/bench-peers.svg.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { MachineLimits } from './limits.ts';
+import type { ServerSpec } from './types.ts';
+
+export interface Row {
+  run: number;
+  server: string;
+  client: string;
+  workload: string;
+  library?: string;
+  skipped?: string;
+  events?: number;
+  eventsPerSec?: number;
+  mbPerSec?: number;
+  serverCpuUsPerEvent?: number;
+  serverCpuPct?: number;
+  clientCpuPct?: number;
+  serverMaxRssMB?: number;
+  attachMs?: number;
+  latency?: { p50: number; p99: number; p999: number; max: number; samples: number };
+}
+
+const skipReasons: Record<string, string> = {
+  'sdk-consume': 'not run: the SDK consumer reads about 6 k events/s today (issue #4), 1 M events would take minutes',
+};
+
+/** Throughput workloads: [name, what, multiple of the best peer, absolute floor]. */
+const throughput: [string, string, number, number][] = [
+  ['P100', 'publish 1,000,000 × 100 B', 5, 500_000],
+  ['P1k', 'publish 200,000 × 1 KiB', 2, 160_000],
+  ['C100', 'consume them from the start', 3, 800_000],
+  ['C1k', 'consume them from the start', 2, 300_000],
+  ['F', 'fan-out: 4 groups each read P1k (deliveries/s)', 3, 0],
+];
+
+const isEddy = (r: Row) => r.server === 'eddy-always';
+const isPeer = (r: Row) => !r.server.startsWith('eddy');
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const fmt = (x: number) => (Number.isNaN(x) ? '–' : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e4 ? `${Math.round(x / 1e3)} k` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : String(Math.round(x * 100) / 100));
+const ratio = (x: number) => (Number.isNaN(x) ? '–' : `${x.toFixed(2)}×`);
+
+export function report(rows: Row[], limits: MachineLimits, meta: { runs: number; quick: boolean; machine: string }, servers: ServerSpec[]) {
+  const runs = [...new Set(rows.map((r) => r.run))];
+  const key = (r: Row) => `${r.server}|${r.client}`;
+  const systems = [...new Set(rows.map(key))];
+  const pick = (run: number, workload: string, f: (r: Row) => boolean) => rows.filter((r) => r.run === run && r.workload === workload && f(r) && !r.skipped);
+  const best = (rs: Row[], v: (r: Row) => number, lower = false) => rs.reduce<Row | null>((b, r) => (b === null || (lower ? v(r) < v(b) : v(r) > v(b)) ? r : b), null);
+  const lines: string[] = [];
+
+  // Summary: one line per target.
+  lines.push('| Workload | Target | Eddy fsync=always, best Node client | Eddy, raw load generator | Best peer | Eddy / best peer (client · raw) | Met |');
+  lines.push('|---|---|---|---|---|---|---|');
+  const chart: { name: string; ratio: number; target: number }[] = [];
+  for (const [w, what, mult, floor] of throughput) {
+    const eps = (r: Row) => r.eventsPerSec ?? 0;
+    const perRun = runs.map((run) => {
+      const e = best(pick(run, w, (r) => isEddy(r) && r.client !== 'raw'), eps);
+      const raw = best(pick(run, w, (r) => isEddy(r) && r.client === 'raw'), eps);
+      const p = best(pick(run, w, isPeer), eps);
+      return { e, raw, p, ratio: e && p ? eps(e) / eps(p) : NaN, rawRatio: raw && p ? eps(raw) / eps(p) : NaN };
+    });
+    const eMed = median(perRun.filter((x) => x.e).map((x) => eps(x.e!)));
+    const rawMed = median(perRun.filter((x) => x.raw).map((x) => eps(x.raw!)));
+    const pMed = median(perRun.filter((x) => x.p).map((x) => eps(x.p!)));
+    const rMed = median(perRun.map((x) => x.ratio).filter((x) => !Number.isNaN(x)));
+    const rawR = median(perRun.map((x) => x.rawRatio).filter((x) => !Number.isNaN(x)));
+    const who = (f: (x: (typeof perRun)[number]) => Row | null) => mostCommon(perRun.map(f).filter((r): r is Row => r !== null).map((r) => (r.server.startsWith('eddy') ? r.client : `${r.server} (${r.client})`)));
+    const met = !Number.isNaN(rMed) && rMed >= mult && eMed >= floor;
+    chart.push({ name: w, ratio: rMed, target: mult });
+    lines.push(`| ${w}: ${what} | ≥ ${mult}× best peer${floor ? `, ≥ ${fmt(floor)}/s` : ''} | ${fmt(eMed)}/s (${who((x) => x.e)}) | ${fmt(rawMed)}/s | ${fmt(pMed)}/s (${who((x) => x.p)}) | ${ratio(rMed)} · ${ratio(rawR)} | ${met ? 'yes' : '**no**'} |`);
+  }
+  for (const [q, target, abs] of [['p99', 'p99 ≤ best peer p99', 2], ['p999', 'p99.9 ≤ 5 ms', 5]] as const) {
+    const v = (r: Row) => r.latency?.[q] ?? Infinity;
+    const perRun = runs.map((run) => {
+      const e = best(pick(run, 'L', (r) => isEddy(r)), v, true);
+      const p = best(pick(run, 'L', isPeer), v, true);
+      return { e, p, ratio: e && p ? v(e) / v(p) : NaN };
+    });
+    const eMed = median(perRun.filter((x) => x.e).map((x) => v(x.e!)));
+    const pMed = median(perRun.filter((x) => x.p).map((x) => v(x.p!)));
+    const rMed = median(perRun.map((x) => x.ratio).filter((x) => !Number.isNaN(x)));
+    const who = (f: (x: (typeof perRun)[number]) => Row | null) => mostCommon(perRun.map(f).filter((r): r is Row => r !== null).map((r) => (r.server.startsWith('eddy') ? r.client : `${r.server} (${r.client})`)));
+    const met = q === 'p99' ? rMed <= 1 && eMed <= abs : eMed <= abs;
+    chart.push({ name: `L ${q === 'p99' ? 'p99' : 'p99.9'}`, ratio: 1 / rMed, target: 1 });
+    lines.push(`| L ${q === 'p99' ? 'p99' : 'p99.9'}: 1 KiB at 5,000/s for 10 s, send → receive | ${target}${q === 'p99' ? ', ≤ 2 ms' : ''} | ${eMed} ms (${who((x) => x.e)}) | – | ${pMed} ms (${who((x) => x.p)}) | ${ratio(rMed)} | ${met ? 'yes' : '**no**'} |`);
+  }
+  const summary = lines.join('\n');
+
+  // Detail: every system and client, medians over runs.
+  const detail: string[] = [];
+  detail.push('| Workload | System (client) | events/s | MB/s | server CPU µs/event | server CPU % | client CPU % | server max RSS MB | latency p50 / p99 / p99.9 / max ms |');
+  detail.push('|---|---|---|---|---|---|---|---|---|');
+  for (const w of ['P100', 'C100', 'P1k', 'C1k', 'F', 'L']) {
+    for (const s of systems) {
+      const rs = rows.filter((r) => r.workload === w && key(r) === s);
+      if (rs.length === 0) continue;
+      const [server, client] = s.split('|');
+      const label = `${server} · ${client} (${rs[0]!.library ?? client})`;
+      if (rs[0]!.skipped) {
+        detail.push(`| ${w} | ${label} | ${skipReasons[rs[0]!.skipped] ?? rs[0]!.skipped} | | | | | | |`);
+        continue;
+      }
+      const m = (f: (r: Row) => number | undefined) => median(rs.map(f).filter((x): x is number => x !== undefined));
+      const lat = rs[0]!.latency ? `${m((r) => r.latency?.p50)} / ${m((r) => r.latency?.p99)} / ${m((r) => r.latency?.p999)} / ${m((r) => r.latency?.max)}` : '';
+      detail.push(`| ${w} | ${label} | ${w === 'L' ? '' : fmt(m((r) => r.eventsPerSec))} | ${w === 'L' ? '' : m((r) => r.mbPerSec)} | ${m((r) => r.serverCpuUsPerEvent)} | ${m((r) => r.serverCpuPct)} | ${m((r) => r.clientCpuPct)} | ${m((r) => r.serverMaxRssMB)} | ${lat} |`);
+    }
+  }
+  const machine = `Machine: ${meta.machine}. Limits measured in the same run: ${limits.fio} sequential write with fdatasync per 64 KiB ${limits.fioSeq64kMBps} MB/s (fdatasync p50 ${limits.fdatasyncP50Ms} ms), per 1 MiB ${limits.fioSeq1mMBps} MB/s; one Node socket over loopback ${limits.loopbackMBps} MB/s.`;
+  const versions = `Systems: ${servers.map((s) => s.describe).join('; ')}.`;
+  const runsLine = `${meta.runs} run(s)${meta.quick ? ' in --quick mode (1/50 of the counts: not a measurement)' : ''}; medians; ratios taken within each run, then the median.`;
+  const table = [versions, machine, runsLine, '', summary, '', detail.join('\n')].join('\n');
+
+  return {
+    table,
+    write() {
+      const date = new Date().toISOString().slice(0, 10);
+      const section = [
+        '<!-- bench:peers:begin (written by `npm run bench:peers -- --write`) -->',
+        `### Side by side with NATS JetStream, RabbitMQ and Redis Streams (${date})`,
+        '',
+        'Command: `npm run bench:peers -- --write` (each system started by the harness on 127.0.0.1 with durable storage, driven by its own Node.js client from separate client processes).',
+        '',
+        table,
+        '',
+        '![Eddy / best peer, per workload](docs/bench-peers.svg)',
+        '<!-- bench:peers:end -->',
+      ].join('\n');
+      const file = new URL('../../BENCHMARKS.md', import.meta.url);
+      const text = readFileSync(file, 'utf8');
+      const re = /<!-- bench:peers:begin[\s\S]*?<!-- bench:peers:end -->/;
+      writeFileSync(file, re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n${section}\n`);
+      writeFileSync(new URL('../../docs/bench-peers.svg', import.meta.url), svg(chart));
+    },
+  };
+}
+
+function mostCommon(xs: string[]): string {
+  const counts = new Map<string, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '–';
+}
+
+/** Horizontal bars: Eddy / best peer per workload (latency inverted: higher is better), target marks. */
+function svg(items: { name: string; ratio: number; target: number }[]): string {
+  const w = 640;
+  const left = 110;
+  const barH = 22;
+  const h = 40 + items.length * (barH + 10) + 30;
+  const max = Math.max(6, ...items.map((i) => (Number.isFinite(i.ratio) ? i.ratio : 0)), ...items.map((i) => i.target)) * 1.05;
+  const x = (v: number) => left + ((w - left - 20) * v) / max;
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`, `<text x="10" y="20" font-size="14">Eddy (fsync=always) ÷ best peer — higher is better; latency rows inverted; ticks = targets</text>`];
+  items.forEach((it, i) => {
+    const y = 40 + i * (barH + 10);
+    const r = Number.isFinite(it.ratio) ? it.ratio : 0;
+    const met = r >= it.target;
+    parts.push(`<text x="10" y="${y + 15}">${it.name}</text>`);
+    parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(r) - left)}" height="${barH}" fill="${met ? '#2e7d32' : '#c62828'}"/>`);
+    parts.push(`<text x="${x(r) + 4}" y="${y + 15}">${r.toFixed(2)}×</text>`);
+    parts.push(`<line x1="${x(it.target)}" x2="${x(it.target)}" y1="${y - 3}" y2="${y + barH + 3}" stroke="#000" stroke-width="2"/>`);
+  });
+  const y1 = 40 + items.length * (barH + 10);
+  parts.push(`<line x1="${x(1)}" x2="${x(1)}" y1="35" y2="${y1}" stroke="#888" stroke-dasharray="4 3"/>`, `<text x="${x(1) - 8}" y="${y1 + 14}">1×</text>`, '</svg>');
+  return `${parts.join('\n')}\n`;
+}

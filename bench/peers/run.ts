@@ -1,0 +1,159 @@
+// `npm run bench:peers`: Eddy side by side with NATS JetStream, RabbitMQ and Redis Streams on this
+// machine. Installs missing Debian packages, measures the machine's limits (fio, loopback), then
+// for each run and each system: starts the server on 127.0.0.1 with a fresh data directory, runs the
+// workloads with each of its clients (one client process per workload, 4 for fan-out), samples the
+// server's CPU and RSS from /proc, and stops the server by PID. Prints one table of medians with the
+// ratio Eddy / best peer (each ratio measured within one run, then the median taken).
+//
+// Usage: node --import tsx bench/peers/run.ts [--runs=2] [--quick] [--only=id,id] [--write]
+//   --quick   1/50 of the counts and 2 s of latency: a smoke run of the harness, not a measurement
+//   --only    server ids (eddy-always, eddy-interval, nats, rabbitmq, redis-always, redis-everysec,
+//             eddy-raw) or server:client pairs (eddy-always:kafkajs)
+//   --write   writes the table into BENCHMARKS.md and the chart to docs/bench-peers.svg
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { phase, type PhaseResult } from '../kafka-support.ts';
+import { machineLimits, type MachineLimits } from './limits.ts';
+import { ensurePackages } from './proc.ts';
+import { report, type Row } from './report.ts';
+import { rawRows } from './raw.ts';
+import { eddy } from './servers/eddy.ts';
+import { nats } from './servers/nats.ts';
+import { rabbitmq } from './servers/rabbitmq.ts';
+import { redis } from './servers/redis.ts';
+import type { ServerSpec } from './types.ts';
+import { phaseLimitMs, type Workload, type WorkloadResult } from './workloads.ts';
+
+const { values: args } = parseArgs({
+  options: { runs: { type: 'string', default: '2' }, quick: { type: 'boolean', default: false }, only: { type: 'string' }, write: { type: 'boolean', default: false } },
+});
+const runs = Number(args.runs);
+const scale = args.quick ? 1 / 50 : 1;
+const only = args.only?.split(',').filter(Boolean) ?? [];
+const window = 10_000;
+
+/** Each system and the clients that drive it (modules in clients/). */
+const targets: { server: ServerSpec; clients: string[] }[] = [
+  { server: eddy('always'), clients: ['platformatic', 'kafkajs', 'http', 'sdk'] },
+  { server: eddy('interval:1000'), clients: ['platformatic'] },
+  { server: nats(), clients: ['nats'] },
+  { server: rabbitmq(), clients: ['amqp-quorum', 'amqp-stream'] },
+  { server: redis('always'), clients: ['redis'] },
+  { server: redis('everysec'), clients: ['redis'] },
+];
+/** Workloads a client sits out, with the reason printed in the table. */
+const skips: Record<string, Partial<Record<string, string>>> = {
+  sdk: { C100: 'sdk-consume', C1k: 'sdk-consume', F: 'sdk-consume' },
+};
+
+const selected = (id: string, client?: string) =>
+  only.length === 0 || only.includes(id) || (client !== undefined && only.includes(`${id}:${client}`));
+
+const packages: Record<string, string> = { 'redis-server': 'redis-server', 'nats-server': 'nats-server', 'rabbitmq-server': 'rabbitmq-server', fio: 'fio' };
+ensurePackages(packages);
+
+const limits: MachineLimits = await machineLimits(args.quick);
+console.error(`machine limits: ${JSON.stringify(limits)}`);
+const rows: Row[] = [];
+
+for (let run = 1; run <= runs; run++) {
+  for (const { server, clients } of targets) {
+    const mine = clients.filter((c) => selected(server.id, c));
+    if (mine.length === 0) continue;
+    const dataDir = mkdtempSync(join(tmpdir(), `peers-${server.id}-`));
+    const handle = await server.start(dataDir);
+    try {
+      for (const client of mine) {
+        const skip = skips[client] ?? {};
+        const base = { run, server: server.id, client };
+        const stream = (s: string) => `${client.replace(/[^a-z0-9]/g, '')}-${s}`;
+        const fanout = ['f1', 'f2', 'f3', 'f4'];
+        for (const [name, size, count] of [['100', 100, 1_000_000], ['1k', 1024, 200_000]] as const) {
+          const n = Math.round(count * scale);
+          const p = await measure(handle.pid, [[client, handle.connection, { kind: 'publish', stream: stream(`p${name}`), groups: ['c'], size, count: n, window }]]);
+          rows.push({ ...base, workload: `P${name}`, ...p });
+          if (skip[`C${name}`]) rows.push({ ...base, workload: `C${name}`, skipped: skip[`C${name}`] });
+          else rows.push({ ...base, workload: `C${name}`, ...(await measure(handle.pid, [[client, handle.connection, { kind: 'consume', stream: stream(`p${name}`), group: 'c', count: n }]])) });
+        }
+        if (skip.F) rows.push({ ...base, workload: 'F', skipped: skip.F });
+        else {
+          // A stream of its own, published (not timed) before the four groups read it, so that systems
+          // which copy an event into one queue per group pay that cost here, not in P1k.
+          const n = Math.round(200_000 * scale);
+          await measure(handle.pid, [[client, handle.connection, { kind: 'publish', stream: stream('f'), groups: fanout, size: 1024, count: n, window }]]);
+          const members = fanout.map((group) => [client, handle.connection, { kind: 'consume', stream: stream('f'), group, count: n }] as const);
+          rows.push({ ...base, workload: 'F', ...(await measure(handle.pid, members)) });
+        }
+        const seconds = args.quick ? 2 : 10;
+        rows.push({ ...base, workload: 'L', ...(await measure(handle.pid, [[client, handle.connection, { kind: 'latency', stream: stream('lat'), size: 1024, rate: 5000, seconds }]])) });
+      }
+    } finally {
+      await handle.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  if (selected('eddy-raw')) rows.push(...(await rawRows(run, scale)));
+}
+
+const out = report(rows, limits, { runs, quick: args.quick, machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB` }, targets.map((t) => t.server));
+console.log(out.table);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify({ limits, rows }, null, 1));
+if (args.write) out.write();
+
+/**
+ * Runs client processes at once (one per entry) and samples the server around them. Rates come
+ * from the clients' own timed windows: all events over (last end − first start).
+ */
+async function measure(pid: number, procs: (readonly [string, Record<string, string | number | boolean>, Workload])[]): Promise<Omit<Row, 'run' | 'server' | 'client' | 'workload'>> {
+  const sampling = phase(pid);
+  let results: WorkloadResult[];
+  let server: PhaseResult;
+  try {
+    results = await Promise.all(procs.map(([client, connection, workload]) => clientProcess(client, connection, workload)));
+  } finally {
+    server = sampling.stop();
+  }
+  const events = results.reduce((a, r) => a + r.events, 0);
+  const bytes = results.reduce((a, r) => a + r.bytes, 0);
+  const wallMs = Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt));
+  return {
+    library: (results[0] as WorkloadResult & { library: string }).library,
+    events,
+    eventsPerSec: Math.round(events / (wallMs / 1000)),
+    mbPerSec: Math.round((bytes / 1e6 / (wallMs / 1000)) * 10) / 10,
+    serverCpuUsPerEvent: Math.round((server.brokerCpuMs * 1000) / events * 100) / 100,
+    serverCpuPct: Math.round((100 * server.brokerCpuMs) / server.wallMs),
+    clientCpuPct: Math.round((100 * results.reduce((a, r) => a + r.clientCpuMs, 0)) / wallMs),
+    serverMaxRssMB: Math.round(server.maxRssBytes / 2 ** 20),
+    ...(results[0]!.attachMs !== undefined ? { attachMs: Math.round(Math.max(...results.map((r) => r.attachMs!))) } : {}),
+    ...(results[0]!.latency ? { latency: results[0]!.latency } : {}),
+  };
+}
+
+function clientProcess(client: string, connection: Record<string, string | number | boolean>, workload: Workload): Promise<WorkloadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./client.ts', import.meta.url).pathname, client, JSON.stringify(connection), JSON.stringify(workload)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8192)));
+    const events = workload.kind === 'latency' ? workload.rate * workload.seconds : workload.count;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2 * phaseLimitMs(events) + 60_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`${client} ${workload.kind} ${'stream' in workload ? workload.stream : ''}: exit ${code ?? signal}\n${err}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as WorkloadResult);
+      } catch {
+        reject(new Error(`${client} ${workload.kind}: no result line\n${out}\n${err}`));
+      }
+    });
+  });
+}
