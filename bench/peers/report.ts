@@ -21,7 +21,7 @@ export interface Row {
   clientCpuPct?: number;
   serverMaxRssMB?: number;
   attachMs?: number;
-  latency?: { p50: number; p99: number; p999: number; max: number; samples: number };
+  latency?: { p50: number; p99: number; p999: number; max: number; samples: number; ackP50: number; ackP99: number };
 }
 
 const skipReasons: Record<string, string> = {
@@ -95,7 +95,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
 
   // Detail: every system and client, medians over runs.
   const detail: string[] = [];
-  detail.push('| Workload | System (client) | events/s | MB/s | server CPU µs/event | server CPU % | client CPU % | server max RSS MB | latency p50 / p99 / p99.9 / max ms |');
+  detail.push('| Workload | System (client) | events/s | MB/s | server CPU µs/event | server CPU % | client CPU % | server max RSS MB | latency p50 / p99 / p99.9 / max ms (publish ack p50 / p99) |');
   detail.push('|---|---|---|---|---|---|---|---|---|');
   for (const w of ['P100', 'C100', 'P1k', 'C1k', 'F', 'L']) {
     for (const s of systems) {
@@ -108,7 +108,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
         continue;
       }
       const m = (f: (r: Row) => number | undefined) => median(rs.map(f).filter((x): x is number => x !== undefined));
-      const lat = rs[0]!.latency ? `${m((r) => r.latency?.p50)} / ${m((r) => r.latency?.p99)} / ${m((r) => r.latency?.p999)} / ${m((r) => r.latency?.max)}` : '';
+      const lat = rs[0]!.latency ? `${m((r) => r.latency?.p50)} / ${m((r) => r.latency?.p99)} / ${m((r) => r.latency?.p999)} / ${m((r) => r.latency?.max)} (ack ${m((r) => r.latency?.ackP50)} / ${m((r) => r.latency?.ackP99)})` : '';
       detail.push(`| ${w} | ${label} | ${w === 'L' ? '' : fmt(m((r) => r.eventsPerSec))} | ${w === 'L' ? '' : m((r) => r.mbPerSec)} | ${m((r) => r.serverCpuUsPerEvent)} | ${m((r) => r.serverCpuPct)} | ${m((r) => r.clientCpuPct)} | ${m((r) => r.serverMaxRssMB)} | ${lat} |`);
     }
   }

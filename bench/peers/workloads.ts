@@ -18,7 +18,8 @@ export interface WorkloadResult {
   clientCpuMs: number;
   /** consume: ms from the consume() call to the first event (group join, first fetch). */
   attachMs?: number;
-  latency?: { p50: number; p99: number; p999: number; max: number; samples: number };
+  /** Send → receive; ackP50/ackP99: send → publish acknowledged. */
+  latency?: { p50: number; p99: number; p999: number; max: number; samples: number; ackP50: number; ackP99: number };
 }
 
 /** Every phase is bounded in time: at least 2,000 events/s, plus 60 s. */
@@ -108,10 +109,16 @@ async function latency(client: PeerClient, w: Extract<Workload, { kind: 'latency
   };
   let failure: unknown = null;
   let outstanding = 0;
+  const acks = new Float64Array(total);
+  let acked = 0;
   const sendOne = (flag: number) => {
     outstanding++;
+    const t = performance.now();
     client.send(w.stream, stamped(flag)).then(
-      () => outstanding--,
+      () => {
+        outstanding--;
+        if (flag === 1 && acked < total) acks[acked++] = performance.now() - t;
+      },
       (err: unknown) => (failure ??= err),
     );
   };
@@ -142,13 +149,15 @@ async function latency(client: PeerClient, w: Extract<Workload, { kind: 'latency
     const endedAt = now();
     const sorted = samples.slice(0, measured).sort();
     const q = (f: number) => round3(sorted[Math.min(measured - 1, Math.floor(f * measured))]!);
+    const ackSorted = acks.slice(0, acked).sort();
+    const qa = (f: number) => round3(ackSorted[Math.min(acked - 1, Math.floor(f * acked))] ?? NaN);
     return {
       events: measured,
       bytes: measured * w.size,
       startedAt,
       endedAt,
       clientCpuMs: cpuMs(cpu0),
-      latency: { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: round3(sorted[measured - 1]!), samples: measured },
+      latency: { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: round3(sorted[measured - 1]!), samples: measured, ackP50: qa(0.5), ackP99: qa(0.99) },
     };
   } finally {
     await sub.close();
