@@ -123,6 +123,25 @@ test('publish and read errors: bad JSON, bad shapes, limits, unknown topics, bad
   assert.deepEqual(ok.json.offsets, [{ partition: 0, offset: 0 }]);
 });
 
+test('a publish whose events exceed max.message.bytes together is stored as several batches, in request order', async (t) => {
+  const b = await withBroker(t);
+  await call(b, 'POST', '/v1/topics', { name: 'split', config: { 'max.message.bytes': '10000' } });
+  // 100 events of ~1 KiB: about 100 KiB for one partition, ten times the batch limit.
+  const events = Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `${i}:${'v'.repeat(1000)}`, partition: 0 }));
+  const r = await call(b, 'POST', '/v1/topics/split/events', { events });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual(r.json.offsets, events.map((_, i) => ({ partition: 0, offset: i })));
+  const read = await call(b, 'GET', '/v1/topics/split/partitions/0/events?offset=0&limit=1000');
+  assert.deepEqual(read.json.events.map((e: { value: string }) => Number(e.value.split(':')[0])), events.map((_, i) => i));
+  const batches = (await b.broker.fetch('split', 0, 0, { maxBytes: 1 << 20 })).bytes;
+  let count = 0;
+  for (let pos = 0; pos < batches.length; pos += batches.readInt32BE(pos + 8) + 12) {
+    assert.ok(batches.readInt32BE(pos + 8) + 12 <= 10_000, 'every stored batch is within max.message.bytes');
+    count++;
+  }
+  assert.ok(count >= 10, `stored as ${count} batches`);
+});
+
 test('long-poll read returns as soon as an event arrives', async (t) => {
   const b = await withBroker(t);
   await call(b, 'POST', '/v1/topics', { name: 'lp' });
@@ -257,6 +276,32 @@ test('concurrent publishes of the same id store it once and answer the same offs
   assert.equal(rs.filter((r) => !r.json.offsets[0].duplicate).length, 1);
   const r = await call(b, 'GET', '/v1/topics/race/partitions/0/events?offset=0');
   assert.equal(r.json.events.length, 1);
+});
+
+test('deleting a topic deletes every group\'s committed offsets of it, durably (as Kafka)', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  let b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
+  for (const name of ['gone', 'kept']) {
+    await call(b, 'POST', '/v1/topics', { name });
+    await call(b, 'POST', `/v1/topics/${name}/events`, { events: [{ value: 1 }, { value: 2 }, { value: 3 }] });
+  }
+  for (const group of ['a', 'b']) {
+    const r = await call(b, 'POST', `/v1/groups/${group}/offsets`, { offsets: [{ topic: 'gone', partition: 0, offset: 3 }, { topic: 'kept', partition: 0, offset: 2 }] });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+  }
+  assert.equal((await call(b, 'DELETE', '/v1/topics/gone')).status, 204);
+  const offsetsOf = async (group: string) => (await call(b, 'GET', `/v1/groups/${group}`)).json.offsets.map((o: { topic: string; committedOffset: number }) => [o.topic, o.committedOffset]);
+  assert.deepEqual(await offsetsOf('a'), [['kept', 2]]);
+  await b.close();
+  b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
+  try {
+    await call(b, 'POST', '/v1/topics', { name: 'gone' });
+    assert.deepEqual(await offsetsOf('a'), [['kept', 2]], 'a topic created again under the name starts with no committed offsets');
+    assert.deepEqual(await offsetsOf('b'), [['kept', 2]]);
+  } finally {
+    await b.close();
+  }
 });
 
 test('consumer groups: committed offsets and lag over HTTP, durable across a restart', async (t) => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
-import { decodeRecords, encodeBatch, type DecodedRecord, type RecordInput } from '../log/codec/record-batch.ts';
+import { BATCH_HEADER_BYTES, decodeRecords, encodeBatch, type DecodedRecord, type RecordInput } from '../log/codec/record-batch.ts';
 import { registerCodecs } from '../log/codec/codecs.ts';
 import type { FileIO } from '../log/file-io.ts';
 import { LogManager, type LogEvent } from '../log/log-manager.ts';
@@ -260,6 +260,7 @@ export class Broker {
       await this.#meta.put(`topic/${name}`, null);
       this.#topics.delete(name);
       for (let p = 0; p < topic.partitions; p++) await this.logs.deletePartition(name, p);
+      await this.groups.deleteTopicOffsets(name);
     });
   }
 
@@ -433,13 +434,17 @@ export class Broker {
     try {
       await Promise.all(
         [...byPartition].map(async ([p, idxs]) => {
-          const batch = encodeBatch(
-            idxs.map((i) => events[i]!),
-            { timestampMs: now }, // records without their own timestamp get `now`
-          );
-          const r = await this.#logOf(topic, p).append(batch);
+          // One batch per partition when it fits max.message.bytes, else several (appended in order,
+          // so they share a group commit); only a single event too large for it is refused.
+          const log = this.#logOf(topic, p);
+          const batches = encodeWithin(idxs, (i) => events[i]!, now, log.config.maxMessageBytes);
+          const stored = await Promise.all(batches.map((b) => log.append(b.batch)));
+          const offsetOf: number[] = [];
+          stored.forEach((r, b) => {
+            for (let k = 0; k < batches[b]!.count; k++) offsetOf.push(r.baseOffset + k);
+          });
           idxs.forEach((i, k) => {
-            const at = { partition: p, offset: r.baseOffset + k };
+            const at = { partition: p, offset: offsetOf[k]! };
             results[i] = { ...at, duplicate: false };
             const id = events[i]!.id;
             if (id !== undefined) {
@@ -564,4 +569,30 @@ export class Broker {
     await this.logs.abandon();
     await this.#lock?.release();
   }
+}
+
+/** Bytes a record adds to a batch, at most (varint lengths counted at their largest). */
+function recordBytesBound(e: RecordInput): number {
+  let n = 40 + (e.key?.byteLength ?? 0) + (e.value?.byteLength ?? 0);
+  for (const h of e.headers ?? []) n += 10 + Buffer.byteLength(h.key) + (h.value?.byteLength ?? 0);
+  return n;
+}
+
+/**
+ * Encodes the records at `idxs` as consecutive batches of at most `maxBytes` each (a single record
+ * larger than that is still encoded alone: the log refuses it with event.too_large).
+ */
+function encodeWithin(idxs: readonly number[], at: (i: number) => RecordInput, now: number, maxBytes: number): { batch: Uint8Array; count: number }[] {
+  const out: { batch: Uint8Array; count: number }[] = [];
+  let start = 0;
+  while (start < idxs.length) {
+    let end = start;
+    let bytes = BATCH_HEADER_BYTES;
+    do bytes += recordBytesBound(at(idxs[end++]!));
+    while (end < idxs.length && bytes + recordBytesBound(at(idxs[end]!)) <= maxBytes);
+    // Records without their own timestamp get `now`.
+    out.push({ batch: encodeBatch(idxs.slice(start, end).map(at), { timestampMs: now }), count: end - start });
+    start = end;
+  }
+  return out;
 }

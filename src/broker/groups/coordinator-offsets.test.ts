@@ -106,6 +106,7 @@ test('a commit is visible only once the store made it durable; a failed store an
   const store: OffsetStore = {
     load: () => inner.load(),
     delete: (g) => inner.delete(g),
+    deleteTopic: (t) => inner.deleteTopic(t),
     commit: (groupId, entries) => {
       const d = deferred<void>();
       pending.push({ resolve: () => void inner.commit(groupId, entries).then(() => d.resolve()), reject: d.reject });
@@ -154,6 +155,7 @@ test('while loading, APIs answer as Kafka does; after loading they serve the loa
     load: () => load.promise,
     commit: async (_g: string, _e: readonly OffsetCommitEntry[]) => undefined,
     delete: async () => undefined,
+    deleteTopic: async () => undefined,
   };
   const c = new GroupCoordinator({ clock: new FakeClock(), offsets: store });
   assert.equal((await c.join(joinRequest())).error, 'group.coordinator_loading');
@@ -174,6 +176,7 @@ test('a failed load leaves the coordinator unavailable', async () => {
     },
     commit: async () => undefined,
     delete: async () => undefined,
+    deleteTopic: async () => undefined,
   };
   const c = new GroupCoordinator({ clock: new FakeClock(), offsets: store });
   await assert.rejects(c.ready(), /cannot read/);

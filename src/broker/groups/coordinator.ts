@@ -275,6 +275,18 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * Forgets every group's committed offsets of a deleted topic, durably (Kafka does the same), so a
+   * topic created again under that name starts with no committed position.
+   */
+  async deleteTopicOffsets(topic: string): Promise<void> {
+    await this.#store.deleteTopic(topic);
+    for (const group of [...this.#groups.values()]) {
+      group.offsets.deleteTopic(topic);
+      this.#maybeDrop(group);
+    }
+  }
+
   /** Answers every held JoinGroup / SyncGroup with coordinator_not_available and cancels every timer. */
   close(): void {
     if (this.#status === Status.Closed) return;

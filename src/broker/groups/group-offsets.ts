@@ -35,6 +35,13 @@ export class GroupOffsets {
     if (!partitions.has(partition)) this.#count++;
     partitions.set(partition, { ...value });
   }
+  /** Forgets the topic's partitions (the topic was deleted). */
+  deleteTopic(topic: string): void {
+    const partitions = this.#byTopic.get(topic);
+    if (partitions === undefined) return;
+    this.#count -= partitions.size;
+    this.#byTopic.delete(topic);
+  }
   /** Every committed partition, sorted by topic then partition. */
   all(): { topic: string; partition: number; value: CommittedOffset }[] {
     const out: { topic: string; partition: number; value: CommittedOffset }[] = [];

@@ -40,4 +40,10 @@ export class KvOffsetStore implements OffsetStore {
     for (const [k] of this.#kv.entries()) if (k.startsWith(`${groupId}\n`)) doomed.push([k, null]);
     return this.#kv.putMany(doomed);
   }
+
+  deleteTopic(topic: string): Promise<void> {
+    const doomed: [string, null][] = [];
+    for (const [k] of this.#kv.entries()) if (k.split('\n')[1] === topic) doomed.push([k, null]);
+    return this.#kv.putMany(doomed);
+  }
 }

@@ -23,6 +23,8 @@ export interface OffsetStore {
   commit(groupId: string, entries: readonly OffsetCommitEntry[]): Promise<void>;
   /** Removes every offset of the group (tombstones on a compacted topic). */
   delete(groupId: string): Promise<void>;
+  /** Removes every group's offsets of the topic (it was deleted). */
+  deleteTopic(topic: string): Promise<void>;
 }
 
 function key(topic: string, partition: number): string {
@@ -47,5 +49,8 @@ export class InMemoryOffsetStore implements OffsetStore {
   }
   async delete(groupId: string): Promise<void> {
     this.#groups.delete(groupId);
+  }
+  async deleteTopic(topic: string): Promise<void> {
+    for (const records of this.#groups.values()) for (const [k, r] of records) if (r.topic === topic) records.delete(k);
   }
 }
