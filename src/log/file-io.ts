@@ -15,8 +15,12 @@ export interface FileHandle {
 }
 
 export interface FileIO {
-  /** Opens for read and write; creates when `create` is set (the caller then fsyncs the directory). */
-  open(path: string, options: { create: boolean }): Promise<FileHandle>;
+  /**
+   * Opens for read and write; creates when `create` is set (the caller then fsyncs the directory).
+   * With `dsync`, each writev resolves only once its data (and the size) is durable, as after an
+   * fdatasync (O_DSYNC): one trip to the disk instead of write + fdatasync.
+   */
+  open(path: string, options: { create: boolean; dsync?: boolean }): Promise<FileHandle>;
   /** Reads a whole (small) file, or null when it does not exist. */
   readFile(path: string): Promise<Uint8Array | null>;
   /** Lists the names in a directory ([] when it does not exist). */

@@ -51,8 +51,8 @@ class NodeFileHandle implements FileHandle {
 }
 
 export class NodeFileIO implements FileIO {
-  async open(path: string, options: { create: boolean }): Promise<FileHandle> {
-    const flags = constants.O_RDWR | (options.create ? constants.O_CREAT : 0);
+  async open(path: string, options: { create: boolean; dsync?: boolean }): Promise<FileHandle> {
+    const flags = constants.O_RDWR | (options.create ? constants.O_CREAT : 0) | (options.dsync ? constants.O_DSYNC : 0);
     return new NodeFileHandle(await fsp.open(path, flags, 0o644));
   }
   async readFile(path: string): Promise<Uint8Array | null> {

@@ -57,15 +57,23 @@ async function readAll(log: PartitionLog, from = log.logStartOffset): Promise<{ 
 }
 
 /** NodeFileIO that counts fdatasync calls. */
+/** Counts trips to the disk: fdatasyncs, and writes through O_DSYNC handles (each is one). */
 class CountingIO extends NodeFileIO {
   datasyncs = 0;
-  override async open(path: string, options: { create: boolean }): Promise<FileHandle> {
+  override async open(path: string, options: { create: boolean; dsync?: boolean }): Promise<FileHandle> {
     const h = await super.open(path, options);
     const sync = h.datasync.bind(h);
     h.datasync = async () => {
       this.datasyncs++;
       await sync();
     };
+    if (options.dsync) {
+      const writev = h.writev.bind(h);
+      h.writev = async (buffers, position) => {
+        this.datasyncs++;
+        await writev(buffers, position);
+      };
+    }
     return h;
   }
 }

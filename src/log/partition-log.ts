@@ -248,13 +248,34 @@ export class PartitionLog {
         results.push({ baseOffset: next, lastOffset: next + p.header.lastOffsetDelta });
         next += p.header.lastOffsetDelta + 1;
       }
+      const durable = this.config.fsync.kind === 'always';
+      if (durable && this.#unsynced) {
+        // The policy just became fsync=always: what earlier writes left unsynced goes first.
+        try {
+          await this.sync();
+        } catch {
+          this.#failAll(group.slice(i), this.dirState.failed ?? new EddyError('log.fsync_failed', 'fdatasync failed'));
+          return;
+        }
+      }
       try {
+        // Under fsync=always the write itself is durable (O_DSYNC): one trip to the disk, not two.
         await active.append(
           slice.map((p) => p.batch),
           slice.map((p) => p.header),
           this.clock.now(),
+          { durable },
         );
       } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (durable && code !== 'ENOSPC' && code !== 'EDQUOT') {
+          // The failure may come from the sync half of the write: what the page cache holds can no
+          // longer be trusted to reach the disk, exactly as after a failed fdatasync.
+          const err = new EddyError('log.fsync_failed', `durable write failed on ${active.path('.log')}: ${(e as Error).message}; data directory failed`);
+          this.#fatal(err);
+          this.#failAll(group.slice(i), err);
+          return;
+        }
         const err = this.#ioError(e, 'write');
         try {
           await active.truncateTo(startSize, startOffset);
@@ -265,16 +286,7 @@ export class PartitionLog {
         return;
       }
       this.#nextOffset = next;
-      if (this.config.fsync.kind === 'always') {
-        try {
-          await active.handle.datasync();
-        } catch (e) {
-          const err = new EddyError('log.fsync_failed', `fdatasync failed on ${active.path('.log')}: ${(e as Error).message}; data directory failed`);
-          this.#fatal(err);
-          this.#failAll(group.slice(i), err);
-          return;
-        }
-      } else this.#unsynced = true;
+      if (!durable) this.#unsynced = true;
       this.#readablePosition = active.size;
       this.#advanceHighWatermark(next);
       for (let k = 0; k < slice.length; k++) slice[k]!.resolve(results[k]!);

@@ -10,6 +10,7 @@ import { limits } from '../limits.ts';
 import { BATCH_HEADER_BYTES, readBatchHeader, validateBatch, type BatchHeader } from './codec/record-batch.ts';
 import type { FileHandle, FileIO } from './file-io.ts';
 import { SegmentIndex } from './index-file.ts';
+import { TailCache } from './tail-cache.ts';
 
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 /** Locating a batch near an index entry or the last read reads headers in small steps. */
@@ -89,6 +90,10 @@ export class Segment {
   #deleted = false;
   /** Remembers where the last read ended, so sequential consumers skip the index lookup. */
   #lastRead: { offset: number; position: number } | null = null;
+  /** The newest batches appended through this process (reads at the tail skip the file); null once closed. */
+  #tail: TailCache | null = null;
+  /** A second handle on the file opened with O_DSYNC, for appends that must be durable on return. */
+  #dsync: FileHandle | null = null;
 
   private constructor(io: FileIO, dir: string, baseOffset: number, handle: FileHandle, size: number, nextOffset: number, index: SegmentIndex) {
     this.io = io;
@@ -168,17 +173,21 @@ export class Segment {
   }
 
   /**
-   * Writes already-validated batches (offsets assigned) at the end of the file. On failure nothing is
+   * Writes already-validated batches (offsets assigned) at the end of the file; with `durable` the
+   * write goes through an O_DSYNC handle and is on disk when this resolves. On failure nothing is
    * recorded in memory; the caller truncates back to `size` before the next append.
    */
-  async append(buffers: readonly Uint8Array[], headers: readonly BatchHeader[], nowMs: number): Promise<void> {
+  async append(buffers: readonly Uint8Array[], headers: readonly BatchHeader[], nowMs: number, options: { durable: boolean }): Promise<void> {
     let bytes = 0;
     for (const b of buffers) bytes += b.byteLength;
-    await this.handle.writev(buffers, this.size);
+    const handle = options.durable ? (this.#dsync ??= await this.io.open(this.path('.log'), { create: false, dsync: true })) : this.handle;
+    await handle.writev(buffers, this.size);
     let pos = this.size;
+    this.#tail ??= new TailCache(limits.tailCacheBytes, limits.tailCacheBatchBytesMax);
     for (let i = 0; i < headers.length; i++) {
       const h = headers[i]!;
       this.index.onBatch(h.baseOffset, pos, h.maxTimestamp, limits.indexIntervalBytes);
+      this.#tail.add(pos, h.baseOffset, h.baseOffset + h.lastOffsetDelta, buffers[i]!);
       if (h.maxTimestamp > this.maxTimestamp) this.maxTimestamp = h.maxTimestamp;
       pos += buffers[i]!.byteLength;
       this.nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
@@ -194,10 +203,13 @@ export class Segment {
     this.nextOffset = nextOffset;
     this.index.truncateTo(position);
     this.#lastRead = null;
+    this.#tail?.clear();
   }
 
   /** Position of the batch holding `offset`, or `endPosition` when it lies at or beyond the end. */
   async locate(offset: number, endPosition: number): Promise<number> {
+    const cached = this.#tail?.locate(offset, endPosition);
+    if (cached != null) return cached;
     const hint = this.#lastRead;
     let start = this.index.floor(offset);
     if (hint && hint.offset <= offset && hint.offset >= start.offset && hint.position <= endPosition) start = hint;
@@ -234,6 +246,11 @@ export class Segment {
    */
   async read(position: number, maxBytes: number, endPosition: number): Promise<{ bytes: Buffer; nextOffset: number | null }> {
     if (position >= endPosition) return { bytes: Buffer.alloc(0), nextOffset: null };
+    const cached = this.#tail?.read(position, maxBytes, endPosition);
+    if (cached) {
+      if (cached.nextOffset !== null) this.#lastRead = { offset: cached.nextOffset, position: position + cached.bytes.length };
+      return cached;
+    }
     this.#readers++;
     try {
       let want = Math.min(maxBytes, endPosition - position);
@@ -267,6 +284,8 @@ export class Segment {
 
   /** Writes both index files (tmp, datasync, rename, fsync dir): the segment is now closed cleanly. */
   async writeIndexes(): Promise<void> {
+    this.#tail = null;
+    await this.#closeDsync();
     const summary = { logBytes: this.size, maxTimestamp: this.maxTimestamp, nextOffset: this.nextOffset };
     const files: [string, Uint8Array][] = [
       [this.path('.index'), this.index.encodeOffsetIndex(summary)],
@@ -296,18 +315,29 @@ export class Segment {
   }
 
   async close(): Promise<void> {
+    await this.#closeDsync();
     await this.handle.close();
+  }
+
+  async #closeDsync(): Promise<void> {
+    const h = this.#dsync;
+    this.#dsync = null;
+    await h?.close();
   }
 
   /** Closes the handle after in-flight reads, leaving the files alone (compaction put a new file in place). */
   async retire(): Promise<void> {
     this.#deleted = true;
+    this.#tail = null;
+    await this.#closeDsync().catch(() => {});
     if (this.#readers === 0) await this.handle.close().catch(() => {});
   }
 
   /** Deletes the files (the caller fsyncs the directory); the handle closes after in-flight reads. */
   async delete(): Promise<void> {
     this.#deleted = true;
+    this.#tail = null;
+    await this.#closeDsync().catch(() => {});
     await this.io.unlink(this.path('.log'));
     await this.io.unlink(this.path('.index'));
     await this.io.unlink(this.path('.timeindex'));

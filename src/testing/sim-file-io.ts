@@ -260,7 +260,7 @@ export class SimFileIO implements FileIO {
 
   // ---- FileIO ----
 
-  open(path: string, options: { create: boolean }): Promise<FileHandle> {
+  open(path: string, options: { create: boolean; dsync?: boolean }): Promise<FileHandle> {
     const p = normalize(path);
     return this.#run({ op: 'open', path: p }, (call) => {
       const parts = split(p);
@@ -277,7 +277,16 @@ export class SimFileIO implements FileIO {
       node.handles++;
       const h: HandleState = { fd: this.#nextFd++, path: p, node, generation: this.#generation, closed: false };
       call.fd = h.fd;
-      return this.#handle(h);
+      const handle = this.#handle(h);
+      // O_DSYNC: the write, then its sync (each can fail or be cut by a crash on its own).
+      if (options.dsync) {
+        const writev = handle.writev.bind(handle);
+        handle.writev = async (buffers, position) => {
+          await writev(buffers, position);
+          await handle.datasync();
+        };
+      }
+      return handle;
     });
   }
 
