@@ -83,11 +83,13 @@ async function consume(client: PeerClient, w: Extract<Workload, { kind: 'consume
 /**
  * Events of `size` bytes at a fixed `rate` for `seconds`, consumer live in the same process. Each
  * payload carries its send time (float64 at byte 0) and a flag (byte 8: 1 = measured, 0 = warm-up).
- * Sends are issued on a 1 ms tick without waiting for acks (at most 10,000 outstanding).
+ * Sends are issued on a 1 ms tick without waiting for acks (at most 10,000 outstanding). One second
+ * at the same rate, received in full, warms up every part (JIT, connections, buffers) first.
  */
 async function latency(client: PeerClient, w: Extract<Workload, { kind: 'latency' }>): Promise<WorkloadResult> {
   await client.create(w.stream, ['latency']);
   const total = w.rate * w.seconds;
+  const warmups = w.rate;
   const samples = new Float64Array(total);
   let measured = 0;
   let warm = 0;
@@ -98,7 +100,7 @@ async function latency(client: PeerClient, w: Extract<Workload, { kind: 'latency
     if (p[8] === 1) {
       samples[measured++] = performance.now() - view.getFloat64(0, true);
       if (measured === total) onAll?.();
-    } else if (++warm === 100) onWarm?.();
+    } else if (++warm === warmups) onWarm?.();
   });
   const template = payloadOf(Math.max(16, w.size));
   const stamped = (flag: number) => {
@@ -123,28 +125,28 @@ async function latency(client: PeerClient, w: Extract<Workload, { kind: 'latency
     );
   };
   try {
-    // Warm-up: 100 events, one per ms, all received before the measured run starts.
+    // Sends `count` events flagged `flag` at the rate.
+    const paced = async (count: number, flag: number) => {
+      const t0 = performance.now();
+      let sent = 0;
+      while (sent < count) {
+        if (failure) throw failure;
+        if (outstanding > 10_000) throw new Error('latency: more than 10,000 sends outstanding');
+        const due = Math.min(count, Math.floor(((performance.now() - t0) * w.rate) / 1000) + 1);
+        while (sent < due) {
+          sendOne(flag);
+          sent++;
+        }
+        await sleep(1);
+      }
+    };
     const warmed = new Promise<void>((resolve) => (onWarm = resolve));
-    for (let i = 0; i < 100; i++) {
-      sendOne(0);
-      await sleep(1);
-    }
-    await within('latency warm-up', 30_000, warmed);
+    await paced(warmups, 0);
+    await within('latency warm-up', 60_000, warmed);
     const all = new Promise<void>((resolve) => (onAll = resolve));
     const cpu0 = process.cpuUsage();
     const startedAt = now();
-    const t0 = performance.now();
-    let sent = 0;
-    while (sent < total) {
-      if (failure) throw failure;
-      if (outstanding > 10_000) throw new Error('latency: more than 10,000 sends outstanding');
-      const due = Math.min(total, Math.floor(((performance.now() - t0) * w.rate) / 1000) + 1);
-      while (sent < due) {
-        sendOne(1);
-        sent++;
-      }
-      await sleep(1);
-    }
+    await paced(total, 1);
     await within(() => `latency (${measured} of ${total} received)`, 60_000, all);
     const endedAt = now();
     const sorted = samples.slice(0, measured).sort();

@@ -50,13 +50,17 @@ export async function fetchPartitions(broker: Broker, topics: readonly FetchTopi
   }
 }
 
+/** The reason the losing waiters are released with (a given reason spares building a DOMException). */
+const RELEASED = Symbol('released');
+
 async function waitForAnyAppend(watch: ReadPass['watch'], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  if (watch.length === 1) return watch[0]!.log.waitFor(watch[0]!.highWatermark, timeoutMs, signal);
   const done = new AbortController();
   const both = AbortSignal.any([signal, done.signal]);
   try {
     return await Promise.race(watch.map((w) => w.log.waitFor(w.highWatermark, timeoutMs, both)));
   } finally {
-    done.abort(); // releases the waiters that did not win
+    done.abort(RELEASED); // releases the waiters that did not win
   }
 }
 
