@@ -25,7 +25,7 @@ export interface Row {
 }
 
 const skipReasons: Record<string, string> = {
-  'sdk-consume': 'not run: the SDK consumer reads about 6 k events/s today (issue #4), 1 M events would take minutes',
+  'sdk-consume': 'not run: the SDK consumer reads 3–6 k events/s today (issue #4); 1 M events would take minutes',
 };
 
 /** Throughput workloads: [name, what, multiple of the best peer, absolute floor]. */
@@ -44,6 +44,8 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const fmt = (x: number) => (Number.isNaN(x) ? '–' : x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e4 ? `${Math.round(x / 1e3)} k` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : String(Math.round(x * 100) / 100));
+/** Three significant digits (medians of two runs are means: no float noise in the table). */
+const sig = (x: number) => (Number.isFinite(x) && x !== 0 ? Number(x.toPrecision(3)) : x);
 const ratio = (x: number) => (Number.isNaN(x) ? '–' : `${x.toFixed(2)}×`);
 
 export function report(rows: Row[], limits: MachineLimits, meta: { runs: number; quick: boolean; machine: string }, servers: ServerSpec[]) {
@@ -89,7 +91,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
     const who = (f: (x: (typeof perRun)[number]) => Row | null) => mostCommon(perRun.map(f).filter((r): r is Row => r !== null).map((r) => (r.server.startsWith('eddy') ? r.client : `${r.server} (${r.client})`)));
     const met = q === 'p99' ? rMed <= 1 && eMed <= abs : eMed <= abs;
     chart.push({ name: `L ${q === 'p99' ? 'p99' : 'p99.9'}`, ratio: 1 / rMed, target: 1 });
-    lines.push(`| L ${q === 'p99' ? 'p99' : 'p99.9'}: 1 KiB at 5,000/s for 10 s, send → receive | ${target}${q === 'p99' ? ', ≤ 2 ms' : ''} | ${eMed} ms (${who((x) => x.e)}) | – | ${pMed} ms (${who((x) => x.p)}) | ${ratio(rMed)} | ${met ? 'yes' : '**no**'} |`);
+    lines.push(`| L ${q === 'p99' ? 'p99' : 'p99.9'}: 1 KiB at 5,000/s for 10 s, send → receive | ${target}${q === 'p99' ? ', ≤ 2 ms' : ''} | ${sig(eMed)} ms (${who((x) => x.e)}) | – | ${sig(pMed)} ms (${who((x) => x.p)}) | ${ratio(rMed)} | ${met ? 'yes' : '**no**'} |`);
   }
   const summary = lines.join('\n');
 
@@ -107,7 +109,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
         detail.push(`| ${w} | ${label} | ${skipReasons[rs[0]!.skipped] ?? rs[0]!.skipped} | | | | | | |`);
         continue;
       }
-      const m = (f: (r: Row) => number | undefined) => median(rs.map(f).filter((x): x is number => x !== undefined));
+      const m = (f: (r: Row) => number | undefined) => sig(median(rs.map(f).filter((x): x is number => x !== undefined)));
       const lat = rs[0]!.latency ? `${m((r) => r.latency?.p50)} / ${m((r) => r.latency?.p99)} / ${m((r) => r.latency?.p999)} / ${m((r) => r.latency?.max)} (ack ${m((r) => r.latency?.ackP50)} / ${m((r) => r.latency?.ackP99)})` : '';
       detail.push(`| ${w} | ${label} | ${w === 'L' ? '' : fmt(m((r) => r.eventsPerSec))} | ${w === 'L' ? '' : m((r) => r.mbPerSec)} | ${m((r) => r.serverCpuUsPerEvent)} | ${m((r) => r.serverCpuPct)} | ${m((r) => r.clientCpuPct)} | ${m((r) => r.serverMaxRssMB)} | ${lat} |`);
     }

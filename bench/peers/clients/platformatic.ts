@@ -62,7 +62,7 @@ export const connect: Connect = async (connection) => {
         retries: 2,
       });
       // Resolves once the group is joined and the stream created.
-      const messages = await consumer.consume({ topics: [stream], mode: 'committed', fallbackMode: 'earliest', autocommit: true });
+      const messages = await consumer.consume({ topics: [stream], mode: 'committed', fallbackMode: 'earliest', autocommit: 1000 });
       messages.on('data', (m) => onEvent(m.value ?? new Uint8Array(0)));
       const entry = { consumer, stream: messages };
       open.push(entry);
