@@ -59,7 +59,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
   // Summary: one line per target.
   lines.push('| Workload | Target | Eddy fsync=always, best Node client | Eddy, raw load generator | Best peer | Eddy / best peer (client · raw) | Met |');
   lines.push('|---|---|---|---|---|---|---|');
-  const chart: { name: string; ratio: number; target: number }[] = [];
+  const chart: ChartItem[] = [];
   for (const [w, what, mult, floor] of throughput) {
     const eps = (r: Row) => r.eventsPerSec ?? 0;
     const perRun = runs.map((run) => {
@@ -75,7 +75,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
     const rawR = median(perRun.map((x) => x.rawRatio).filter((x) => !Number.isNaN(x)));
     const who = (f: (x: (typeof perRun)[number]) => Row | null) => mostCommon(perRun.map(f).filter((r): r is Row => r !== null).map((r) => (r.server.startsWith('eddy') ? r.client : `${r.server} (${r.client})`)));
     const met = !Number.isNaN(rMed) && rMed >= mult && eMed >= floor;
-    chart.push({ name: w, ratio: rMed, target: mult });
+    chart.push({ name: w, ratio: rMed, raw: rawR, target: mult });
     lines.push(`| ${w}: ${what} | ≥ ${mult}× best peer${floor ? `, ≥ ${fmt(floor)}/s` : ''} | ${fmt(eMed)}/s (${who((x) => x.e)}) | ${fmt(rawMed)}/s | ${fmt(pMed)}/s (${who((x) => x.p)}) | ${ratio(rMed)} · ${ratio(rawR)} | ${met ? 'yes' : '**no**'} |`);
   }
   for (const [q, target, abs] of [['p99', 'p99 ≤ best peer p99', 2], ['p999', 'p99.9 ≤ 5 ms', 5]] as const) {
@@ -90,7 +90,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
     const rMed = median(perRun.map((x) => x.ratio).filter((x) => !Number.isNaN(x)));
     const who = (f: (x: (typeof perRun)[number]) => Row | null) => mostCommon(perRun.map(f).filter((r): r is Row => r !== null).map((r) => (r.server.startsWith('eddy') ? r.client : `${r.server} (${r.client})`)));
     const met = q === 'p99' ? rMed <= 1 && eMed <= abs : eMed <= abs;
-    chart.push({ name: `L ${q === 'p99' ? 'p99' : 'p99.9'}`, ratio: 1 / rMed, target: 1 });
+    chart.push({ name: `L ${q === 'p99' ? 'p99' : 'p99.9'}`, ratio: 1 / rMed, raw: NaN, target: 1 });
     lines.push(`| L ${q === 'p99' ? 'p99' : 'p99.9'}: 1 KiB at 5,000/s for 10 s, send → receive | ${target}${q === 'p99' ? ', ≤ 2 ms' : ''} | ${sig(eMed)} ms (${who((x) => x.e)}) | – | ${sig(pMed)} ms (${who((x) => x.p)}) | ${ratio(rMed)} | ${met ? 'yes' : '**no**'} |`);
   }
   const summary = lines.join('\n');
@@ -149,25 +149,42 @@ function mostCommon(xs: string[]): string {
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '–';
 }
 
-/** Horizontal bars: Eddy / best peer per workload (latency inverted: higher is better), target marks. */
-function svg(items: { name: string; ratio: number; target: number }[]): string {
-  const w = 640;
+interface ChartItem {
+  name: string;
+  /** Eddy's best Node client / best peer (latency: best peer / Eddy). */
+  ratio: number;
+  /** Eddy with the raw load generator / best peer (NaN when not measured). */
+  raw: number;
+  target: number;
+}
+
+/** Horizontal bars per workload: Eddy's best Node client and the raw load generator against the best peer; ticks are the targets. */
+function svg(items: ChartItem[]): string {
+  const w = 680;
   const left = 110;
-  const barH = 22;
-  const h = 40 + items.length * (barH + 10) + 30;
-  const max = Math.max(6, ...items.map((i) => (Number.isFinite(i.ratio) ? i.ratio : 0)), ...items.map((i) => i.target)) * 1.05;
-  const x = (v: number) => left + ((w - left - 20) * v) / max;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`, `<text x="10" y="20" font-size="14">Eddy (fsync=always) ÷ best peer — higher is better; latency rows inverted; ticks = targets</text>`];
+  const rowH = 40;
+  const h = 50 + items.length * rowH + 30;
+  const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+  const max = Math.max(6, ...items.map((i) => Math.max(finite(i.ratio), finite(i.raw), i.target))) * 1.08;
+  const x = (v: number) => Math.round(left + ((w - left - 60) * v) / max);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`,
+    `<text x="10" y="18" font-size="14">Eddy (fsync=always) ÷ best peer, higher is better (latency inverted); black ticks = targets</text>`,
+    `<text x="10" y="36" fill="#555">thick bar: Eddy with its best Node client (green = target met); thin grey bar: Eddy with the raw load generator</text>`,
+  ];
   items.forEach((it, i) => {
-    const y = 40 + i * (barH + 10);
-    const r = Number.isFinite(it.ratio) ? it.ratio : 0;
-    const met = r >= it.target;
+    const y = 50 + i * rowH;
+    const r = finite(it.ratio);
     parts.push(`<text x="10" y="${y + 15}">${it.name}</text>`);
-    parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(r) - left)}" height="${barH}" fill="${met ? '#2e7d32' : '#c62828'}"/>`);
+    parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(r) - left)}" height="20" fill="${r >= it.target ? '#2e7d32' : '#c62828'}"/>`);
     parts.push(`<text x="${x(r) + 4}" y="${y + 15}">${r.toFixed(2)}×</text>`);
-    parts.push(`<line x1="${x(it.target)}" x2="${x(it.target)}" y1="${y - 3}" y2="${y + barH + 3}" stroke="#000" stroke-width="2"/>`);
+    if (Number.isFinite(it.raw)) {
+      parts.push(`<rect x="${left}" y="${y + 23}" width="${Math.max(1, x(it.raw) - left)}" height="8" fill="#9e9e9e"/>`);
+      parts.push(`<text x="${x(it.raw) + 4}" y="${y + 31}" font-size="10" fill="#555">${it.raw.toFixed(2)}× raw</text>`);
+    }
+    parts.push(`<line x1="${x(it.target)}" x2="${x(it.target)}" y1="${y - 3}" y2="${y + 34}" stroke="#000" stroke-width="2"/>`);
   });
-  const y1 = 40 + items.length * (barH + 10);
-  parts.push(`<line x1="${x(1)}" x2="${x(1)}" y1="35" y2="${y1}" stroke="#888" stroke-dasharray="4 3"/>`, `<text x="${x(1) - 8}" y="${y1 + 14}">1×</text>`, '</svg>');
+  const y1 = 50 + items.length * rowH;
+  parts.push(`<line x1="${x(1)}" x2="${x(1)}" y1="45" y2="${y1}" stroke="#888" stroke-dasharray="4 3"/>`, `<text x="${x(1) - 8}" y="${y1 + 14}">1×</text>`, '</svg>');
   return `${parts.join('\n')}\n`;
 }

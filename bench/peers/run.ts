@@ -5,14 +5,15 @@
 // server's CPU and RSS from /proc, and stops the server by PID. Prints one table of medians with the
 // ratio Eddy / best peer (each ratio measured within one run, then the median taken).
 //
-// Usage: node --import tsx bench/peers/run.ts [--runs=2] [--quick] [--only=id,id] [--write]
+// Usage: node --import tsx bench/peers/run.ts [--runs=2] [--quick] [--only=id,id] [--write] [--report=file]
 //   --quick   1/50 of the counts and 2 s of latency: a smoke run of the harness, not a measurement
 //   --only    server ids (eddy-always, eddy-interval, nats, rabbitmq, redis-always, redis-everysec,
 //             eddy-raw) or server:client pairs (eddy-always:kafkajs)
 //   --write   writes the table into BENCHMARKS.md and the chart to docs/bench-peers.svg
+//   --report  renders a saved results file (bench/peers/results/*.json) instead of running
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +30,13 @@ import type { ServerSpec } from './types.ts';
 import { phaseLimitMs, type Workload, type WorkloadResult } from './workloads.ts';
 
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '2' }, quick: { type: 'boolean', default: false }, only: { type: 'string' }, write: { type: 'boolean', default: false } },
+  options: {
+    runs: { type: 'string', default: '2' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    write: { type: 'boolean', default: false },
+    report: { type: 'string' },
+  },
 });
 const runs = Number(args.runs);
 const scale = args.quick ? 1 / 50 : 1;
@@ -52,6 +59,15 @@ const skips: Record<string, Partial<Record<string, string>>> = {
 
 const selected = (id: string, client?: string) =>
   only.length === 0 || only.includes(id) || (client !== undefined && only.includes(`${id}:${client}`));
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+if (args.report) {
+  const saved = JSON.parse(readFileSync(args.report, 'utf8')) as { limits: MachineLimits; rows: Row[]; runs?: number; quick?: boolean };
+  const out = report(saved.rows, saved.limits, { runs: saved.runs ?? Math.max(...saved.rows.map((r) => r.run)), quick: saved.quick ?? false, machine }, targets.map((t) => t.server));
+  console.log(out.table);
+  if (args.write) out.write();
+  process.exit(0);
+}
 
 const packages: Record<string, string> = { 'redis-server': 'redis-server', 'nats-server': 'nats-server', 'rabbitmq-server': 'rabbitmq-server', fio: 'fio' };
 ensurePackages(packages);
@@ -99,10 +115,10 @@ for (let run = 1; run <= runs; run++) {
   if (selected('eddy-raw')) rows.push(...(await rawRows(run, scale)));
 }
 
-const out = report(rows, limits, { runs, quick: args.quick, machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB` }, targets.map((t) => t.server));
+const out = report(rows, limits, { runs, quick: args.quick, machine }, targets.map((t) => t.server));
 console.log(out.table);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify({ limits, rows }, null, 1));
+writeFileSync(new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify({ limits, runs, quick: args.quick, rows }, null, 1));
 if (args.write) out.write();
 
 /**
