@@ -241,6 +241,8 @@ test('healthz, metrics and openapi', async (t) => {
   assert.match(text, /eddy_fsync_policy\{policy="always"\} 1/);
   assert.match(text, /eddy_partition_high_watermark\{topic="m",partition="0"\} 1/);
   assert.match(text, /eddy_http_requests_total\{route="\/v1\/topics\/:topic\/events",method="POST",status="200"\} 1/);
+  const syncs = Number(/^eddy_log_sync_seconds_count (\d+)$/m.exec(text)?.[1] ?? 0);
+  assert.ok(syncs >= 1, `the publish's durable write is observed (${syncs})`);
   const o = await call(b, 'GET', '/openapi.json');
   assert.equal(o.json.openapi, '3.1.0');
   for (const path of ['/v1/topics', '/v1/topics/{topic}/events', '/v1/topics/{topic}/partitions/{partition}/events', '/v1/topics/{topic}/stream', '/healthz', '/metrics']) {

@@ -28,6 +28,13 @@ export function createMetrics(broker: Broker): HttpMetrics {
   const publishedEvents = new Counter({ name: 'eddy_published_events_total', help: 'Events accepted over HTTP', labelNames: ['topic'] as const, registers: [registry] });
   const sseClients = new Gauge({ name: 'eddy_sse_clients', help: 'Open Server-Sent Events streams', registers: [registry] });
   const wsConnections = new Gauge({ name: 'eddy_ws_connections', help: 'Open WebSocket connections (GET /v1/ws)', registers: [registry] });
+  const syncSeconds = new Histogram({
+    name: 'eddy_log_sync_seconds',
+    help: 'Duration of each trip to the disk that makes appends durable (an O_DSYNC segment write under fsync=always, an fdatasync otherwise)',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [registry],
+  });
+  broker.logs.dirState.onSync = (seconds) => syncSeconds.observe(seconds);
   new Gauge({
     name: 'eddy_fsync_policy',
     help: 'The broker fsync policy in force (label), 1',

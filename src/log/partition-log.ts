@@ -40,6 +40,8 @@ export interface DirState {
   diskFull: boolean;
   /** Called once when a partition hits a fatal I/O error. */
   onFatal(error: EddyError): void;
+  /** Observes how long each group commit's trip to the disk took (durable write or fdatasync), in seconds. */
+  onSync?: (seconds: number) => void;
 }
 
 export interface AppendResult {
@@ -258,6 +260,7 @@ export class PartitionLog {
           return;
         }
       }
+      const startedAt = durable ? performance.now() : 0;
       try {
         // Under fsync=always the write itself is durable (O_DSYNC): one trip to the disk, not two.
         await active.append(
@@ -266,6 +269,7 @@ export class PartitionLog {
           this.clock.now(),
           { durable },
         );
+        if (durable) this.dirState.onSync?.((performance.now() - startedAt) / 1000);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (durable && code !== 'ENOSPC' && code !== 'EDQUOT') {
@@ -354,7 +358,9 @@ export class PartitionLog {
     this.#unsynced = false;
     const active = this.#active();
     try {
+      const startedAt = performance.now();
       await active.handle.datasync();
+      this.dirState.onSync?.((performance.now() - startedAt) / 1000);
     } catch (e) {
       this.#fatal(new EddyError('log.fsync_failed', `fdatasync failed on ${active.path('.log')}: ${(e as Error).message}; data directory failed`));
       throw e;
