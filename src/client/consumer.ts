@@ -1,9 +1,12 @@
 // One consumer of a (group, topic) subscription: runs at most `concurrency` handlers at a time (with
-// as many deliveries again leased ahead), in parallel across keys and strictly in order within a key, and settles each
+// more deliveries leased ahead), in parallel across keys and strictly in order within a key, and settles each
 // delivery only when its handler has finished: ack on success (after the idempotency mark), nack
 // with the retry backoff on failure (the transport dead-letters after the last attempt).
-// Invariant: running handlers <= concurrency, leased deliveries <= 2 x concurrency; close() stops
-// pulling and waits for all of them.
+// A handler's slot is free again as soon as the handler returns: settling (the ack's round trip and
+// the broker's fsync) runs beside the next handlers and the next pull, not in their way. The next
+// event of the same key still waits until the previous one is settled.
+// Invariant: running handlers <= concurrency, deliveries waiting or running <= activeMax(concurrency),
+// deliveries settling <= settlingMax(concurrency); close() stops pulling and waits for all of them.
 // Leases: from pull until settled, each delivery's ack deadline is pushed forward every 2/3 of
 // `ackDeadlineMs` (transport `extend`), so a slow handler's message is not redelivered mid-flight.
 // `handlerTimeoutMs` fails a handler that runs longer with sdk.handler_timeout (retry / dead letter
@@ -16,13 +19,43 @@ import { handlingScope, type EventContext } from './context.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { backoffDelayMs, type RetryPolicy } from './retry.ts';
 import type { Delivery, TransportSubscription } from './transport.ts';
-import type { Clock, Timer } from '../log/clock.ts';
+import type { Clock } from '../log/clock.ts';
 import { context as otelContext, type Span } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import type { BusMetrics, ProcessedStatus } from './metrics.ts';
 import { endSpan, type BusTracing } from './tracing.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 
 export type RawHandler = (data: unknown, ctx: EventContext) => unknown;
+
+/** What settling a delivery needs once its handler is done: not the record (settlement may take a round trip). */
+interface Settling {
+  ackId: string;
+  attempt: number;
+  /** Known once the envelope was read. */
+  event?: { id: string; type: string };
+}
+
+/**
+ * Deliveries waiting for a handler slot or running, at most: `concurrency` running plus as many
+ * again leased ahead, and at least 256 ahead. Pulls leave once half of this room is free, so a
+ * round trip feeds the handlers for a while: with 2 x concurrency (128 at concurrency 64) a
+ * 64-event pull per round trip capped a fast consumer at ~12k events/s on the benchmark machine. Each one
+ * holds its record (~1 KiB typical); Pub/Sub's client leases up to 1,000 ahead by default.
+ */
+export function activeMax(concurrency: number): number {
+  return concurrency + Math.max(concurrency, 256);
+}
+
+/**
+ * Deliveries whose handler has finished and whose ack (or nack) is under way, at most: what a
+ * consumer may hold leased beyond activeMax while acks travel. One settling delivery costs an ack
+ * id and a few closures (its record is no longer needed); 1,000 is the eddy transport's ack ids per
+ * request.
+ */
+export function settlingMax(concurrency: number): number {
+  return Math.max(1_000, 4 * concurrency);
+}
 
 export interface ConsumerOptions {
   group: string;
@@ -54,30 +87,42 @@ export class Consumer {
   readonly #o: ConsumerOptions;
   readonly #lanes = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Deliveries in #inFlight whose handler is done and whose settlement is under way. */
+  #settling = 0;
   #running = 0;
   readonly #slotWaiters: (() => void)[] = [];
   #slotFreed: (() => void) | null = null;
   #stopping = false;
   readonly #abort = new AbortController();
   readonly #loop: Promise<void>;
+  /** Lease extension of held deliveries; null without a clock, an ack deadline or a transport `extend`. */
+  readonly #leases: LeaseKeeper | null;
 
   constructor(sub: TransportSubscription, defs: ReadonlyMap<string, AnyEventDefinition>, handler: RawHandler, options: ConsumerOptions) {
     this.#sub = sub;
     this.#defs = defs;
     this.#handler = handler;
     this.#o = options;
+    const { clock, ackDeadlineMs } = options;
+    const extend = sub.extend?.bind(sub);
+    this.#leases =
+      clock && ackDeadlineMs && extend
+        ? new LeaseKeeper({ clock, everyMs: Math.max(1, Math.floor((ackDeadlineMs * 2) / 3)), extend: (ids) => extend(ids, ackDeadlineMs), onError: (e) => options.onError(e, { group: options.group }) })
+        : null;
     this.#loop = this.#run();
   }
 
   async #run(): Promise<void> {
     let failures = 0;
     while (!this.#stopping) {
-      // Up to `concurrency` handlers run; as many more deliveries may wait leased (prefetch), so
+      // Up to `concurrency` handlers run; more deliveries may wait leased (prefetch, activeMax), so
       // handlers never idle while a pull is on the wire. Pull again once half the room is free (or
-      // nothing is leased): a pull per freed slot would be a stream of one-message round trips.
-      const leasedMax = 2 * this.#o.concurrency;
-      const room = leasedMax - this.#inFlight.size;
-      if (room <= 0 || (this.#inFlight.size > 0 && room < Math.ceil(leasedMax / 2))) {
+      // nothing waits or runs): a pull per freed slot would be a stream of one-message round trips.
+      // Deliveries being settled do not take room, up to settlingMax of them.
+      const leasedMax = activeMax(this.#o.concurrency);
+      const active = this.#inFlight.size - this.#settling;
+      const room = Math.min(leasedMax - active, leasedMax + settlingMax(this.#o.concurrency) - this.#inFlight.size);
+      if (room <= 0 || (active > 0 && room < Math.ceil(leasedMax / 2))) {
         await new Promise<void>((resolve) => (this.#slotFreed = resolve));
         continue;
       }
@@ -120,25 +165,42 @@ export class Consumer {
   #schedule(d: Delivery): void {
     const key = d.record.key;
     const prev = key === null ? undefined : this.#lanes.get(key);
-    const stopLease = this.#keepLease(d);
+    const stopLease = this.#keepLease(d.ackId);
+    // The closures below reach the delivery through `held` only, dropped once the handler is done:
+    // a settling delivery keeps its ack id, not its record.
+    let held: Delivery | null = d;
     const run: Promise<void> = (prev ?? Promise.resolve()).then(async () => {
       await this.#acquire();
+      let settling: { settled: Promise<void> };
       try {
-        await this.#handle(d);
+        const delivery = held!;
+        held = null;
+        settling = await this.#handle(delivery);
       } finally {
         this.#release();
+      }
+      this.#settling++;
+      this.#wakePuller();
+      try {
+        await settling.settled;
+      } finally {
+        this.#settling--;
       }
     });
     const done = run.finally(() => {
       stopLease();
       this.#inFlight.delete(done);
       if (key !== null && this.#lanes.get(key) === run) this.#lanes.delete(key);
-      const wake = this.#slotFreed;
-      this.#slotFreed = null;
-      wake?.();
+      this.#wakePuller();
     });
     if (key !== null) this.#lanes.set(key, run);
     this.#inFlight.add(done);
+  }
+
+  #wakePuller(): void {
+    const wake = this.#slotFreed;
+    this.#slotFreed = null;
+    wake?.();
   }
 
   /** A handler slot: at most `concurrency` handlers run at once. */
@@ -157,25 +219,11 @@ export class Consumer {
   }
 
   /** Extends the delivery's lease every 2/3 of the ack deadline until the returned stop is called. */
-  #keepLease(d: Delivery): () => void {
-    const { clock, ackDeadlineMs } = this.#o;
-    const sub = this.#sub;
-    if (!clock || !ackDeadlineMs || !sub.extend) return () => {};
-    const everyMs = Math.max(1, Math.floor((ackDeadlineMs * 2) / 3));
-    let timer: Timer | null = null;
-    let stopped = false;
-    const arm = () => {
-      timer = clock.setTimer(everyMs, () => {
-        if (stopped) return;
-        sub.extend!([d.ackId], ackDeadlineMs).catch((e: unknown) => this.#o.onError(e, { group: this.#o.group, attempt: d.attempt }));
-        arm();
-      });
-    };
-    arm();
-    return () => {
-      stopped = true;
-      timer?.cancel();
-    };
+  #keepLease(ackId: string): () => void {
+    const leases = this.#leases;
+    if (!leases) return () => {};
+    leases.hold(ackId);
+    return () => leases.release(ackId);
   }
 
   /** The handler's result, or sdk.handler_timeout after `handlerTimeoutMs` (the late result is dropped). */
@@ -196,55 +244,68 @@ export class Consumer {
     });
   }
 
-  async #handle(d: Delivery): Promise<void> {
-    let env: Envelope | null = null;
+  /**
+   * Runs the handler (decode, idempotency check, validation, upcast, handler) and returns its
+   * settlement — ack or nack — started, not awaited: the caller frees the handler slot first.
+   */
+  async #handle(d: Delivery): Promise<{ settled: Promise<void> }> {
+    const s: Settling = { ackId: d.ackId, attempt: d.attempt };
     let span: Span | undefined;
     try {
-      env = fromWireRecord(d.record);
+      const env = fromWireRecord(d.record);
+      s.event = { id: env.id, type: env.type };
       const def = this.#defs.get(env.type);
-      if (!def) {
-        await this.#sub.ack([d.ackId]); // another event type sharing the topic: not this consumer's
-        return;
-      }
+      if (!def) return { settled: this.#settle(s, undefined, 'foreign') }; // another event type sharing the topic: not this consumer's
       const handling = this.#o.tracing?.startHandle(env, this.#o.topic ?? def.topic, this.#o.group, d.attempt);
       span = handling?.span;
       const idem = this.#o.idempotency;
-      if (idem && (await idem.store.has(this.#o.group, env.id))) {
-        await this.#sub.ack([d.ackId]);
-        this.#o.metrics?.processedAs(env.type, this.#o.group, 'duplicate');
-        if (span) endSpan(span, undefined, { 'eddy.outcome': 'duplicate' });
-        return;
-      }
+      if (idem && (await idem.store.has(this.#o.group, env.id))) return { settled: this.#settle(s, span, 'duplicate') };
       const data = await decodeEvent(def as EventDefinition, env.data, env.version === 0 ? def.version : env.version);
       const ctx = contextOf(env, d.attempt, this.#o.group);
       const scope = { eventId: env.id, correlationId: ctx.correlationId, traceparent: handling ? handling.traceparent : env.traceparent };
-      const run = () => this.#withTimeout(handlingScope.run(scope, () => this.#handler(data, ctx)), env!);
+      const run = () => this.#withTimeout(handlingScope.run(scope, () => this.#handler(data, ctx)), env);
       const started = performance.now();
       try {
         await (handling ? otelContext.with(handling.context, run) : run());
       } finally {
         this.#o.metrics?.handlerDuration.observe({ type: env.type, group: this.#o.group }, (performance.now() - started) / 1000);
       }
-      if (idem) await idem.store.markDone(this.#o.group, env.id, idem.windowMs);
-      await this.#sub.ack([d.ackId]);
-      this.#o.metrics?.processedAs(env.type, this.#o.group, 'ok');
-      if (span) endSpan(span, undefined, { 'eddy.outcome': 'ok' });
+      return { settled: this.#settle(s, span, 'ok') };
     } catch (e) {
-      const status = await this.#fail(d, env, e);
-      if (env && status) this.#o.metrics?.processedAs(env.type, this.#o.group, status);
-      if (span) endSpan(span, e, status ? { 'eddy.outcome': status } : undefined);
+      return { settled: this.#failed(s, span, e) };
     }
   }
 
+  /** Acks a handled delivery (after the idempotency mark when handled now); a failure here counts as the handler's. */
+  async #settle(s: Settling, span: Span | undefined, outcome: 'ok' | 'duplicate' | 'foreign'): Promise<void> {
+    try {
+      const idem = this.#o.idempotency;
+      if (idem && outcome === 'ok' && s.event) await idem.store.markDone(this.#o.group, s.event.id, idem.windowMs);
+      await this.#sub.ack([s.ackId]);
+      if (outcome === 'foreign' || !s.event) return;
+      this.#o.metrics?.processedAs(s.event.type, this.#o.group, outcome);
+      if (span) endSpan(span, undefined, { 'eddy.outcome': outcome });
+    } catch (e) {
+      await this.#failed(s, span, e);
+    }
+  }
+
+  async #failed(s: Settling, span: Span | undefined, e: unknown): Promise<void> {
+    const status = await this.#fail(s, e);
+    if (s.event && status) this.#o.metrics?.processedAs(s.event.type, this.#o.group, status);
+    if (span) endSpan(span, e, status ? { 'eddy.outcome': status } : undefined);
+  }
+
   /** Nacks (retry, or dead letter after the last attempt); returns the outcome, null if not settled. */
-  async #fail(d: Delivery, env: Envelope | null, e: unknown): Promise<ProcessedStatus | null> {
-    const info = { group: this.#o.group, attempt: d.attempt, ...(env ? { eventId: env.id, type: env.type } : {}) };
+  async #fail(s: Settling, e: unknown): Promise<ProcessedStatus | null> {
+    const env = s.event;
+    const info = { group: this.#o.group, attempt: s.attempt, ...(env ? { eventId: env.id, type: env.type } : {}) };
     this.#o.onError(e, info);
     const p = this.#o.retry;
-    const last = d.attempt >= p.attempts;
+    const last = s.attempt >= p.attempts;
     try {
-      if (last && !this.#o.deadLetter) await this.#sub.ack([d.ackId]); // dropped after the last attempt, as asked
-      else await this.#sub.nack(d.ackId, { delayMs: backoffDelayMs(p, d.attempt, this.#o.random), reason: reasonOf(e) });
+      if (last && !this.#o.deadLetter) await this.#sub.ack([s.ackId]); // dropped after the last attempt, as asked
+      else await this.#sub.nack(s.ackId, { delayMs: backoffDelayMs(p, s.attempt, this.#o.random), reason: reasonOf(e) });
       return last ? 'dead_letter' : 'retry';
     } catch (settleError) {
       this.#o.onError(settleError, info); // redelivered after the ack deadline
@@ -256,9 +317,7 @@ export class Consumer {
   async close(): Promise<void> {
     this.#stopping = true;
     this.#abort.abort();
-    const wake = this.#slotFreed;
-    this.#slotFreed = null;
-    wake?.();
+    this.#wakePuller();
     await this.#loop;
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
     await this.#sub.close();

@@ -4,7 +4,7 @@
 // (`ce_<attr>` headers, `content-type`, data as the value, `partitionkey` as the key) that the broker
 // stores — so an SDK event is readable by kafkajs, kcat and HTTP, and theirs by the SDK.
 
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { EddyError } from '../errors.ts';
 
 export interface Envelope {
@@ -103,9 +103,22 @@ export function fromWireRecord(r: WireRecord): Envelope {
   return e;
 }
 
+/** Random bytes for ids, drawn from the CSPRNG a pool at a time (one call per event was a hot spot of publishMany). */
+const randomPool = Buffer.alloc(4096);
+let randomPoolAt = randomPool.length;
+
+function randomHex(bytes: number): string {
+  if (randomPoolAt + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolAt = 0;
+  }
+  randomPoolAt += bytes;
+  return randomPool.toString('hex', randomPoolAt - bytes, randomPoolAt);
+}
+
 /** A new W3C traceparent: same trace as `parent` when given, a fresh span id, sampled. */
 export function childTraceparent(parent?: string): string {
   const m = parent ? /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(parent) : null;
-  const traceId = m ? m[1]! : randomBytes(16).toString('hex');
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${m ? m[2]! : '01'}`;
+  const traceId = m ? m[1]! : randomHex(16);
+  return `00-${traceId}-${randomHex(8)}-${m ? m[2]! : '01'}`;
 }

@@ -5,10 +5,15 @@
 // traceparent is written and parsed here (W3C Trace Context level 1), not by the global propagator,
 // so the link holds whatever propagators the application registered.
 
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span, type SpanContext, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Span, type SpanContext, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Envelope } from './envelope.ts';
 
 const tracerName = 'eddy';
+
+/** The API's no-op provider: what a ProxyTracerProvider delegates to until an SDK registers one. */
+const noopProvider = new ProxyTracerProvider().getDelegate();
+/** The span of a publish when nothing records (ending it does nothing). */
+const nonRecordingSpan = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 const traceparentRe = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
 
 /** The span context a `traceparent` carries (remote), or undefined if absent, malformed or all-zero. */
@@ -53,11 +58,22 @@ export class BusTracing {
   }
 
   /**
+   * False while no SDK is installed (the provider is, or delegates to, the API's no-op): every span
+   * would be a non-recording one, so the per-event span work (traceparent parsing, attributes, the
+   * API's own span-context checks) is skipped. Checked per event, so an SDK registered later counts.
+   */
+  get #mayRecord(): boolean {
+    const p = this.#provider ?? trace.getTracerProvider();
+    return p !== noopProvider && !(p instanceof ProxyTracerProvider && p.getDelegate() === noopProvider);
+  }
+
+  /**
    * Starts the publish span of one envelope: its parent is the active span if there is one, else the
    * handled event's trace (`scopeTraceparent`, inside a handler). Returns the span and the
    * traceparent to send, or undefined when the span records nothing (no SDK): keep the plain chain.
    */
   startPublish(env: Envelope, topic: string, scopeTraceparent: string | undefined): { span: Span; traceparent: string | undefined } {
+    if (!this.#mayRecord) return { span: nonRecordingSpan, traceparent: undefined };
     const active = context.active();
     let parent: Context = active;
     if (trace.getSpanContext(active) === undefined) {
@@ -71,9 +87,11 @@ export class BusTracing {
   /**
    * Starts the handling span of a delivery as a child of the publish span named by the envelope's
    * traceparent (a new root if it has none). `context` runs the handler with the span active;
-   * `traceparent` is what publishes inside the handler continue from.
+   * `traceparent` is what publishes inside the handler continue from. Undefined when no SDK is
+   * installed: the handler then runs without a span and publishes continue the envelope's chain.
    */
-  startHandle(env: Envelope, topic: string, group: string, attempt: number): { span: Span; context: Context; traceparent: string | undefined } {
+  startHandle(env: Envelope, topic: string, group: string, attempt: number): { span: Span; context: Context; traceparent: string | undefined } | undefined {
+    if (!this.#mayRecord) return undefined;
     const sc = parseTraceparent(env.traceparent);
     const parent = sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
     const span = this.tracer.startSpan(

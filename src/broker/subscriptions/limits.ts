@@ -9,6 +9,12 @@ export const subscriptionLimits = {
   outstandingOffsetsMax: 10_000,
   /** Bytes of records held in memory per partition for redelivery; reading stops when exceeded. */
   bufferedBytesMax: 32 * 1024 * 1024,
+  /**
+   * A partition's window is topped up only once this many offsets are free (or nothing is pending):
+   * log reads return whole batches, so refilling a few freed offsets per pull re-decoded the same
+   * batches on every pull. 10% of outstandingOffsetsMax: the window stays 90-100% full.
+   */
+  fillOffsetsMin: 1_000,
   /** Bytes read from the log per fill step. */
   fillReadBytesMax: 1024 * 1024,
   /** Messages returned by one pull (Pub/Sub's maxMessages is 1000). */

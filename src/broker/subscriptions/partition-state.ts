@@ -2,6 +2,8 @@
 // to a puller, or being dead-lettered), the acked offsets above the ack floor, and the read position.
 // Invariant: floor <= every pending offset < readOffset, and readOffset - floor <= outstandingOffsetsMax;
 // the persisted form (floor, acked above it, attempts) is enough to resume without replaying acks.
+// Cost: floor, complete and persisted are O(1) amortized / O(delivered-and-not-done), never a walk
+// of the whole window (a pull and an ack run them for every request).
 
 import { assert } from '../../errors.ts';
 import type { DecodedRecord } from '../../log/codec/record-batch.ts';
@@ -38,12 +40,21 @@ export interface PersistedPartition {
 
 export class PartitionState {
   readonly partition: number;
-  /** Pending messages in ascending offset order (inserted in read order). */
+  /** Pending messages by offset (lookups; use inOrder() to walk them in offset order). */
   readonly pending = new Map<number, PendingMessage>();
   /** Done offsets at or above the floor (acked or dead-lettered). */
   readonly acked = new Set<number>();
   /** Attempts restored from disk for messages not yet re-read. */
   readonly restoredAttempts = new Map<number, number>();
+  /** Pending messages delivered at least once (attempt > 0): what persisted() lists as attempts. */
+  readonly #attempted = new Set<PendingMessage>();
+  /**
+   * Offsets of admitted messages in ascending order from #head on; offsets completed after admission
+   * stay until #head passes them (lazy removal; offsets, not messages, so a completed record is not
+   * kept alive). Invariant: #order[#head] is pending, or #head === #order.length.
+   */
+  #order: number[] = [];
+  #head = 0;
   readOffset: number;
   bufferedBytes = 0;
   delivered = 0;
@@ -64,8 +75,32 @@ export class PartitionState {
 
   /** Everything below the floor is done. */
   get floor(): number {
-    for (const offset of this.pending.keys()) return offset;
-    return this.readOffset;
+    return this.#head < this.#order.length ? this.#order[this.#head]! : this.readOffset;
+  }
+
+  /**
+   * Offsets of pending messages in ascending order: the order array and where to start. Offsets no
+   * longer in `pending` were completed (an offset is admitted once) and must be skipped.
+   */
+  inOrder(): { readonly offsets: readonly number[]; readonly from: number } {
+    return { offsets: this.#order, from: this.#head };
+  }
+
+  /** Counts a delivery of `m` (its attempt number goes up by one). */
+  delivering(m: PendingMessage): void {
+    if (m.attempt === 0) this.#attempted.add(m);
+    m.attempt++;
+    this.delivered++;
+  }
+
+  /**
+   * Worth a log read: nothing is pending, or at least fillOffsetsMin offsets of the window are free.
+   * Topping up a nearly full window a few records at a time would read and decode the same
+   * batches (whole, as the log returns them) again and again.
+   */
+  get wantsFill(): boolean {
+    if (this.pending.size === 0) return true;
+    return !this.windowFull && subscriptionLimits.outstandingOffsetsMax - (this.readOffset - this.floor) >= subscriptionLimits.fillOffsetsMin;
   }
 
   get windowFull(): boolean {
@@ -92,6 +127,8 @@ export class PartitionState {
       reason: null,
     };
     this.pending.set(record.offset, m);
+    this.#order.push(record.offset);
+    if (attempt > 0) this.#attempted.add(m);
     this.bufferedBytes += bytes;
     return m;
   }
@@ -106,10 +143,21 @@ export class PartitionState {
     assert(this.pending.get(m.offset) === m, 'completing a message that is not pending');
     const before = this.floor;
     this.pending.delete(m.offset);
+    this.#attempted.delete(m);
     this.bufferedBytes -= m.bytes;
     this.acked.add(m.offset);
+    const order = this.#order;
+    while (this.#head < order.length && !this.pending.has(order[this.#head]!)) this.#head++;
+    if (this.#head >= 1024 && this.#head * 2 >= order.length) {
+      this.#order = order.slice(this.#head);
+      this.#head = 0;
+    }
     const floor = this.floor;
-    if (floor > before) for (const o of this.acked) if (o < floor) this.acked.delete(o);
+    if (floor <= before) return;
+    // Prune acks below the new floor: walk the offsets passed when that is shorter than the set
+    // (the usual case: the floor moves a few offsets), else the set (the floor jumped a gap).
+    if (floor - before <= this.acked.size) for (let o = before; o < floor; o++) this.acked.delete(o);
+    else for (const o of this.acked) if (o < floor) this.acked.delete(o);
   }
 
   /** Done offsets in [floor, upTo). */
@@ -122,7 +170,8 @@ export class PartitionState {
   persisted(): PersistedPartition {
     const floor = this.floor;
     const attempts: [number, number][] = [];
-    for (const m of this.pending.values()) if (m.attempt > 0) attempts.push([m.offset, m.attempt]);
+    for (const m of this.#attempted) attempts.push([m.offset, m.attempt]);
+    attempts.sort((a, b) => a[0] - b[0]);
     for (const [o, a] of this.restoredAttempts) attempts.push([o, a]);
     return { floor, acked: [...this.acked].filter((o) => o >= floor).sort((a, b) => a - b), attempts, delivered: this.delivered, deadLettered: this.deadLettered };
   }

@@ -40,6 +40,9 @@ export interface SubscriptionHost {
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 
+/** The abort reason that releases a finished wait's log waiters (one shared value, not one per wait). */
+const waitOver = new Error('subscription wait over');
+
 export class Subscription {
   readonly config: SubscriptionConfig;
   readonly #host: SubscriptionHost;
@@ -75,10 +78,17 @@ export class Subscription {
     const deadlineMs = clock.now() + options.waitMs;
     for (;;) {
       if (this.#closed) return [];
+      this.#sweepIfDue();
+      let out = this.#take(options.max);
+      if (out.length > 0) {
+        // Something to deliver already: answer now and top the window up behind the answer (a log
+        // read returns whole batches; awaiting it here put a batch decode in every pull's latency).
+        this.#fill().catch(() => {}); // a failure surfaces in the next pull that has to wait for it
+        return out;
+      }
       await this.#fill();
       if (this.#closed) return [];
-      this.#sweep();
-      const out = this.#take(options.max);
+      out = this.#take(options.max);
       if (out.length > 0) return out;
       const remainingMs = deadlineMs - clock.now();
       if (remainingMs <= 0 || options.signal?.aborted) return [];
@@ -116,7 +126,6 @@ export class Subscription {
     }
     if (nacked > 0) {
       await this.#host.flush();
-      this.#sweep();
       this.#notify();
     }
     return { nacked, ignored: refs.length - nacked };
@@ -133,10 +142,10 @@ export class Subscription {
     for (const ref of refs) {
       const m = this.#leased(ref);
       if (!m) continue;
-      m.dueMs = now + deadlineMs;
+      m.dueMs = now + deadlineMs; // later than before, unless deadlineMs is shorter:
+      this.#arm(m.dueMs, false); // the timer stays at or before the earliest due time
       modified++;
     }
-    this.#sweep();
     return { modified, ignored: refs.length - modified };
   }
 
@@ -210,6 +219,7 @@ export class Subscription {
       const log = this.#log(st.partition);
       if (!log) continue;
       if (st.readOffset < log.logStartOffset) st.skipTo(log.logStartOffset); // retention removed them unread
+      if (!st.wantsFill) continue;
       while (!this.#closed && !st.windowFull && st.readOffset < log.highWatermark) {
         const room = subscriptionLimits.outstandingOffsetsMax - (st.readOffset - st.floor);
         const from = st.readOffset;
@@ -227,6 +237,15 @@ export class Subscription {
         if (st.readOffset === from) break;
       }
     }
+  }
+
+  /**
+   * Sweeps when the timer's time has come and it has not fired yet (a late timer). The timer is
+   * always armed at or before the earliest due time of any message (#arm keeps the earlier one),
+   * so with no timer due there is nothing to expire: a pull does not walk the whole window.
+   */
+  #sweepIfDue(): void {
+    if (this.#timer !== null && this.#timer.dueMs <= this.#broker.clock.now()) this.#sweep();
   }
 
   /** Expires leases, retries failed dead-letter publishes, and arms the timer for the next due time. */
@@ -273,6 +292,7 @@ export class Subscription {
     }
     m.state = MessageStates.ready;
     m.dueMs = o.atMs + (o.delayMs ?? backoffMs(this.config.backoff, m.attempt));
+    this.#arm(m.dueMs, false); // wakes pullers when the backoff has passed
   }
 
   #take(max: number): PulledMessage[] {
@@ -282,17 +302,18 @@ export class Subscription {
     for (let i = 0; i < parts.length && out.length < max; i++) {
       const st = parts[(this.#rotor + i) % parts.length]!;
       const blocked = this.config.ordered ? new Set<string>() : null;
-      for (const m of st.pending.values()) {
-        if (out.length >= max) break;
+      const { offsets, from } = st.inOrder();
+      for (let j = from; j < offsets.length && out.length < max; j++) {
+        const m = st.pending.get(offsets[j]!);
+        if (!m) continue; // completed, not yet dropped from the order
         if (blocked && m.orderKey !== null) {
           if (blocked.has(m.orderKey)) continue; // an earlier event of this key is not done yet
           blocked.add(m.orderKey);
         }
         if (m.state !== MessageStates.ready || m.dueMs > now) continue;
-        m.attempt++;
+        st.delivering(m);
         m.state = MessageStates.leased;
         m.dueMs = now + this.config.ackDeadlineMs;
-        st.delivered++;
         out.push({ ackId: formatAckId(this.config.name, m), deliveryAttempt: m.attempt, partition: m.partition, offset: m.offset, record: m.record });
       }
     }
@@ -364,7 +385,7 @@ export class Subscription {
     } finally {
       this.#waiters.delete(wake);
       (timer as Timer | null)?.cancel();
-      ac.abort();
+      ac.abort(waitOver); // a given reason: abort() without one builds a DOMException per wait
       signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -124,6 +124,42 @@ test('an unacked message is redelivered when its ack deadline passes (plus backo
   assert.deepEqual(await e.subs.ack('s', [second!.ackId]), { acked: 1, ignored: 0 });
 });
 
+test('modifyAckDeadline can shorten a lease: it expires at the new deadline, not the old one', async (t) => {
+  const e = await env(t);
+  await publish(e, 't', ['x']);
+  await create(e, { ackDeadlineMs: 60_000, backoff: { initialMs: 0, maxMs: 0 } });
+  const [first] = await e.subs.pull('s', {});
+  assert.deepEqual(await e.subs.modifyAckDeadline('s', [first!.ackId], 2_000), { modified: 1, ignored: 0 });
+  e.clock.advance(1_999);
+  assert.equal(e.subs.stats('s').inFlight, 1);
+  e.clock.advance(1);
+  assert.equal(e.subs.stats('s').inFlight, 0, 'expired at the shortened deadline');
+  const [second] = await e.subs.pull('s', {});
+  assert.equal(second!.deliveryAttempt, 2);
+});
+
+test('more events than the read-ahead window: each is delivered once, in order, as acks make room', async (t) => {
+  const e = await env(t);
+  const total = 12_500; // the window holds 10,000 offsets and is topped up 1,000 at a time
+  for (let i = 0; i < total; i += 2_500) await publish(e, 't', Array.from({ length: 2_500 }, (_, k) => String(i + k)));
+  await create(e);
+  const seen: number[] = [];
+  const leased: string[] = [];
+  while (seen.length < total) {
+    const got = await e.subs.pull('s', { max: 1_000 });
+    if (got.length === 0) {
+      assert.ok(leased.length > 0, `nothing deliverable and nothing to ack after ${seen.length} events`);
+      await e.subs.ack('s', leased.splice(0, 700)); // acks in odd-sized steps, so the window is never freed exactly 1,000 at a time
+      continue;
+    }
+    for (const m of got) seen.push(Number(text(m)));
+    leased.push(...got.map((m) => m.ackId));
+  }
+  assert.deepEqual(seen, Array.from({ length: total }, (_, i) => i));
+  await e.subs.ack('s', leased);
+  assert.equal(e.subs.stats('s').backlog, 0);
+});
+
 test('after maxDeliveryAttempts the event goes to the dead-letter topic with its failure headers', async (t) => {
   const e = await env(t);
   await e.broker.publish('t', [{ key: Buffer.from('k'), value: Buffer.from('poison'), headers: [{ key: 'trace', value: Buffer.from('abc') }] }]);
