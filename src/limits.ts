@@ -37,10 +37,6 @@ export const limits = {
   keyBytesMax: 64 * 1024,
   /** Sparse index: one entry every this many bytes of log (Kafka's index.interval.bytes). */
   indexIntervalBytes: 4096,
-  /** Newest bytes of each partition's active segment kept in memory for readers at the tail. */
-  tailCacheBytes: 512 * 1024,
-  /** Larger batches are read from the file (they are the throughput case, not the latency one). */
-  tailCacheBatchBytesMax: 16 * 1024,
   /** Default segment size (Kafka's segment.bytes). */
   segmentBytesDefault: 1024 * 1024 * 1024,
   /** Segment size lower bound: below it a segment rolls per batch. */

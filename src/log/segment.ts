@@ -10,7 +10,6 @@ import { limits } from '../limits.ts';
 import { BATCH_HEADER_BYTES, readBatchHeader, validateBatch, type BatchHeader } from './codec/record-batch.ts';
 import type { FileHandle, FileIO } from './file-io.ts';
 import { SegmentIndex } from './index-file.ts';
-import { TailCache } from './tail-cache.ts';
 
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 /** Locating a batch near an index entry or the last read reads headers in small steps. */
@@ -90,8 +89,6 @@ export class Segment {
   #deleted = false;
   /** Remembers where the last read ended, so sequential consumers skip the index lookup. */
   #lastRead: { offset: number; position: number } | null = null;
-  /** The newest batches appended through this process (reads at the tail skip the file); null once closed. */
-  #tail: TailCache | null = null;
   /** A second handle on the file opened with O_DSYNC, for appends that must be durable on return. */
   #dsync: FileHandle | null = null;
 
@@ -183,11 +180,9 @@ export class Segment {
     const handle = options.durable ? (this.#dsync ??= await this.io.open(this.path('.log'), { create: false, dsync: true })) : this.handle;
     await handle.writev(buffers, this.size);
     let pos = this.size;
-    this.#tail ??= new TailCache(limits.tailCacheBytes, limits.tailCacheBatchBytesMax);
     for (let i = 0; i < headers.length; i++) {
       const h = headers[i]!;
       this.index.onBatch(h.baseOffset, pos, h.maxTimestamp, limits.indexIntervalBytes);
-      this.#tail.add(pos, h.baseOffset, h.baseOffset + h.lastOffsetDelta, buffers[i]!);
       if (h.maxTimestamp > this.maxTimestamp) this.maxTimestamp = h.maxTimestamp;
       pos += buffers[i]!.byteLength;
       this.nextOffset = h.baseOffset + h.lastOffsetDelta + 1;
@@ -203,13 +198,10 @@ export class Segment {
     this.nextOffset = nextOffset;
     this.index.truncateTo(position);
     this.#lastRead = null;
-    this.#tail?.clear();
   }
 
   /** Position of the batch holding `offset`, or `endPosition` when it lies at or beyond the end. */
   async locate(offset: number, endPosition: number): Promise<number> {
-    const cached = this.#tail?.locate(offset, endPosition);
-    if (cached != null) return cached;
     const hint = this.#lastRead;
     let start = this.index.floor(offset);
     if (hint && hint.offset <= offset && hint.offset >= start.offset && hint.position <= endPosition) start = hint;
@@ -246,11 +238,6 @@ export class Segment {
    */
   async read(position: number, maxBytes: number, endPosition: number): Promise<{ bytes: Buffer; nextOffset: number | null }> {
     if (position >= endPosition) return { bytes: Buffer.alloc(0), nextOffset: null };
-    const cached = this.#tail?.read(position, maxBytes, endPosition);
-    if (cached) {
-      if (cached.nextOffset !== null) this.#lastRead = { offset: cached.nextOffset, position: position + cached.bytes.length };
-      return cached;
-    }
     this.#readers++;
     try {
       let want = Math.min(maxBytes, endPosition - position);
@@ -284,7 +271,6 @@ export class Segment {
 
   /** Writes both index files (tmp, datasync, rename, fsync dir): the segment is now closed cleanly. */
   async writeIndexes(): Promise<void> {
-    this.#tail = null;
     await this.#closeDsync();
     const summary = { logBytes: this.size, maxTimestamp: this.maxTimestamp, nextOffset: this.nextOffset };
     const files: [string, Uint8Array][] = [
@@ -328,7 +314,6 @@ export class Segment {
   /** Closes the handle after in-flight reads, leaving the files alone (compaction put a new file in place). */
   async retire(): Promise<void> {
     this.#deleted = true;
-    this.#tail = null;
     await this.#closeDsync().catch(() => {});
     if (this.#readers === 0) await this.handle.close().catch(() => {});
   }
@@ -336,7 +321,6 @@ export class Segment {
   /** Deletes the files (the caller fsyncs the directory); the handle closes after in-flight reads. */
   async delete(): Promise<void> {
     this.#deleted = true;
-    this.#tail = null;
     await this.#closeDsync().catch(() => {});
     await this.io.unlink(this.path('.log'));
     await this.io.unlink(this.path('.index'));
