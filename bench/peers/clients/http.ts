@@ -17,6 +17,7 @@
 //   2 s, rejoins on a rebalance, leaves on close. onEvent gets the base64-decoded payload bytes.
 
 import type { Connect, OnEvent, PeerClient, Subscription } from '../types.ts';
+import { publishInChunks, sendsPerTurn } from './batching.ts';
 
 const partitions = 4;
 const eventsPerRequest = 1000;
@@ -75,7 +76,8 @@ export const connect: Connect = async (connection) => {
   }
 
   const subs = new Set<Subscription>();
-  const sendQueues = new Map<string, { event: string; resolve: () => void; reject: (e: unknown) => void }[]>();
+  // Sends issued in the same turn of the event loop share one request (sent at the end of it).
+  const send = sendsPerTurn<string>((stream, events) => call<unknown>('POST', `/v1/topics/${encodeURIComponent(stream)}/events`, `{"events":[${events.join(',')}]}`));
 
   const client: PeerClient = {
     library: `fetch (undici ${process.versions.undici})`,
@@ -95,34 +97,12 @@ export const connect: Connect = async (connection) => {
         if (b === undefined) bodies.set(n, (b = `{"events":[${Array.from({ length: n }, () => event).join(',')}]}`));
         return b;
       };
-      let issued = 0;
-      await Promise.all(
-        Array.from({ length: Math.max(1, Math.floor(window / size)) }, async () => {
-          while (issued < count) {
-            const n = Math.min(size, count - issued);
-            issued += n;
-            await call('POST', path, bodyOf(n));
-          }
-        }),
-      );
+      await publishInChunks(count, size, window, async (n) => {
+        await call('POST', path, bodyOf(n));
+      });
     },
     send(stream, payload) {
-      return new Promise<void>((resolve, reject) => {
-        let q = sendQueues.get(stream);
-        if (!q) {
-          sendQueues.set(stream, (q = []));
-          // Sends issued in the same turn of the event loop share one request (sent at the end of it).
-          queueMicrotask(() => {
-            sendQueues.delete(stream);
-            const body = `{"events":[${q!.map((x) => x.event).join(',')}]}`;
-            call<unknown>('POST', `/v1/topics/${encodeURIComponent(stream)}/events`, body).then(
-              () => q!.forEach((x) => x.resolve()),
-              (e: unknown) => q!.forEach((x) => x.reject(e)),
-            );
-          });
-        }
-        q.push({ event: `{"value":"${Buffer.from(payload).toString('base64')}"}`, resolve, reject });
-      });
+      return send(stream, `{"value":"${Buffer.from(payload).toString('base64')}"}`);
     },
     async consume(stream, group, onEvent: OnEvent) {
       const sub = await groupMember(call, stream, group, onEvent);

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { Kafka, logLevel, Partitioners, type Consumer } from 'kafkajs';
 import type { Connect, PeerClient } from '../types.ts';
+import { publishInChunks } from './batching.ts';
 
 const version = (createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version;
 const partitions = 4;
@@ -28,19 +29,10 @@ export const connect: Connect = async (connection) => {
     },
     async publish(stream, payload, count, window) {
       const value = Buffer.from(payload);
-      const size = Math.min(chunk, window);
-      let issued = 0;
-      let p = 0;
-      await Promise.all(
-        Array.from({ length: Math.max(1, Math.floor(window / size)) }, async () => {
-          while (issued < count) {
-            const n = Math.min(size, count - issued);
-            issued += n;
-            const partition = p++ % partitions;
-            await producer.sendBatch({ acks: -1, topicMessages: [{ topic: stream, messages: Array.from({ length: n }, () => ({ partition, value })) }] });
-          }
-        }),
-      );
+      await publishInChunks(count, chunk, window, async (n, i) => {
+        const partition = i % partitions;
+        await producer.sendBatch({ acks: -1, topicMessages: [{ topic: stream, messages: Array.from({ length: n }, () => ({ partition, value })) }] });
+      });
     },
     async send(stream, payload) {
       await producer.send({ acks: -1, topic: stream, messages: [{ partition: rr++ % partitions, value: Buffer.from(payload) }] });

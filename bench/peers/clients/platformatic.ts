@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Admin, Consumer, Producer, ProduceAcks, type MessagesStream } from '@platformatic/kafka';
 import type { Connect, PeerClient } from '../types.ts';
+import { publishInChunks } from './batching.ts';
 
 // The package exports no ./package.json: read it next to the resolved entry (dist/index.js).
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@platformatic/kafka')), 'utf8')) as { version: string }).version;
@@ -30,20 +31,11 @@ export const connect: Connect = async (connection) => {
     },
     async publish(stream, payload, count, window) {
       const value = Buffer.from(payload);
-      const size = Math.min(chunk, window);
-      let issued = 0;
-      let p = 0;
-      await Promise.all(
-        Array.from({ length: Math.max(1, Math.floor(window / size)) }, async () => {
-          while (issued < count) {
-            const n = Math.min(size, count - issued);
-            issued += n;
-            const partition = p++ % partitions;
-            const messages = Array.from({ length: n }, () => ({ topic: stream, partition, value }));
-            await producer.send({ messages, acks: ProduceAcks.ALL });
-          }
-        }),
-      );
+      await publishInChunks(count, chunk, window, async (n, i) => {
+        const partition = i % partitions;
+        const messages = Array.from({ length: n }, () => ({ topic: stream, partition, value }));
+        await producer.send({ messages, acks: ProduceAcks.ALL });
+      });
     },
     async send(stream, payload) {
       await producer.send({ messages: [{ topic: stream, partition: rr++ % partitions, value: Buffer.from(payload) }], acks: ProduceAcks.ALL });

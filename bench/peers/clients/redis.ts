@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import type { Connect, OnEvent, PeerClient } from '../types.ts';
+import { publishInChunks } from './batching.ts';
 
 const ioredisVersion = (createRequire(import.meta.url)('ioredis/package.json') as { version: string }).version;
 const chunk = 1000;
@@ -28,20 +29,12 @@ export const connect: Connect = async (connection) => {
     },
     async publish(stream, payload, count, window) {
       const value = Buffer.from(payload);
-      let issued = 0;
-      const lanes = Math.max(1, Math.floor(window / chunk));
-      await Promise.all(
-        Array.from({ length: lanes }, async () => {
-          while (issued < count) {
-            const n = Math.min(chunk, count - issued);
-            issued += n;
-            const p = main.pipeline();
-            for (let i = 0; i < n; i++) p.xadd(stream, '*', 'd', value);
-            const results = await p.exec();
-            for (const [err] of results ?? []) if (err) throw err;
-          }
-        }),
-      );
+      await publishInChunks(count, chunk, window, async (n) => {
+        const p = main.pipeline();
+        for (let i = 0; i < n; i++) p.xadd(stream, '*', 'd', value);
+        const results = await p.exec();
+        for (const [err] of results ?? []) if (err) throw err;
+      });
     },
     async send(stream, payload) {
       await main.xadd(stream, '*', 'd', Buffer.from(payload));

@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { createEventBus, defineEvent, item, type EventBus, type SubscriptionHandle } from '../../../src/client/index.ts';
 import type { Connect, PeerClient } from '../types.ts';
+import { publishInChunks, sendsPerTurn } from './batching.ts';
 
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const partitions = 4;
@@ -42,7 +43,10 @@ export const connect: Connect = async (connection) => {
     return e;
   };
   const handles = new Set<SubscriptionHandle>();
-  const sendQueues = new Map<string, { b: string; resolve: () => void; reject: (e: unknown) => void }[]>();
+  const send = sendsPerTurn<string>((stream, bs) => {
+    const def = eventFor(stream);
+    return bs.length === 1 ? bus.publish(def, { b: bs[0]! }) : bus.publishMany(bs.map((b) => item(def, { b })));
+  });
 
   const del = async (path: string) => {
     const res = await fetch(http + path, { method: 'DELETE' });
@@ -63,35 +67,12 @@ export const connect: Connect = async (connection) => {
       const def = eventFor(stream);
       const b = Buffer.from(payload).toString('base64');
       const size = Math.max(1, Math.min(chunkMax, window, Math.floor(bytesPerRequest / (b.length + envelopeBytes))));
-      let issued = 0;
-      await Promise.all(
-        Array.from({ length: Math.max(1, Math.floor(window / size)) }, async () => {
-          while (issued < count) {
-            const n = Math.min(size, count - issued);
-            issued += n;
-            await bus.publishMany(Array.from({ length: n }, () => item(def, { b })));
-          }
-        }),
-      );
+      await publishInChunks(count, size, window, async (n) => {
+        await bus.publishMany(Array.from({ length: n }, () => item(def, { b })));
+      });
     },
     send(stream, payload) {
-      return new Promise<void>((resolve, reject) => {
-        let q = sendQueues.get(stream);
-        if (!q) {
-          sendQueues.set(stream, (q = []));
-          queueMicrotask(() => {
-            sendQueues.delete(stream);
-            const def = eventFor(stream);
-            const batch = q!;
-            const sent = batch.length === 1 ? bus.publish(def, { b: batch[0]!.b }) : bus.publishMany(batch.map((x) => item(def, { b: x.b })));
-            sent.then(
-              () => batch.forEach((x) => x.resolve()),
-              (e: unknown) => batch.forEach((x) => x.reject(e)),
-            );
-          });
-        }
-        q.push({ b: Buffer.from(payload).toString('base64'), resolve, reject });
-      });
+      return send(stream, Buffer.from(payload).toString('base64'));
     },
     async consume(stream, group, onEvent) {
       const h = bus.subscribe(eventFor(stream), (d) => void onEvent(Buffer.from(d.b, 'base64')), { group, concurrency });
