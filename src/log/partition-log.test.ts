@@ -115,6 +115,34 @@ test('concurrent appends share fdatasyncs (group commit) and every one is acknow
   await log.close();
 });
 
+test('the fsync policy can change on a live log: interval syncs on its timer, always makes unsynced writes durable first', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const io = new CountingIO();
+  const clock = new FakeClock();
+  const log = await open(dir, io, clock);
+  /** Turns of the event loop until the disk trips counted reach `n` (the timer's sync runs on its own). */
+  const tripsReach = async (n: number) => {
+    for (let i = 0; i < 10_000 && io.datasyncs < n; i++) await new Promise((r) => setImmediate(r));
+    return io.datasyncs;
+  };
+  await log.append(batchOf(1, 'a'));
+  log.config = { ...log.config, fsync: { kind: 'interval', intervalMs: 100 } };
+  await log.append(batchOf(1, 'b'));
+  let trips = io.datasyncs;
+  clock.advance(100);
+  assert.equal(await tripsReach(trips + 1), trips + 1, 'the interval timer started with the new policy and synced');
+  await log.append(batchOf(1, 'c')); // unsynced under interval
+  log.config = { ...log.config, fsync: { kind: 'always' } };
+  trips = io.datasyncs;
+  await log.append(batchOf(1, 'd'));
+  assert.equal(io.datasyncs, trips + 2, 'c was fdatasynced before d was written durably');
+  clock.advance(1_000);
+  assert.equal(await tripsReach(trips + 3), trips + 2, 'no interval timer under always');
+  assert.equal(log.highWatermark, 4);
+  await log.close();
+});
+
 test('invalid batches are refused with typed errors and change nothing', async (t) => {
   const { dir, cleanup } = await tempDir();
   t.after(cleanup);

@@ -79,7 +79,7 @@ export class PartitionLog {
   readonly dir: string;
   readonly io: FileIO;
   readonly clock: Clock;
-  config: PartitionLogConfig;
+  #config: PartitionLogConfig;
   readonly dirState: DirState;
   readonly recovery: RecoveryReport;
   #segments: Segment[];
@@ -108,7 +108,7 @@ export class PartitionLog {
     this.io = io;
     this.dir = dir;
     this.clock = clock;
-    this.config = config;
+    this.#config = config;
     this.dirState = dirState;
     this.#segments = segments;
     this.recovery = recovery;
@@ -342,7 +342,19 @@ export class PartitionLog {
     }
   }
 
+  get config(): PartitionLogConfig {
+    return this.#config;
+  }
+
+  /** A new configuration (AlterConfigs): the interval sync timer follows the fsync policy. */
+  set config(config: PartitionLogConfig) {
+    this.#config = config;
+    this.#scheduleSync();
+  }
+
   #scheduleSync(): void {
+    this.#syncTimer?.cancel();
+    this.#syncTimer = null;
     const policy = this.config.fsync;
     if (policy.kind !== 'interval' || this.#closed) return;
     this.#syncTimer = this.clock.setTimer(policy.intervalMs, () => {
