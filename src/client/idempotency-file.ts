@@ -9,7 +9,7 @@ import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises
 import { dirname } from 'node:path';
 import { EddyError } from '../errors.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
-import type { IdempotencyStore } from './idempotency.ts';
+import { ExpiringKeys, idempotencyKey, type IdempotencyStore } from './idempotency.ts';
 
 export interface FileIdempotencyStoreOptions {
   /** The JSON-lines file; created (with its directory) if missing. */
@@ -27,15 +27,12 @@ interface Line {
   exp: number;
 }
 
-const keyOf = (group: string, eventId: string) => `${group}\u0000${eventId}`;
 
 export class FileIdempotencyStore implements IdempotencyStore {
   readonly path: string;
   readonly #clock: Clock;
-  readonly #entriesMax: number;
   readonly #compactMinLines: number;
-  /** key -> expiry; insertion order is expiry order when every entry uses the same window. */
-  readonly #expiresMs = new Map<string, number>();
+  readonly #marks: ExpiringKeys;
   #fh: FileHandle;
   #lines: number;
   /** Lines waiting for the next write + fsync, and who waits for it. */
@@ -46,7 +43,7 @@ export class FileIdempotencyStore implements IdempotencyStore {
   private constructor(o: FileIdempotencyStoreOptions, fh: FileHandle, lines: number) {
     this.path = o.path;
     this.#clock = o.clock ?? systemClock;
-    this.#entriesMax = o.entriesMax ?? 1_000_000;
+    this.#marks = new ExpiringKeys(o.entriesMax ?? 1_000_000);
     this.#compactMinLines = o.compactMinLines ?? 10_000;
     this.#fh = fh;
     this.#lines = lines;
@@ -76,31 +73,26 @@ export class FileIdempotencyStore implements IdempotencyStore {
         continue; // a torn last line after a crash: that mark was never acknowledged
       }
       if (typeof l !== 'object' || l === null || typeof l.g !== 'string' || typeof l.id !== 'string' || typeof l.exp !== 'number' || l.exp <= now) continue;
-      store.#remember(keyOf(l.g, l.id), l.exp, now);
+      store.#marks.remember(idempotencyKey(l.g, l.id), l.exp, now);
     }
     store.#lines = lines;
-    if (lines > store.#expiresMs.size || (text.length > 0 && !text.endsWith('\n'))) await store.#compact();
+    if (lines > store.#marks.size || (text.length > 0 && !text.endsWith('\n'))) await store.#compact();
     return store;
   }
 
   get size(): number {
-    return this.#expiresMs.size;
+    return this.#marks.size;
   }
 
   async has(group: string, eventId: string): Promise<boolean> {
-    const k = keyOf(group, eventId);
-    const exp = this.#expiresMs.get(k);
-    if (exp === undefined) return false;
-    if (exp > this.#clock.now()) return true;
-    this.#expiresMs.delete(k);
-    return false;
+    return this.#marks.has(idempotencyKey(group, eventId), this.#clock.now());
   }
 
   async markDone(group: string, eventId: string, windowMs: number): Promise<void> {
     if (this.#closed) throw new EddyError('sdk.closed', 'the idempotency store is closed');
     const now = this.#clock.now();
     const exp = now + windowMs;
-    this.#remember(keyOf(group, eventId), exp, now);
+    this.#marks.remember(idempotencyKey(group, eventId), exp, now);
     const text = JSON.stringify({ g: group, id: eventId, exp } satisfies Line) + '\n';
     await new Promise<void>((done, failed) => {
       this.#pending.push({ text, done, failed });
@@ -118,7 +110,7 @@ export class FileIdempotencyStore implements IdempotencyStore {
           await this.#fh.write(batch.map((b) => b.text).join(''));
           await this.#fh.sync();
           this.#lines += batch.length;
-          if (this.#lines > Math.max(this.#compactMinLines, 2 * this.#expiresMs.size)) await this.#compact();
+          if (this.#lines > Math.max(this.#compactMinLines, 2 * this.#marks.size)) await this.#compact();
           for (const b of batch) b.done();
         } catch (e) {
           for (const b of batch) b.failed(e);
@@ -126,15 +118,6 @@ export class FileIdempotencyStore implements IdempotencyStore {
       }
     } finally {
       this.#writing = null;
-    }
-  }
-
-  #remember(k: string, exp: number, now: number): void {
-    this.#expiresMs.delete(k);
-    this.#expiresMs.set(k, exp);
-    for (const [key, e] of this.#expiresMs) {
-      if (e > now && this.#expiresMs.size <= this.#entriesMax) break;
-      this.#expiresMs.delete(key);
     }
   }
 
@@ -146,7 +129,7 @@ export class FileIdempotencyStore implements IdempotencyStore {
     let lines = 0;
     try {
       const parts: string[] = [];
-      for (const [k, exp] of this.#expiresMs) {
+      for (const [k, exp] of this.#marks.entries()) {
         if (exp <= now) continue;
         const i = k.indexOf('\u0000');
         parts.push(JSON.stringify({ g: k.slice(0, i), id: k.slice(i + 1), exp } satisfies Line) + '\n');
