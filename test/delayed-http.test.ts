@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBroker, type RunningBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
+import { startTestBroker } from './support/test-broker.ts';
 
 async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
   const giveUpMs = Date.now() + 20_000; // hang guard
@@ -16,15 +17,7 @@ async function until(cond: () => Promise<boolean>, what: string): Promise<void> 
   }
 }
 
-async function open(t: import('node:test').TestContext): Promise<RunningBroker> {
-  const { dir, cleanup } = await tempDir();
-  const b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
-  t.after(async () => {
-    await b.close();
-    await cleanup();
-  });
-  return b;
-}
+const open = (t: import('node:test').TestContext): Promise<RunningBroker> => startTestBroker(t);
 
 async function call(b: RunningBroker, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(b.http.url + path, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });

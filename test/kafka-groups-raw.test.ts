@@ -5,8 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { startBroker, type RunningBroker } from '../src/server.ts';
-import { tempDir } from '../src/testing/tmp.ts';
+import type { RunningBroker } from '../src/server.ts';
+import { startTestBroker } from './support/test-broker.ts';
 import {
   assignment,
   heartbeat,
@@ -35,13 +35,9 @@ const E = {
 } as const;
 
 async function withBroker(t: TestContext): Promise<{ b: RunningBroker; port: number; client(id?: string): Promise<RawKafkaClient> }> {
-  const { dir, cleanup } = await tempDir();
-  const b = await startBroker({ dataDir: dir, http: { port: 0 }, kafka: { port: 0 }, freeBytesFloor: 0 });
   const clients: RawKafkaClient[] = [];
-  t.after(async () => {
+  const b = await startTestBroker(t, { kafka: { port: 0 } }, () => {
     for (const c of clients) c.close();
-    await b.close();
-    await cleanup();
   });
   await b.broker.createTopic('t', { partitions: 2 });
   const port = b.kafka!.port;

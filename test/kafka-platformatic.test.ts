@@ -15,10 +15,10 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { test, type TestContext } from 'node:test';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message, type MessagesStream } from '@platformatic/kafka';
 import { topicId } from '../src/kafka/apis/metadata.ts';
-import { startBroker, type RunningBroker } from '../src/server.ts';
-import { tempDir } from '../src/testing/tmp.ts';
+import type { RunningBroker } from '../src/server.ts';
 import { batchBaseOffsets } from './support/kafka-data-requests.ts';
 import { RawKafka } from './support/kafka-raw.ts';
+import { startTestBroker } from './support/test-broker.ts';
 
 /** The lowest version @platformatic/kafka implements for each API it uses here (by API key). */
 const minimumVersions: Record<number, [string, number]> = {
@@ -59,13 +59,9 @@ interface Closable {
 }
 
 async function withBroker(t: TestContext): Promise<{ b: RunningBroker; brokers: string[]; track: <C extends Closable>(c: C) => C }> {
-  const { dir, cleanup } = await tempDir();
-  const b = await startBroker({ dataDir: dir, http: { port: 0 }, kafka: { port: 0 }, freeBytesFloor: 0 });
   const clients: Closable[] = [];
-  t.after(async () => {
+  const b = await startTestBroker(t, { kafka: { port: 0 } }, async () => {
     for (const c of clients.reverse()) await c.close().catch(() => {});
-    await b.close();
-    await cleanup();
   });
   return { b, brokers: [`localhost:${b.kafka!.port}`], track: (c) => (clients.push(c), c) };
 }

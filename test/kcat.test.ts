@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { startBroker, type RunningBroker } from '../src/server.ts';
+import type { RunningBroker } from '../src/server.ts';
 import { partitionForKey } from '../src/broker/partitioner.ts';
-import { tempDir } from '../src/testing/tmp.ts';
+import { startTestBroker } from './support/test-broker.ts';
 
 function kcat(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -24,12 +24,7 @@ function kcat(args: string[], stdin = ''): Promise<{ code: number | null; stdout
 }
 
 async function withBroker(t: import('node:test').TestContext): Promise<{ b: RunningBroker; brokers: string }> {
-  const { dir, cleanup } = await tempDir();
-  const b = await startBroker({ dataDir: dir, http: { port: 0 }, kafka: { port: 0 }, freeBytesFloor: 0 });
-  t.after(async () => {
-    await b.close();
-    await cleanup();
-  });
+  const b = await startTestBroker(t, { kafka: { port: 0 } });
   return { b, brokers: `localhost:${b.kafka!.port}` };
 }
 

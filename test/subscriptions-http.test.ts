@@ -5,17 +5,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startBroker, type RunningBroker } from '../src/server.ts';
-import { tempDir } from '../src/testing/tmp.ts';
+import { startTestBroker } from './support/test-broker.ts';
 
-async function withBroker(t: import('node:test').TestContext): Promise<RunningBroker> {
-  const { dir, cleanup } = await tempDir();
-  const b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
-  t.after(async () => {
-    await b.close();
-    await cleanup();
-  });
-  return b;
-}
+const withBroker = (t: import('node:test').TestContext): Promise<RunningBroker> => startTestBroker(t);
 
 type Json = Record<string, unknown>;
 interface Msg {

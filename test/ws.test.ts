@@ -13,6 +13,7 @@ import { buildHttpServer } from '../src/http/server.ts';
 import type { WsLimits } from '../src/http/ws-protocol.ts';
 import { startBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
+import { startTestBroker } from './support/test-broker.ts';
 
 interface Server {
   url: string;
@@ -20,12 +21,7 @@ interface Server {
 }
 
 async function withBroker(t: TestContext): Promise<Server> {
-  const { dir, cleanup } = await tempDir();
-  const b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
-  t.after(async () => {
-    await b.close();
-    await cleanup();
-  });
+  const b = await startTestBroker(t);
   return { url: b.http.url, broker: b.broker };
 }
 
