@@ -5,10 +5,11 @@
 // server's CPU and RSS from /proc, and stops the server by PID. Prints one table of medians with the
 // ratio Eddy / best peer (each ratio measured within one run, then the median taken).
 //
-// Usage: node --import tsx bench/peers/run.ts [--runs=2] [--quick] [--only=id,id] [--write] [--report=file]
+// Usage: node --import tsx bench/peers/run.ts [--runs=2] [--quick] [--only=id,id] [--workloads=PC,F,L] [--write] [--report=file]
 //   --quick   1/50 of the counts and 2 s of latency: a smoke run of the harness, not a measurement
 //   --only    server ids (eddy-always, eddy-interval, nats, rabbitmq, redis-always, redis-everysec,
 //             eddy-raw) or server:client pairs (eddy-always:kafkajs)
+//   --workloads  which to run: PC (P100, C100, P1k, C1k), F, L (default all)
 //   --write   writes the table into BENCHMARKS.md and the chart to docs/bench-peers.svg
 //   --report  renders a saved results file (bench/peers/results/*.json) instead of running
 
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '2' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    workloads: { type: 'string', default: 'PC,F,L' },
     write: { type: 'boolean', default: false },
     report: { type: 'string' },
   },
@@ -42,6 +44,7 @@ const runs = Number(args.runs);
 const scale = args.quick ? 1 / 50 : 1;
 const only = args.only?.split(',').filter(Boolean) ?? [];
 const window = 10_000;
+const workloads = new Set(args.workloads.split(','));
 
 /** Each system and the clients that drive it (modules in clients/). */
 const targets: { server: ServerSpec; clients: string[] }[] = [
@@ -88,14 +91,16 @@ for (let run = 1; run <= runs; run++) {
         const base = { run, server: server.id, client };
         const stream = (s: string) => `${client.replace(/[^a-z0-9]/g, '')}-${s}`;
         const fanout = ['f1', 'f2', 'f3', 'f4'];
-        for (const [name, size, count] of [['100', 100, 1_000_000], ['1k', 1024, 200_000]] as const) {
+        for (const [name, size, count] of workloads.has('PC') ? ([['100', 100, 1_000_000], ['1k', 1024, 200_000]] as const) : []) {
           const n = Math.round(count * scale);
           const p = await measure(handle.pid, [[client, handle.connection, { kind: 'publish', stream: stream(`p${name}`), groups: ['c'], size, count: n, window }]]);
           rows.push({ ...base, workload: `P${name}`, ...p });
           if (skip[`C${name}`]) rows.push({ ...base, workload: `C${name}`, skipped: skip[`C${name}`] });
           else rows.push({ ...base, workload: `C${name}`, ...(await measure(handle.pid, [[client, handle.connection, { kind: 'consume', stream: stream(`p${name}`), group: 'c', count: n }]])) });
         }
-        if (skip.F) rows.push({ ...base, workload: 'F', skipped: skip.F });
+        if (!workloads.has('F')) {
+          /* not asked for */
+        } else if (skip.F) rows.push({ ...base, workload: 'F', skipped: skip.F });
         else {
           // A stream of its own, published (not timed) before the four groups read it, so that systems
           // which copy an event into one queue per group pay that cost here, not in P1k.
@@ -105,14 +110,14 @@ for (let run = 1; run <= runs; run++) {
           rows.push({ ...base, workload: 'F', ...(await measure(handle.pid, members)) });
         }
         const seconds = args.quick ? 2 : 10;
-        rows.push({ ...base, workload: 'L', ...(await measure(handle.pid, [[client, handle.connection, { kind: 'latency', stream: stream('lat'), size: 1024, rate: 5000, seconds }]])) });
+        if (workloads.has('L')) rows.push({ ...base, workload: 'L', ...(await measure(handle.pid, [[client, handle.connection, { kind: 'latency', stream: stream('lat'), size: 1024, rate: 5000, seconds }]])) });
       }
     } finally {
       await handle.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }
-  if (selected('eddy-raw')) rows.push(...(await rawRows(run, scale)));
+  if (selected('eddy-raw') && workloads.has('PC')) rows.push(...(await rawRows(run, scale)));
 }
 
 const out = report(rows, limits, { runs, quick: args.quick, machine }, targets.map((t) => t.server));
