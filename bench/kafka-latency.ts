@@ -3,7 +3,7 @@
 // as its own send, many in flight. First kafkajs 2.2.4 (producer.send of one message, timed from the
 // send() call to its resolution), then the raw client (a pre-encoded Produce v7 of a one-record
 // batch, timed from the write to its response), each on its own topic of one partition, each after
-// 1 s of unrecorded sends at the same rate. Prints p50, p99, p99.9 and max of each, the broker's CPU
+// the warm-up of bench/warmup.ts (unrecorded sends at the same rate). Prints p50, p99, p99.9 and max of each, the broker's CPU
 // per message and the client's longest event-loop gap. One JSON line per run.
 // Usage: node --import tsx bench/kafka-latency.ts [rate=5000] [seconds=10] [messageBytes=1024]
 
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { startChildBroker } from '../test/support/child-broker.ts';
+import { latencyWarmupSeconds } from './warmup.ts';
 import { benchBatch, createTopic, deadline, phase, produceResult, produceTemplate, RawPipe, round, watchdog } from './kafka-support.ts';
 
 const rate = Number(process.argv[2] ?? 5000);
@@ -24,7 +25,7 @@ const drainTimeoutMs = 30_000;
 
 const dir = await mkdtemp(join(tmpdir(), 'eddy-bench-'));
 const broker = await startChildBroker(dir);
-watchdog(broker, 60_000 + 2 * ((seconds + 1) * 1000 + 2 * drainTimeoutMs + 10_000));
+watchdog(broker, 60_000 + 2 * ((seconds + latencyWarmupSeconds) * 1000 + 2 * drainTimeoutMs + 10_000));
 let producer: Producer | null = null;
 let pipe: RawPipe | null = null;
 try {
@@ -58,12 +59,12 @@ try {
 }
 
 /**
- * Sends at `rate` for 1 s unrecorded (JIT, connection and log warm-up), then `total` messages
+ * Sends at `rate` for the warm-up unrecorded (JIT, connections, log, machine), then `total` messages
  * recorded: latency of each from the send call to its resolution. Also reports the client's longest
  * gap between 1 ms ticks (a long one means this process, not the broker, delayed sends or responses).
  */
 async function atFixedRate(what: string, pid: number, sendOne: () => Promise<unknown>) {
-  await sendAtRate(what, Math.min(rate, total), sendOne);
+  await sendAtRate(what, Math.round(rate * latencyWarmupSeconds), sendOne);
   const m = phase(pid);
   const r = await sendAtRate(what, total, sendOne);
   const usage = m.stop();

@@ -1,7 +1,8 @@
 // End to end: HTTP publish -> SSE receive, 1 KiB events at a fixed rate (default 5,000/s for 10 s),
 // broker binary (fsync=always) in a child process; publisher and SSE reader in this process (one
-// clock via timeOrigin). Each publish request carries the events due since the last tick (every 1 ms). Prints p50,
-// p99, p99.9 and max of send -> receive latency. Usage: node --import tsx bench/latency.ts [rate] [seconds]
+// clock via timeOrigin). Each publish request carries the events due since the last tick (every 1 ms). The first
+// `latencyWarmupSeconds` (bench/warmup.ts) of sends are not recorded. Prints p50, p99, p99.9 and max of
+// send -> receive latency. Usage: node --import tsx bench/latency.ts [rate] [seconds]
 
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
@@ -9,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChildBroker } from '../test/support/child-broker.ts';
+import { latencyWarmupSeconds } from './warmup.ts';
 
 const rate = Number(process.argv[2] ?? 5000);
 const seconds = Number(process.argv[3] ?? 10);
@@ -17,6 +19,7 @@ const broker = await startChildBroker(dir);
 try {
   await fetch(`${broker.url}/v1/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lat', partitions: 1 }) });
   const total = rate * seconds;
+  const warmups = rate * latencyWarmupSeconds;
   const latencies: number[] = [];
   // The SSE reader runs in a worker thread (its own event loop, so parsing never delays publishing),
   // node:http on both sides (undici's fetch buffers streamed bodies). Times are absolute
@@ -29,7 +32,8 @@ try {
        parentPort.postMessage({ ready: true });
        res.on('data', (d) => { text += d; let i;
          while ((i = text.indexOf('\\n\\n')) >= 0) { const b = text.slice(0, i); text = text.slice(i + 2); const at = b.indexOf('data: '); if (at < 0) continue;
-           lat.push(performance.timeOrigin + performance.now() - JSON.parse(b.slice(at + 6)).value.t);
+           const v = JSON.parse(b.slice(at + 6)).value; if (v.m !== 1) continue;
+           lat.push(performance.timeOrigin + performance.now() - v.t);
            if (lat.length >= workerData.total) { parentPort.postMessage({ lat }); res.destroy(); } } });
      });`,
     { eval: true, workerData: { url: broker.url, total } },
@@ -53,17 +57,17 @@ try {
       req.on('error', reject);
       req.end(body);
     });
-  const pad = 'x'.repeat(1024 - 40);
+  const pad = 'x'.repeat(1024 - 46);
   let sent = 0;
   const start = performance.now();
   const inflight = new Set<Promise<unknown>>();
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+  while (sent < warmups + total) {
+    const due = Math.min(warmups + total, Math.floor(((performance.now() - start) / 1000) * rate));
     if (due > sent) {
-      const n = due - sent;
-      sent = due;
       const now = performance.timeOrigin + performance.now();
-      const body = JSON.stringify({ events: Array.from({ length: n }, () => ({ value: { t: now, pad } })) });
+      const events = [];
+      for (; sent < due; sent++) events.push({ value: { t: now, m: sent < warmups ? 0 : 1, pad } });
+      const body = JSON.stringify({ events });
       const p = post(body);
       inflight.add(p);
       void p.finally(() => inflight.delete(p));

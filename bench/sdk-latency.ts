@@ -4,7 +4,8 @@
 // publishMany of the events due since the last tick, not awaited), the subscriber bus in a second
 // child process (this file, forked with `--subscriber`). Each event carries its send time
 // (performance.timeOrigin + now: one clock across processes); the handler records now - t on
-// entry. Prints p50, p99, p99.9 and max. One JSON line per run.
+// entry. The warm-up of bench/warmup.ts (events numbered from `total`, handled but not measured)
+// comes first. Prints p50, p99, p99.9 and max. One JSON line per run.
 // Usage: node --import tsx bench/sdk-latency.ts [rate=5000] [seconds=10] [concurrency=64]
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { createEventBus, defineEvent, item } from '../src/client/index.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
+import { latencyWarmupSeconds } from './warmup.ts';
 
 const LatencyEvent = defineEvent('LatencyEvent', {
   version: 1,
@@ -82,27 +84,31 @@ async function main(): Promise<void> {
     const url = broker.url.replace(/^http:\/\//, 'eddy://');
     child = fork(fileURLToPath(import.meta.url), ['--subscriber', url, String(total), String(concurrency)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     if (!(await once(child, (m) => 'ready' in m, 60_000))) throw new Error('subscriber not ready within 60 s');
-    const allHandled = once(child, (m) => 'done' in m, seconds * 1000 + 30_000); // hang guard: 30 s after the last send
+    const allHandled = once(child, (m) => 'done' in m, (seconds + latencyWarmupSeconds) * 1000 + 30_000); // hang guard: 30 s after the last send
     allHandled.catch(() => {});
     const bus = await createEventBus({ source: 'bench-pub', transport: url as `eddy://${string}` });
-    await bus.publish(LatencyEvent, { n: total, key: 'warm', t: now(), pad }); // warm-up (connections, topic); n = total is not measured
-    let sent = 0;
     let publishErrors = 0;
     const inflight = new Set<Promise<unknown>>();
-    const start = performance.now();
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
-      if (due > sent) {
-        const t = now();
-        const items = [];
-        for (let n = sent; n < due; n++) items.push(item(LatencyEvent, { n, key: `k${n % keys}`, t, pad }));
-        sent = due;
-        const p = bus.publishMany(items as never).catch(() => void publishErrors++);
-        inflight.add(p);
-        void p.finally(() => inflight.delete(p));
+    // Publishes `count` events at the rate, numbered from `first` (n >= total is the warm-up: handled, not measured).
+    const paced = async (count: number, first: number) => {
+      let sent = 0;
+      const start = performance.now();
+      while (sent < count) {
+        const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * rate));
+        if (due > sent) {
+          const t = now();
+          const items = [];
+          for (let i = sent; i < due; i++) items.push(item(LatencyEvent, { n: first + i, key: `k${i % keys}`, t, pad }));
+          sent = due;
+          const p = bus.publishMany(items as never).catch(() => void publishErrors++);
+          inflight.add(p);
+          void p.finally(() => inflight.delete(p));
+        }
+        await new Promise((r) => setTimeout(r, 1));
       }
-      await new Promise((r) => setTimeout(r, 1));
-    }
+    };
+    await paced(Math.round(rate * latencyWarmupSeconds), total);
+    await paced(total, 0);
     await Promise.all(inflight);
     const complete = (await allHandled) !== null;
     await bus.close();

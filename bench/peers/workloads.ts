@@ -3,6 +3,7 @@
 // the server's CPU and RSS, sampled from /proc around the client process.
 
 import type { PeerClient } from './types.ts';
+import { latencyWarmupSeconds } from '../warmup.ts';
 
 export type Workload =
   | { kind: 'publish'; stream: string; groups: string[]; size: number; count: number; window: number }
@@ -83,13 +84,14 @@ async function consume(client: PeerClient, w: Extract<Workload, { kind: 'consume
 /**
  * Events of `size` bytes at a fixed `rate` for `seconds`, consumer live in the same process. Each
  * payload carries its send time (float64 at byte 0) and a flag (byte 8: 1 = measured, 0 = warm-up).
- * Sends are issued on a 1 ms tick without waiting for acks (at most 10,000 outstanding). One second
- * at the same rate, received in full, warms up every part (JIT, connections, buffers) first.
+ * Sends are issued on a 1 ms tick without waiting for acks (at most 10,000 outstanding). The
+ * warm-up of bench/warmup.ts at the same rate, received in full, warms up every part (JIT,
+ * connections, buffers, the machine) first.
  */
 async function latency(client: PeerClient, w: Extract<Workload, { kind: 'latency' }>): Promise<WorkloadResult> {
   await client.create(w.stream, ['latency']);
   const total = w.rate * w.seconds;
-  const warmups = w.rate;
+  const warmups = w.rate * latencyWarmupSeconds;
   const samples = new Float64Array(total);
   let measured = 0;
   let warm = 0;
