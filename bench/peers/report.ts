@@ -112,7 +112,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
       detail.push(`| ${w} | ${label} | ${w === 'L' ? '' : fmt(m((r) => r.eventsPerSec))} | ${w === 'L' ? '' : m((r) => r.mbPerSec)} | ${m((r) => r.serverCpuUsPerEvent)} | ${m((r) => r.serverCpuPct)} | ${m((r) => r.clientCpuPct)} | ${m((r) => r.serverMaxRssMB)} | ${lat} |`);
     }
   }
-  const machine = `Machine: ${meta.machine}. Limits measured in the same run: ${limits.fio} sequential write with fdatasync per 64 KiB ${limits.fioSeq64kMBps} MB/s (fdatasync p50 ${limits.fdatasyncP50Ms} ms), per 1 MiB ${limits.fioSeq1mMBps} MB/s; one Node socket over loopback ${limits.loopbackMBps} MB/s.`;
+  const machine = `Machine: ${meta.machine}. Limits measured in the same run: ${limits.fio} sequential write with fdatasync per 64 KiB ${limits.fioSeq64kMBps} MB/s (fdatasync p50 ${limits.fdatasyncP50Ms} ms), per 1 MiB ${limits.fioSeq1mMBps} MB/s; one Node socket over loopback ${limits.loopbackMBps} MB/s${limits.echoP99Ms === undefined ? '' : `; 1 KiB at 5,000/s through a Node echo process (the latency floor) p50 ${limits.echoP50Ms} / p99 ${limits.echoP99Ms} / p99.9 ${limits.echoP999Ms} ms`}.`;
   const versions = `Systems: ${servers.map((s) => s.describe).join('; ')}.`;
   const runsLine = `${meta.runs} run(s)${meta.quick ? ' in --quick mode (1/50 of the counts: not a measurement)' : ''}; medians; ratios taken within each run, then the median.`;
   const table = [versions, machine, runsLine, '', summary, '', detail.join('\n')].join('\n');
