@@ -141,6 +141,7 @@ class SpyTransport implements Transport {
         }
       },
       nack: (id, o) => s.nack(id, o),
+      lag: () => s.lag(),
       close: () => s.close(),
     };
   }
@@ -322,6 +323,25 @@ for (const [name, setup] of transports) {
       assert.equal(finished, true);
       assert.equal(spy.acked.length, 1, 'the drained event was acked');
       await assert.rejects(b.publish(Item, { key: 'k', n: 2 }), { code: 'sdk.closed' });
+    });
+
+    test('consumer lag: eddy_consumer_lag counts the events a group has not acknowledged yet', async (t) => {
+      const h = await setup(t);
+      const b = await bus(t, h);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let handled = 0;
+      // One key: the first event holds the key's lane, so all three stay unacknowledged until released.
+      await b.subscribe(Item, async () => (await gate, handled++), { group: 'lagging', pollWaitMs: h.pollWaitMs }).ready;
+      const lag = async () => {
+        const m = (await b.metrics().getSingleMetric('eddy_consumer_lag')!.get()).values.find((v) => v.labels.group === 'lagging' && v.labels.topic === 'Item');
+        return m?.value;
+      };
+      await b.publishMany([0, 1, 2].map((n) => ({ event: Item, data: { key: 'k', n } })));
+      await until(h, async () => (await lag()) === 3, 'lag of 3 while the handler is held');
+      release();
+      await until(h, () => handled === 3, 'all 3 handled');
+      await until(h, async () => (await lag()) === 0, 'lag back to 0 once acknowledged');
     });
   });
 }

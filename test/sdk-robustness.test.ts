@@ -46,7 +46,7 @@ function withoutExtend(t: Transport): Transport {
     close: () => t.close(),
     subscribe: async (spec) => {
       const s = await t.subscribe(spec);
-      return { pull: (o) => s.pull(o), ack: (ids) => s.ack(ids), nack: (id, o) => s.nack(id, o), close: () => s.close() };
+      return { pull: (o) => s.pull(o), ack: (ids) => s.ack(ids), nack: (id, o) => s.nack(id, o), lag: () => s.lag(), close: () => s.close() };
     },
   };
 }

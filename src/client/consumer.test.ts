@@ -40,6 +40,10 @@ class ScriptedSubscription implements TransportSubscription {
     return this.#next;
   }
 
+  async lag(): Promise<number> {
+    return this.queue.length;
+  }
+
   async pull(o: PullOptions): Promise<Delivery[]> {
     this.pulls.push(o.max);
     if (this.endless) {

@@ -97,6 +97,8 @@ export class Consumer {
   readonly #loop: Promise<void>;
   /** Lease extension of held deliveries; null without a clock, an ack deadline or a transport `extend`. */
   readonly #leases: LeaseKeeper | null;
+  /** Stops reporting this subscription in eddy_consumer_lag (set when metrics and topic are known). */
+  readonly #untrackLag: (() => void) | null;
 
   constructor(sub: TransportSubscription, defs: ReadonlyMap<string, AnyEventDefinition>, handler: RawHandler, options: ConsumerOptions) {
     this.#sub = sub;
@@ -109,6 +111,8 @@ export class Consumer {
       clock && ackDeadlineMs && extend
         ? new LeaseKeeper({ clock, everyMs: Math.max(1, Math.floor((ackDeadlineMs * 2) / 3)), extend: (ids) => extend(ids, ackDeadlineMs), onError: (e) => options.onError(e, { group: options.group }) })
         : null;
+    const { metrics, topic } = options;
+    this.#untrackLag = metrics && topic !== undefined ? metrics.trackLag({ group: options.group, topic, lag: () => sub.lag() }) : null;
     this.#loop = this.#run();
   }
 
@@ -320,6 +324,7 @@ export class Consumer {
     this.#wakePuller();
     await this.#loop;
     while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    this.#untrackLag?.();
     await this.#sub.close();
   }
 }

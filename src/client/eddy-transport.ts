@@ -180,6 +180,7 @@ export class EddyHttpTransport implements Transport {
         const deadlineMs = Math.min(subscriptionLimits.ackDeadlineMsMax, Math.max(1, Math.round(ms)));
         for (let i = 0; i < ids.length; i += ackIdsPerRequestMax) await this.#call('POST', `${base}/modifyAckDeadline`, { ackIds: ids.slice(i, i + ackIdsPerRequestMax), ackDeadlineMs: deadlineMs });
       },
+      lag: async () => (await this.#call<{ stats: { backlog: number } }>('GET', base))?.stats.backlog ?? 0,
       close: async () => {},
     };
   }

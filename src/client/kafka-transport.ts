@@ -209,11 +209,31 @@ export class KafkaTransport implements Transport {
       pull: (o) => sub.pull(o),
       ack: (ids) => sub.ack(ids),
       nack: (id, o) => sub.nack(id, o),
+      // Waiting in the main topic plus waiting in the retry topic, each from its group's committed offsets.
+      lag: async () => (await this.groupLag(spec.name, spec.topic)) + (await this.groupLag(spec.name + retryTopicSuffix, spec.topic + retryTopicSuffix)),
       close: async () => {
         await sub.close();
         this.#subs.delete(sub);
       },
     };
+  }
+
+  /**
+   * Records of `topic` past `groupId`'s committed offsets (a partition with no commit counts from its
+   * low watermark: subscriptions start at the beginning).
+   */
+  async groupLag(groupId: string, topic: string): Promise<number> {
+    this.#checkOpen();
+    const admin = await this.#getAdmin();
+    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    let lag = 0n;
+    for (const p of ends) {
+      const c = at.get(p.partition) ?? -1n;
+      const from = c < 0n ? BigInt(p.low) : c;
+      if (BigInt(p.high) > from) lag += BigInt(p.high) - from;
+    }
+    return Number(lag);
   }
 
   /** Reads a topic from its start with a throwaway consumer group (inspection, not a hot path). */

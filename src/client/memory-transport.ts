@@ -92,6 +92,7 @@ export class MemoryTransport implements Transport {
       ack: async (ids) => sub.ack(ids),
       nack: async (id, o) => sub.nack(id, o),
       extend: async (ids, ms) => sub.extend(ids, ms),
+      lag: async () => sub.lag(),
       close: async () => {},
     };
   }
@@ -206,6 +207,11 @@ class MemorySubscription {
     const [o, a] = ackId.split(':').map(Number);
     const m = this.#pending.get(o ?? -1);
     return m && m.state === 'leased' && m.attempt === a ? m : null;
+  }
+
+  /** Not yet acknowledged: pending entries plus records past the cursor. */
+  lag(): number {
+    return this.#pending.size + Math.max(0, this.#t.size(this.spec.topic) - this.#cursor);
   }
 
   ack(ackIds: readonly string[]): void {

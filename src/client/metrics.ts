@@ -3,7 +3,17 @@
 // the one the user passes; buses sharing a registry share the metrics (same names, same labels).
 // Invariant: label values are the event type and the consumer group (bounded sets), never ids.
 
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One open subscription's lag, read when the registry is scraped. */
+export interface LagSource {
+  group: string;
+  topic: string;
+  lag(): Promise<number>;
+}
+
+/** The subscriptions whose lag a registry reports: every bus sharing the registry adds its own. */
+const lagSources = new WeakMap<Registry, Set<LagSource>>();
 
 /** How a delivery ended for a group. */
 export type ProcessedStatus = 'ok' | 'retry' | 'dead_letter' | 'duplicate';
@@ -18,6 +28,7 @@ export class BusMetrics {
   readonly handlerDuration: Histogram<'type' | 'group'>;
   readonly retries: Counter<'type' | 'group'>;
   readonly deadLetters: Counter<'type' | 'group'>;
+  readonly consumerLag: Gauge<'group' | 'topic'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -31,6 +42,38 @@ export class BusMetrics {
       new Histogram({ name: 'eddy_handler_duration_seconds', help: 'Handler run time in seconds, successful or not.', labelNames: ['type', 'group'], buckets: durationBuckets, registers });
     this.retries = reuse(registry, 'eddy_retries_total') ?? new Counter({ name: 'eddy_retries_total', help: 'Failed deliveries handed back for another attempt after backoff.', labelNames: ['type', 'group'], registers });
     this.deadLetters = reuse(registry, 'eddy_dead_letters_total') ?? new Counter({ name: 'eddy_dead_letters_total', help: 'Deliveries that failed their last attempt and went to the dead-letter topic (or were dropped when dead letters are off).', labelNames: ['type', 'group'], registers });
+    if (!lagSources.has(registry)) lagSources.set(registry, new Set());
+    const sources = lagSources.get(registry)!;
+    this.consumerLag =
+      reuse(registry, 'eddy_consumer_lag') ??
+      new Gauge({
+        name: 'eddy_consumer_lag',
+        help: 'Events of the topic not yet acknowledged by the consumer group (waiting, in flight or waiting for a retry), read from the transport at scrape time.',
+        labelNames: ['group', 'topic'],
+        registers,
+        // A subscription whose transport cannot answer (broker away) keeps its last value.
+        async collect() {
+          await Promise.all(
+            [...sources].map(async (s) => {
+              try {
+                this.set({ group: s.group, topic: s.topic }, await s.lag());
+              } catch {
+                // the scrape still answers with the other subscriptions
+              }
+            }),
+          );
+        },
+      });
+  }
+
+  /** Reports `source` in eddy_consumer_lag until the returned function is called (the subscription closed). */
+  trackLag(source: LagSource): () => void {
+    const sources = lagSources.get(this.registry)!;
+    sources.add(source);
+    return () => {
+      sources.delete(source);
+      this.consumerLag.remove({ group: source.group, topic: source.topic });
+    };
   }
 
   /** Records how one delivery ended (and the retry / dead-letter counters that go with it). */

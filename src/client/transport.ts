@@ -61,6 +61,11 @@ export interface TransportSubscription {
    * bounds a handler) leaves it out and the consumer skips extension.
    */
   extend?(ackIds: readonly string[], ms: number): Promise<void>;
+  /**
+   * The consumer lag: events of the subscription's topic not yet acknowledged (waiting, in flight or
+   * waiting for a retry). Read when metrics are scraped, not on the delivery path.
+   */
+  lag(): Promise<number>;
   /** Stops pulling; unacked leases go back to the subscription (at their deadline at the latest). */
   close(): Promise<void>;
 }
