@@ -237,6 +237,38 @@ test('subscription stream: messages with ackId and deliveryAttempt; ack and nack
   assert.deepEqual(((await c.next(of('message', 'w'))).event as { value: unknown }).value, { n: 4 });
 });
 
+test('subscription stream: `ref` is echoed in answers and errors; a nack `reason` reaches the dead letter', async (t) => {
+  const s = await withBroker(t);
+  await publish(s, 'orders', [{ n: 1 }]);
+  const created = await http(s, 'POST', '/v1/subscriptions', { name: 'mail', topic: 'orders', maxDeliveryAttempts: 1, deadLetterTopic: 'orders.dlq' });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'm', subscription: 'mail', credits: 1 });
+  await c.next(of('subscribed', 'm'));
+  const msg = await c.next(of('message', 'm'));
+  c.send({ type: 'modifyAckDeadline', id: 'm', ackIds: [msg.ackId], ackDeadlineMs: 60_000, ref: 'r1' });
+  assert.deepEqual(await c.next(of('modified', 'm')), { type: 'modified', id: 'm', modified: 1, ignored: 0, ref: 'r1' });
+  c.send({ type: 'ack', id: 'nope', ackIds: ['x'], ref: 'r2' });
+  const err = await c.next(of('error', 'nope'));
+  assert.equal(err.code, 'ws.stream_not_found');
+  assert.equal(err.ref, 'r2', 'an error names the ref of the message that failed');
+  c.send({ type: 'nack', id: 'm', ackIds: [msg.ackId], reason: 'smtp: mailbox full', ref: 'r3' });
+  assert.deepEqual(await c.next(of('nacked', 'm')), { type: 'nacked', id: 'm', nacked: 1, ignored: 0, ref: 'r3' });
+  // The last attempt failed: the dead letter carries the reason given.
+  for (let polls = 0; ; polls++) {
+    assert.ok(polls < 30, 'the dead letter was written');
+    const r = await http(s, 'GET', '/v1/topics/orders.dlq/partitions/0/events?offset=0&limit=1&maxWaitMs=1000');
+    const events = (r.json.events ?? []) as { headers: Record<string, string> }[];
+    if (events.length === 0) continue;
+    assert.equal(events[0]!.headers['eddy.dlq.reason'], 'smtp: mailbox full');
+    break;
+  }
+  c.send({ type: 'nack', id: 'm', ackIds: ['x'], reason: '' });
+  assert.equal((await c.next(of('error', 'm'))).code, 'request.invalid', 'an empty reason is refused');
+  c.send({ type: 'ack', id: 'm', ackIds: ['x'], ref: 'r'.repeat(65) });
+  assert.equal((await c.next(of('error', 'm'))).code, 'request.invalid', 'a ref over 64 characters is refused');
+});
+
 test('invalid messages get an error with a stable code and the socket keeps working', async (t) => {
   const s = await withBroker(t);
   await publish(s, 'orders', [1]);

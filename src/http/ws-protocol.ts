@@ -30,6 +30,8 @@ export const wsLimits = {
   errorsPerSocketMax: 100,
   /** Stream id length (client-chosen). */
   streamIdLengthMax: 64,
+  /** Length of the `ref` an ack, nack or modifyAckDeadline may carry (client-chosen, echoed). */
+  refLengthMax: 64,
 } as const;
 
 export type WsLimits = { -readonly [K in keyof typeof wsLimits]: number };
@@ -43,15 +45,17 @@ export type ClientMessage =
   | { type: 'subscribe'; id: string; topic: string; partition: number | null; from: StartPosition; credits: number }
   | { type: 'subscribe'; id: string; subscription: string; credits: number }
   | { type: 'credit'; id: string; credits: number }
-  | { type: 'ack'; id: string; ackIds: string[] }
-  | { type: 'nack'; id: string; ackIds: string[]; delayMs: number | null }
-  | { type: 'modifyAckDeadline'; id: string; ackIds: string[]; ackDeadlineMs: number }
+  | { type: 'ack'; id: string; ackIds: string[]; ref: string | null }
+  | { type: 'nack'; id: string; ackIds: string[]; delayMs: number | null; reason: string | null; ref: string | null }
+  | { type: 'modifyAckDeadline'; id: string; ackIds: string[]; ackDeadlineMs: number; ref: string | null }
   | { type: 'unsubscribe'; id: string };
 
 export interface ProtocolError {
   code: ErrorCode;
   detail: string;
   id?: string;
+  /** The `ref` of the ack / nack / modifyAckDeadline that failed, when it had one. */
+  ref?: string;
 }
 
 export type Decoded = { ok: true; value: ClientMessage } | { ok: false; error: ProtocolError };
@@ -60,9 +64,9 @@ const fields = {
   subscribeTopic: ['type', 'id', 'topic', 'partition', 'from', 'credits'],
   subscribeSubscription: ['type', 'id', 'subscription', 'credits'],
   credit: ['type', 'id', 'credits'],
-  ack: ['type', 'id', 'ackIds'],
-  nack: ['type', 'id', 'ackIds', 'delayMs'],
-  modifyAckDeadline: ['type', 'id', 'ackIds', 'ackDeadlineMs'],
+  ack: ['type', 'id', 'ackIds', 'ref'],
+  nack: ['type', 'id', 'ackIds', 'delayMs', 'reason', 'ref'],
+  modifyAckDeadline: ['type', 'id', 'ackIds', 'ackDeadlineMs', 'ref'],
   unsubscribe: ['type', 'id'],
 } as const;
 
@@ -96,6 +100,13 @@ function ackIds(v: unknown, id: string): string[] {
   if (!Array.isArray(v) || v.length === 0 || v.length > subscriptionLimits.ackIdsPerRequestMax) fail(`ackIds must be an array of 1..${subscriptionLimits.ackIdsPerRequestMax} strings`, id);
   for (const a of v) if (typeof a !== 'string' || a.length === 0 || a.length > subscriptionLimits.ackIdLengthMax) fail(`each ack id must be a string of 1..${subscriptionLimits.ackIdLengthMax} characters`, id);
   return v as string[];
+}
+
+/** A client-chosen reference echoed in the answer (and in an error), so answers can be matched without relying on order. */
+function ref(v: unknown, id: string): string | null {
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || v.length === 0 || v.length > wsLimits.refLengthMax) fail(`ref must be a string of 1..${wsLimits.refLengthMax} characters`, id);
+  return v;
 }
 
 function startPosition(v: unknown, id: string): StartPosition {
@@ -141,13 +152,21 @@ function decodeObject(m: Record<string, unknown>): ClientMessage {
       return { type: 'credit', id, credits: credits(m.credits, 1) };
     case 'ack':
       only(m, fields.ack, id);
-      return { type: 'ack', id, ackIds: ackIds(m.ackIds, id) };
+      return { type: 'ack', id, ackIds: ackIds(m.ackIds, id), ref: ref(m.ref, id) };
     case 'nack':
       only(m, fields.nack, id);
-      return { type: 'nack', id, ackIds: ackIds(m.ackIds, id), delayMs: m.delayMs === undefined ? null : int(m.delayMs, 'delayMs', 0, subscriptionLimits.backoffMsMax, id) };
+      if (m.reason !== undefined && (typeof m.reason !== 'string' || m.reason.length === 0 || m.reason.length > subscriptionLimits.nackReasonLengthMax)) fail(`reason must be a string of 1..${subscriptionLimits.nackReasonLengthMax} characters`, id);
+      return {
+        type: 'nack',
+        id,
+        ackIds: ackIds(m.ackIds, id),
+        delayMs: m.delayMs === undefined ? null : int(m.delayMs, 'delayMs', 0, subscriptionLimits.backoffMsMax, id),
+        reason: (m.reason as string | undefined) ?? null,
+        ref: ref(m.ref, id),
+      };
     case 'modifyAckDeadline':
       only(m, fields.modifyAckDeadline, id);
-      return { type: 'modifyAckDeadline', id, ackIds: ackIds(m.ackIds, id), ackDeadlineMs: int(m.ackDeadlineMs, 'ackDeadlineMs', 0, subscriptionLimits.ackDeadlineMsMax, id) };
+      return { type: 'modifyAckDeadline', id, ackIds: ackIds(m.ackIds, id), ackDeadlineMs: int(m.ackDeadlineMs, 'ackDeadlineMs', 0, subscriptionLimits.ackDeadlineMsMax, id), ref: ref(m.ref, id) };
     case 'unsubscribe':
       only(m, fields.unsubscribe, id);
       return { type: 'unsubscribe', id };

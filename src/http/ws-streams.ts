@@ -15,11 +15,11 @@ export type ServerMessage =
   | { type: 'subscribed'; id: string; subscription: string; topic: string; ackDeadlineMs: number; credits: number }
   | { type: 'event'; id: string; event: EventView }
   | { type: 'message'; id: string; ackId: string; deliveryAttempt: number; event: EventView }
-  | { type: 'acked'; id: string; acked: number; ignored: number }
-  | { type: 'nacked'; id: string; nacked: number; ignored: number }
-  | { type: 'modified'; id: string; modified: number; ignored: number }
+  | { type: 'acked'; id: string; acked: number; ignored: number; ref?: string }
+  | { type: 'nacked'; id: string; nacked: number; ignored: number; ref?: string }
+  | { type: 'modified'; id: string; modified: number; ignored: number; ref?: string }
   | { type: 'unsubscribed'; id: string; code?: string }
-  | { type: 'error'; id?: string; code: string; detail: string };
+  | { type: 'error'; id?: string; ref?: string; code: string; detail: string };
 
 /** What a stream needs from its socket. */
 export interface StreamHost {

@@ -32,10 +32,13 @@ interface Hub {
   readonly errors: Counter<'code'>;
 }
 
-function toProtocolError(e: unknown, id?: string): ProtocolError {
+function toProtocolError(e: unknown, id?: string, ref?: string | null): ProtocolError {
   const err = e instanceof EddyError ? e : new EddyError('broker.internal', 'internal error');
-  return { code: err.code, detail: err.message, ...(id !== undefined ? { id } : {}) };
+  return { code: err.code, detail: err.message, ...(id !== undefined ? { id } : {}), ...(ref ? { ref } : {}) };
 }
+
+/** `ref` echoed only when the client gave one (answers stay as they were for clients that do not). */
+const withRef = (ref: string | null) => (ref === null ? {} : { ref });
 
 class Connection implements StreamHost {
   readonly #hub: Hub;
@@ -150,7 +153,7 @@ class Connection implements StreamHost {
         await this.writable(this.#ac.signal);
         if (!this.#closed) await this.#handle(m);
       })
-      .catch((e: unknown) => this.#error(toProtocolError(e, m.id)))
+      .catch((e: unknown) => this.#error(toProtocolError(e, m.id, 'ref' in m ? m.ref : null)))
       .finally(() => {
         this.#pendingMessages--;
         if (this.#ws.isPaused && this.#pendingMessages <= this.#hub.limits.pendingMessagesMax / 2 && !this.#closed) this.#ws.resume();
@@ -171,17 +174,17 @@ class Connection implements StreamHost {
       }
       case 'ack': {
         const r = await this.#manager().ack(this.#subscriptionOf(m.id), m.ackIds);
-        this.send({ type: 'acked', id: m.id, ...r });
+        this.send({ type: 'acked', id: m.id, ...r, ...withRef(m.ref) });
         return;
       }
       case 'nack': {
-        const r = await this.#manager().nack(this.#subscriptionOf(m.id), m.ackIds, m.delayMs === null ? {} : { delayMs: m.delayMs });
-        this.send({ type: 'nacked', id: m.id, ...r });
+        const r = await this.#manager().nack(this.#subscriptionOf(m.id), m.ackIds, { ...(m.delayMs === null ? {} : { delayMs: m.delayMs }), ...(m.reason === null ? {} : { reason: m.reason }) });
+        this.send({ type: 'nacked', id: m.id, ...r, ...withRef(m.ref) });
         return;
       }
       case 'modifyAckDeadline': {
         const r = await this.#manager().modifyAckDeadline(this.#subscriptionOf(m.id), m.ackIds, m.ackDeadlineMs);
-        this.send({ type: 'modified', id: m.id, ...r });
+        this.send({ type: 'modified', id: m.id, ...r, ...withRef(m.ref) });
         return;
       }
       case 'unsubscribe':
