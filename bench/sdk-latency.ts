@@ -6,6 +6,7 @@
 // (performance.timeOrigin + now: one clock across processes); the handler records now - t on
 // entry. The warm-up of bench/warmup.ts (events numbered from `total`, handled but not measured)
 // comes first. Prints p50, p99, p99.9 and max. One JSON line per run.
+// The subscriber receives over the WebSocket (the default); EDDY_BENCH_DELIVERY=http measures HTTP pulls.
 // Usage: node --import tsx bench/sdk-latency.ts [rate=5000] [seconds=10] [concurrency=64]
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { createEventBus, defineEvent, item } from '../src/client/index.ts';
+import { createEventBus, defineEvent, EddyHttpTransport, item } from '../src/client/index.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
 import { latencyWarmupSeconds } from './warmup.ts';
 
@@ -33,7 +34,8 @@ async function subscriber(url: string, total: number, concurrency: number): Prom
   const send = (m: ChildMsg) => process.send!(m);
   const seen = new Uint8Array(total);
   const lat: number[] = [];
-  const bus = await createEventBus({ source: 'bench-sub', transport: url as `eddy://${string}` });
+  const transport = new EddyHttpTransport({ url: url.replace(/^eddy:\/\//, 'http://'), delivery: process.env.EDDY_BENCH_DELIVERY === 'http' ? 'http' : 'websocket' });
+  const bus = await createEventBus({ source: 'bench-sub', transport });
   const h = bus.subscribe(
     LatencyEvent,
     (d) => {
@@ -49,6 +51,7 @@ async function subscriber(url: string, total: number, concurrency: number): Prom
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   send({ lat, distinct: lat.length });
   await bus.close();
+  await transport.close();
   process.disconnect();
 }
 
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((res) => child!.once('exit', () => res()));
-      if (child.connected) child.send('stop');
+      if (child.connected) child.send('stop', () => {}); // the child may be leaving already: no error event
       const k = setTimeout(() => child!.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(k);

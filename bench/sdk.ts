@@ -7,6 +7,8 @@
 // run at the same time; the clock starts when publishing starts (both processes use
 // performance.timeOrigin + now). Counted: distinct events handled (acked), so redeliveries do not
 // inflate the figure. One JSON line per run.
+// The subscriber receives over the WebSocket (the transport's default); EDDY_BENCH_DELIVERY=http
+// measures HTTP pull delivery instead.
 // Usage: node --import tsx bench/sdk.ts [events=200000] [concurrency=64] [chunk=500] [inflight=4] [timeoutSec=120]
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -25,6 +27,7 @@ const BenchEvent = defineEvent('BenchEvent', {
   key: (e) => e.key,
 });
 type BenchData = { n: number; key: string; t: number; pad: string };
+const delivery = process.env.EDDY_BENCH_DELIVERY === 'http' ? 'http' : 'websocket';
 /** Distinct ordering keys: enough that `concurrency: 64` is never starved by in-key ordering. */
 const keys = 1024;
 /** data is ~1 KiB of JSON: {"n":…,"key":"k…","t":…,"pad":"xxx…"}. */
@@ -63,12 +66,13 @@ async function subscriber(mode: 'sdk' | 'raw', url: string, total: number, concu
   };
   let stop: () => Promise<void>;
   if (mode === 'sdk') {
-    const bus = await createEventBus({ source: 'bench-sub', transport: url as `eddy://${string}` });
+    const transport = new EddyHttpTransport({ url: url.replace(/^eddy:\/\//, 'http://'), delivery });
+    const bus = await createEventBus({ source: 'bench-sub', transport });
     const h = bus.subscribe(BenchEvent, (d) => mark(d.n), { group, concurrency });
     await h.ready;
-    stop = () => bus.close();
+    stop = () => bus.close().then(() => transport.close());
   } else {
-    const t = new EddyHttpTransport({ url: url.replace(/^eddy:\/\//, 'http://') });
+    const t = new EddyHttpTransport({ url: url.replace(/^eddy:\/\//, 'http://'), delivery });
     const sub = await t.subscribe(rawSpec);
     let leased = 0;
     let stopping = false;
@@ -185,7 +189,7 @@ function childMessage(child: ChildProcess, pred: (m: ChildMsg) => boolean, deadl
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  if (child.connected) child.send('stop');
+  if (child.connected) child.send('stop', () => {}); // the child may be leaving already: no error event
   const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(t);
@@ -198,7 +202,7 @@ async function phase(mode: 'sdk' | 'raw', total: number, concurrency: number, ch
   try {
     const url = broker.url.replace(/^http:\/\//, 'eddy://');
     const deadlineAt = Date.now() + timeoutSec * 1000;
-    child = fork(fileURLToPath(import.meta.url), ['--subscriber', mode, url, String(total), String(concurrency)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child = fork(fileURLToPath(import.meta.url), ['--subscriber', mode, url, String(total), String(concurrency)], { execArgv: ['--import', 'tsx', ...(process.env.SUB_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.SUB_PROF] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await childMessage(child, (m) => 'ready' in m, deadlineAt, 'ready');
     const handledAll = childMessage(child, (m) => 'done' in m, deadlineAt, `${total} events handled`);
     handledAll.catch(() => {});

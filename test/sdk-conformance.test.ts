@@ -1,5 +1,5 @@
 // The SDK conformance suite: the same scenarios against every transport — memory (on a FakeClock),
-// eddy (an embedded broker over HTTP) and kafka (kafkajs against the broker's Kafka listener).
+// eddy (an embedded broker; WebSocket delivery, and HTTP pull delivery) and kafka (kafkajs against the broker's Kafka listener).
 // Ordering per key, fan-out, load balancing, retry with backoff then dead letter, idempotency under
 // redelivery, upcasting, correlation/causation, drain.
 // Waits are on conditions (never fixed sleeps); wall-clock durations are never asserted.
@@ -38,12 +38,12 @@ const transports: [string, Setup][] = [
       return h;
     },
   ],
-  [
-    'eddy (embedded broker over HTTP)',
+  ...(['websocket', 'http'] as const).map((delivery): [string, Setup] => [
+    `eddy (embedded broker, ${delivery === 'websocket' ? 'WebSocket delivery' : 'HTTP pull delivery'})`,
     async (t) => {
       const { dir, cleanup } = await tempDir('eddy-sdk-');
       const b = await startBroker({ dataDir: dir, http: { port: 0 }, freeBytesFloor: 0 });
-      const h: Harness = { transport: () => new EddyHttpTransport({ url: b.http.url }), tick: () => {}, fake: null, pollWaitMs: 100, buses: [] };
+      const h: Harness = { transport: () => new EddyHttpTransport({ url: b.http.url, delivery }), tick: () => {}, fake: null, pollWaitMs: 100, buses: [] };
       t.after(async () => {
         await Promise.all(h.buses.map((x) => x.close()));
         await b.close();
@@ -51,7 +51,7 @@ const transports: [string, Setup][] = [
       });
       return h;
     },
-  ],
+  ]),
   [
     'kafka (kafkajs against the broker\'s Kafka listener)',
     async (t) => {

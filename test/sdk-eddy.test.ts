@@ -71,6 +71,7 @@ test('eddy transport: work leased by a crashed consumer is redelivered by the br
   const crashed = await transport.subscribe(spec); // a consumer that leases the event, then dies without acking
   let leased: unknown[] = [];
   while (leased.length === 0) leased = await crashed.pull({ max: 10, waitMs: 200 });
+  await crashed.close(); // its connection goes away with it (nothing acked)
   const attempts: number[] = [];
   await bus.subscribe(OrderPlaced, (_d, ctx) => void attempts.push(ctx.attempt), { group: 'ship', retry: { attempts: 5, backoff: { initialMs: 10, multiplier: 2, maxMs: 50 } }, ackDeadlineMs: 1000, pollWaitMs: 100 }).ready;
   await until(() => attempts.length === 1, 'the redelivery');

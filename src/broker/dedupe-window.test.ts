@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { DedupeWindow } from './dedupe-window.ts';
 
 test('ids are remembered for the window, then forgotten; memory is bounded', () => {
@@ -19,4 +20,75 @@ test('ids are remembered for the window, then forgotten; memory is bounded', () 
   w.sweep(1025);
   assert.equal(w.size, 2, 'sweep drops what expired');
   assert.deepEqual(w.lookup('e', 1000), { partition: 0, offset: 5 });
+});
+
+/** The window as a plain model: a Map of objects in insertion order (what the slab version must equal). */
+class ModelWindow {
+  readonly #ids = new Map<string, { partition: number; offset: number; expiresMs: number }>();
+  readonly windowMs: number;
+  readonly maxIds: number;
+  constructor(windowMs: number, maxIds: number) {
+    this.windowMs = windowMs;
+    this.maxIds = maxIds;
+  }
+  lookup(id: string, nowMs: number) {
+    const e = this.#ids.get(id);
+    if (!e) return undefined;
+    if (e.expiresMs <= nowMs) {
+      this.#ids.delete(id);
+      return undefined;
+    }
+    return { partition: e.partition, offset: e.offset };
+  }
+  remember(id: string, at: { partition: number; offset: number }, t: number) {
+    this.#ids.delete(id);
+    this.#ids.set(id, { ...at, expiresMs: t + this.windowMs });
+    if (this.#ids.size > this.maxIds) this.#ids.delete(this.#ids.keys().next().value!);
+  }
+  sweep(nowMs: number) {
+    for (const [id, e] of this.#ids) {
+      if (e.expiresMs > nowMs) break;
+      this.#ids.delete(id);
+    }
+  }
+  get size() {
+    return this.#ids.size;
+  }
+}
+
+test('property: the compact window answers exactly like a map of entries, across growth, eviction, expiry and reuse of slots', () => {
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('remember' as const), id: fc.integer({ min: 0, max: 40 }), partition: fc.integer({ min: 0, max: 1023 }), offset: fc.maxSafeNat(), dt: fc.integer({ min: 0, max: 50 }) }),
+    fc.record({ kind: fc.constant('lookup' as const), id: fc.integer({ min: 0, max: 40 }), dt: fc.integer({ min: 0, max: 50 }) }),
+    fc.record({ kind: fc.constant('sweep' as const), dt: fc.integer({ min: 0, max: 200 }) }),
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 30 }), fc.array(op, { maxLength: 400 }), (windowMs, maxIds, ops) => {
+      const w = new DedupeWindow(windowMs, maxIds);
+      const m = new ModelWindow(windowMs, maxIds);
+      let now = 0;
+      for (const o of ops) {
+        now += o.dt; // clock time never goes back
+        if (o.kind === 'remember') {
+          w.remember(`id-${o.id}`, { partition: o.partition, offset: o.offset }, now);
+          m.remember(`id-${o.id}`, { partition: o.partition, offset: o.offset }, now);
+        } else if (o.kind === 'lookup') assert.deepEqual(w.lookup(`id-${o.id}`, now), m.lookup(`id-${o.id}`, now));
+        else {
+          w.sweep(now);
+          m.sweep(now);
+        }
+        assert.equal(w.size, m.size);
+        assert.ok(w.size <= maxIds);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a large window grows its slots and keeps every id exact', () => {
+  const w = new DedupeWindow(60_000, 5000);
+  for (let i = 0; i < 12_000; i++) w.remember(`e-${i}`, { partition: i % 7, offset: i * 3 }, i);
+  assert.equal(w.size, 5000);
+  assert.equal(w.lookup('e-6999', 12_000), undefined, 'evicted past the cap');
+  for (let i = 7000; i < 12_000; i++) assert.deepEqual(w.lookup(`e-${i}`, 12_000), { partition: i % 7, offset: i * 3 });
 });

@@ -1,7 +1,9 @@
-// The `eddy` transport: a remote Eddy broker over its HTTP API. Publishes CloudEvents batches
-// (`application/cloudevents-batch+json`), maps each (group, topic) onto a broker subscription — so
-// redelivery, backoff and dead letters run server-side and survive a consumer crash — and pulls with
-// long polls. `embedded` starts a broker in this process (port 0) and talks to it the same way.
+// The `eddy` transport: a remote Eddy broker over its HTTP and WebSocket API. Publishes CloudEvents
+// batches over HTTP (`application/cloudevents-batch+json`), maps each (group, topic) onto a broker
+// subscription — so redelivery, backoff and dead letters run server-side and survive a consumer
+// crash — and receives its messages over `GET /v1/ws` with credits, acking on the same socket
+// (eddy-ws-subscription.ts; `delivery: 'http'` pulls with HTTP long polls and acks with requests
+// instead). `embedded` starts a broker in this process (port 0) and talks to it the same way.
 // Reconnect: a request that cannot reach the broker (connection refused/reset, HTTP 502/503/504) is
 // retried with bounded, jittered exponential backoff for up to `reconnect.giveUpMs`, so a broker
 // restart pauses publishers and consumers instead of failing them. Publishes are safe to repeat (the
@@ -15,6 +17,7 @@ import { EddyError, ErrorCodes, type ErrorCode } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { toStructured, type WireRecord } from './envelope.ts';
+import { WsSubscription } from './eddy-ws-subscription.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
 interface EventView {
@@ -36,6 +39,13 @@ export interface ReconnectOptions {
   giveUpMs?: number;
 }
 
+/**
+ * How subscriptions receive messages: `websocket` (default) — pushed over one socket per
+ * subscription within credits, acks on the socket; `http` — long-poll pulls and ack requests (for
+ * proxies that do not pass WebSockets).
+ */
+export type EddyDelivery = 'websocket' | 'http';
+
 /** HTTP statuses that mean "the broker is not (yet) there", retried like a refused connection. */
 const retryStatuses = new Set([502, 503, 504]);
 
@@ -52,9 +62,12 @@ export class EddyHttpTransport implements Transport {
   readonly #reconnect: Required<ReconnectOptions>;
   readonly #random: () => number;
   readonly #closing = new AbortController();
+  readonly #delivery: EddyDelivery;
+  readonly #open = new Set<WsSubscription>();
 
-  constructor(options: { url: string; clock?: Clock; onClose?: () => Promise<void>; reconnect?: ReconnectOptions; random?: () => number }) {
+  constructor(options: { url: string; clock?: Clock; onClose?: () => Promise<void>; reconnect?: ReconnectOptions; random?: () => number; delivery?: EddyDelivery }) {
     this.url = options.url.replace(/\/+$/, '');
+    this.#delivery = options.delivery ?? 'websocket';
     this.clock = options.clock ?? systemClock;
     this.#onClose = options.onClose ?? null;
     const r = options.reconnect ?? {};
@@ -153,6 +166,13 @@ export class EddyHttpTransport implements Transport {
       { okCodes: ['subscription.already_exists'] },
     );
     const base = `/v1/subscriptions/${encodeURIComponent(spec.name)}`;
+    const lag = async () => (await this.#call<{ stats: { backlog: number } }>('GET', base))?.stats.backlog ?? 0;
+    if (this.#delivery === 'websocket') {
+      const sub: WsSubscription = new WsSubscription({ url: `${this.url.replace(/^http/, 'ws')}/v1/ws`, subscription: spec.name, reconnect: this.#reconnect, random: this.#random, closing: this.#closing.signal, wire, lag, onClosed: () => this.#open.delete(sub) });
+      await sub.open();
+      this.#open.add(sub);
+      return sub;
+    }
     // Acks made while one ack request is in flight travel together in the next one.
     const ack = coalesce<string>(async (ids) => {
       for (let i = 0; i < ids.length; i += ackIdsPerRequestMax) await this.#call('POST', `${base}/ack`, { ackIds: ids.slice(i, i + ackIdsPerRequestMax) });
@@ -180,7 +200,7 @@ export class EddyHttpTransport implements Transport {
         const deadlineMs = Math.min(subscriptionLimits.ackDeadlineMsMax, Math.max(1, Math.round(ms)));
         for (let i = 0; i < ids.length; i += ackIdsPerRequestMax) await this.#call('POST', `${base}/modifyAckDeadline`, { ackIds: ids.slice(i, i + ackIdsPerRequestMax), ackDeadlineMs: deadlineMs });
       },
-      lag: async () => (await this.#call<{ stats: { backlog: number } }>('GET', base))?.stats.backlog ?? 0,
+      lag,
       close: async () => {},
     };
   }
@@ -198,6 +218,7 @@ export class EddyHttpTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closing.abort();
+    await Promise.all([...this.#open].map((s) => s.close()));
     await this.#onClose?.();
   }
 }
@@ -216,9 +237,9 @@ function abortableSleep(ms: number, signals: readonly (AbortSignal | undefined)[
 }
 
 /** An in-process broker on an ephemeral port, closed with the transport. */
-export async function startEmbeddedTransport(options: { dataDir: string; clock?: Clock; reconnect?: ReconnectOptions }): Promise<EddyHttpTransport & { broker: RunningBroker }> {
+export async function startEmbeddedTransport(options: { dataDir: string; clock?: Clock; reconnect?: ReconnectOptions; delivery?: EddyDelivery }): Promise<EddyHttpTransport & { broker: RunningBroker }> {
   const broker = await startBroker({ dataDir: options.dataDir, http: { port: 0 } });
-  const t = new EddyHttpTransport({ url: broker.http.url, ...(options.clock ? { clock: options.clock } : {}), ...(options.reconnect ? { reconnect: options.reconnect } : {}), onClose: () => broker.close() });
+  const t = new EddyHttpTransport({ url: broker.http.url, ...(options.clock ? { clock: options.clock } : {}), ...(options.reconnect ? { reconnect: options.reconnect } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), onClose: () => broker.close() });
   return Object.assign(t, { broker });
 }
 

@@ -7,6 +7,7 @@
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
+import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import type { Broker } from '../broker/broker.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
@@ -50,6 +51,7 @@ class Connection implements StreamHost {
   #pendingMessages = 0;
   #errorCount = 0;
   #closed = false;
+  #corked = false;
   held = 0;
 
   constructor(hub: Hub, ws: WebSocket) {
@@ -73,6 +75,19 @@ class Connection implements StreamHost {
 
   send(message: ServerMessage): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    // Frames sent in one tick (a pulled batch, answers) leave in one write: the socket is corked
+    // on the first and uncorked on the next tick, as node:http does for a response.
+    if (!this.#corked) {
+      const socket = (this.#ws as unknown as { _socket: Socket | null })._socket;
+      if (socket) {
+        socket.cork();
+        this.#corked = true;
+        process.nextTick(() => {
+          this.#corked = false;
+          socket.uncork();
+        });
+      }
+    }
     // The callback runs once the frame is handed to the kernel: the socket's 'drain', per frame.
     this.#ws.send(JSON.stringify(message), this.#onFlushed);
   }

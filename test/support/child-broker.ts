@@ -2,6 +2,7 @@
 // "listening" line; stop() sends a signal and waits for the exit. Tests stop what they start.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const eddyBin = fileURLToPath(new URL('../../bin/eddy.js', import.meta.url));
@@ -16,12 +17,17 @@ export interface ChildBroker {
 }
 
 export async function startChildBroker(dataDir: string, extraArgs: string[] = []): Promise<ChildBroker> {
-  const child = spawn(process.execPath, [eddyBin, 'start', '--data-dir', dataDir, '--http-port', '0', '--kafka-port', '0', ...extraArgs], {
+  // EDDY_BROKER_NODE_ARGS: extra node flags for the broker (profiling a bench: --cpu-prof --cpu-prof-dir=DIR).
+  const nodeArgs = process.env.EDDY_BROKER_NODE_ARGS?.split(' ').filter((a) => a.length > 0) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, eddyBin, 'start', '--data-dir', dataDir, '--http-port', '0', '--kafka-port', '0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, EDDY_FREE_BYTES_FLOOR: '0' },
   });
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  // EDDY_BROKER_LOG: the broker's stdout and stderr also go to this file (with EDDY_BROKER_NODE_ARGS=--trace-gc, say).
+  const log = process.env.EDDY_BROKER_LOG;
+  if (log) for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (d: Buffer) => appendFileSync(log, d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
