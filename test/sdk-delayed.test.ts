@@ -1,12 +1,13 @@
 // SDK delayed delivery: `publish(evt, data, { delayMs | deliverAt })` on the eddy transport (an
 // embedded broker keeps the event durably; it survives a broker restart), on the memory transport
-// (its clock), and the kafka transport's clear refusal.
+// (its clock), and on the kafka transport (delay topic, forwarded by the subscribers' transports).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { createEventBus, defineEvent, KafkaTransport, EddyError } from '../src/client/index.ts';
+import { createEventBus, defineEvent, KafkaTransport, EddyError, type EventBus } from '../src/client/index.ts';
+import { startBroker } from '../src/server.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 
@@ -82,11 +83,51 @@ test('memory transport: delayed on its (fake) clock', async () => {
   }
 });
 
-test('kafka transport: a delayed publish is refused clearly (delay topics not implemented)', async () => {
-  const k = new KafkaTransport({ brokers: ['127.0.0.1:1'] });
-  await assert.rejects(
-    k.publish([{ topic: 't', envelope: { specversion: '1.0', id: 'x', source: 's', type: 'T', time: new Date().toISOString(), datacontenttype: 'application/json', version: 1, correlationid: 'x', data: {} } as never, deliverAt: Date.now() + 1000 }]),
-    (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options' && /delay topics not implemented/.test(e.message),
-  );
-  await k.close().catch(() => {});
-});
+for (const restart of [false, true]) {
+  test(`kafka transport: a delayed event goes through <topic>.delay and is handled after its time${restart ? ', forwarded once by a subscriber started after the first one closed' : ', an immediate one at once'}`, async (t) => {
+    const { dir, cleanup } = await tempDir('eddy-sdk-kdelay-');
+    const b = await startBroker({ dataDir: dir, http: { port: 0 }, kafka: { port: 0 }, freeBytesFloor: 0 });
+    const transports: KafkaTransport[] = [];
+    const open = async (): Promise<EventBus> => {
+      const k = new KafkaTransport({ brokers: [`127.0.0.1:${b.kafka!.port}`], sessionTimeoutMs: 6_000, heartbeatIntervalMs: 200, maxWaitTimeMs: 100 });
+      transports.push(k);
+      return createEventBus({ source: 'svc', transport: k });
+    };
+    const buses: EventBus[] = [];
+    t.after(async () => {
+      for (const x of buses) await x.close();
+      await Promise.all(transports.map((k) => k.close())); // kafkajs clients before the broker
+      await b.close();
+      await cleanup();
+    });
+    const got: { n: number; at: number }[] = [];
+    const handler = (d: { n: number }) => void got.push({ n: d.n, at: Date.now() });
+    const first = await open();
+    buses.push(first);
+    await first.subscribe(Reminder, handler, { group: 'g', pollWaitMs: 100 }).ready;
+    const t0 = Date.now();
+    if (!restart) {
+      await first.publish(Reminder, { n: 1 }, { delayMs: 400 });
+      await first.publish(Reminder, { n: 2 }, { deliverAt: new Date(t0 + 600) });
+      await first.publish(Reminder, { n: 3 });
+      await until(() => got.length === 3, 'all handled');
+      assert.deepEqual(got.map((g) => g.n), [3, 1, 2]);
+      assert.ok(got[1]!.at >= t0 + 400, `handled ${got[1]!.at - t0} ms after publish`);
+      assert.ok(got[2]!.at >= t0 + 600);
+    } else {
+      await first.publish(Reminder, { n: 7 }, { delayMs: 1500 });
+      await first.close(); // no subscriber (and no forwarder) left before the due time
+      assert.equal(got.length, 0);
+      const second = await open();
+      buses.push(second);
+      await second.subscribe(Reminder, handler, { group: 'g', pollWaitMs: 100 }).ready;
+      await until(() => got.length === 1, 'handled once a subscriber is back');
+      assert.equal(got[0]!.n, 7);
+      assert.ok(got[0]!.at >= t0 + 1500);
+    }
+    // Forwarded once: the main topic holds each delayed event exactly once.
+    const stored = await transports.at(-1)!.read('Reminder', { max: 100 });
+    const ids = stored.map((r) => r.headers.ce_id);
+    assert.equal(new Set(ids).size, ids.length, 'no event forwarded twice');
+  });
+}

@@ -7,7 +7,9 @@
 // attempt and subscription in headers; a second consumer (group `<group>.<topic>.retry`) waits until
 // each is due and redelivers it; after the last attempt it goes to the dead-letter topic with the
 // broker's eddy.dlq.* headers. Offsets are committed only up to the lowest unfinished record of each
-// partition (ack = commit offset+1 in order), so a crash redelivers rather than skips.
+// partition (ack = commit offset+1 in order), so a crash redelivers rather than skips. Delayed
+// publishes go to `<topic>.delay`; the first subscription to a topic starts its forwarder
+// (kafka-delay.ts).
 // Differences from the eddy transport, all the Kafka pattern's: no leases (ackDeadlineMs is not used;
 // an unfinished record is redelivered after a crash or rebalance, from attempt 1 again); a retried
 // event no longer holds back later events of its key; a retry waits behind earlier retries of its
@@ -19,6 +21,7 @@ import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Consum
 import { systemClock, type Clock } from '../log/clock.ts';
 import { EddyError } from '../errors.ts';
 import { toWireRecord, type WireRecord } from './envelope.ts';
+import { DelayForwarder, delayDueHeader, delayTopicSuffix } from './kafka-delay.ts';
 import { DlqHeaders, nackReasonLengthMax, type Delivery, type OutgoingEvent, type PullOptions, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
 /** Headers of a record on `<topic>.retry`. */
@@ -108,6 +111,7 @@ export class KafkaTransport implements Transport {
   readonly options: Readonly<KafkaTransportOptions>;
   readonly #topics = new Map<string, Promise<void>>();
   readonly #subs = new Set<KafkaSubscription>();
+  readonly #forwarders = new Map<string, DelayForwarder>();
   #producer: Promise<Producer> | null = null;
   #admin: Promise<Admin> | null = null;
   #closed = false;
@@ -172,16 +176,18 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /** Delayed events go to `<topic>.delay` with their due time (kafka-delay.ts forwards them when due). */
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
     this.#checkOpen();
-    if (events.some((e) => e.deliverAt !== undefined)) throw new EddyError('sdk.invalid_options', 'delayMs / deliverAt is not supported on the kafka transport yet (delay topics not implemented); use the eddy or memory transport');
     const byTopic = new Map<string, { key: string | null; value: string | null; headers: Record<string, string> }[]>();
     for (const e of events) {
       const r = toWireRecord(e.envelope);
-      let list = byTopic.get(e.topic);
-      if (!list) byTopic.set(e.topic, (list = []));
+      const topic = e.deliverAt === undefined ? e.topic : e.topic + delayTopicSuffix;
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(r.headers)) if (v !== null) headers[k] = v;
+      if (e.deliverAt !== undefined) headers[delayDueHeader] = String(Math.round(e.deliverAt));
       list.push({ key: r.key, value: r.value === undefined || r.value === null ? null : JSON.stringify(r.value), headers });
     }
     for (const [topic, list] of byTopic) await this.send(topic, list);
@@ -192,7 +198,9 @@ export class KafkaTransport implements Transport {
     try {
       await this.ensureTopic(spec.topic);
       await this.ensureTopic(spec.topic + retryTopicSuffix);
+      await this.ensureTopic(spec.topic + delayTopicSuffix);
       if (spec.deadLetterTopic) await this.ensureTopic(spec.deadLetterTopic);
+      await this.#forwarder(spec.topic);
     } catch (e) {
       throw failed(`create the topics of ${spec.name}`, e);
     }
@@ -234,6 +242,13 @@ export class KafkaTransport implements Transport {
       if (BigInt(p.high) > from) lag += BigInt(p.high) - from;
     }
     return Number(lag);
+  }
+
+  /** This transport's forwarder of `<topic>.delay` (one per topic, started by the first subscription to it). */
+  #forwarder(topic: string): Promise<void> {
+    let f = this.#forwarders.get(topic);
+    if (!f) this.#forwarders.set(topic, (f = new DelayForwarder(this, topic)));
+    return f.start();
   }
 
   /** Reads a topic from its start with a throwaway consumer group (inspection, not a hot path). */
@@ -311,6 +326,8 @@ export class KafkaTransport implements Transport {
     this.#closed = true;
     await Promise.all([...this.#subs].map((s) => s.close()));
     this.#subs.clear();
+    await Promise.all([...this.#forwarders.values()].map((f) => f.close()));
+    this.#forwarders.clear();
     const producer = this.#producer;
     const admin = this.#admin;
     this.#producer = null;
