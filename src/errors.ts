@@ -64,6 +64,7 @@ export const ErrorCodes = {
   'sdk.closed': { http: 503, kafka: 42, title: 'The event bus is closed' },
   'sdk.transport_failed': { http: 503, kafka: 42, title: 'The transport could not reach the broker' },
   'sdk.handler_timeout': { http: 504, kafka: 42, title: 'The handler ran longer than its handlerTimeoutMs' },
+  'sdk.store_locked': { http: 409, kafka: 42, title: 'The idempotency file is owned by another process' },
   'broker.internal': { http: 500, kafka: -1, title: 'Internal error' },
 } as const;
 

@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile, appendFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { createEventBus, defineEvent, fromWireRecord, MemoryTransport, type EventBus, type IdempotencyStore } from '../src/client/index.ts';
+import { createEventBus, defineEvent, EddyError, fromWireRecord, MemoryTransport, type EventBus, type IdempotencyStore } from '../src/client/index.ts';
 import { FileIdempotencyStore } from '../src/client/idempotency-file.ts';
 import { RedisIdempotencyStore } from '../src/client/idempotency-redis.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
@@ -204,4 +205,28 @@ test('redis store: a handler runs at most once per event id per group across two
   await atMostOnceAcrossBuses(t, a, b);
   await a.close(); // not owned: the client stays open
   assert.equal(await client.ping(), 'PONG');
+});
+
+test('file store: a second process cannot open a file another process owns; a dead owner\'s lock is taken over', async (t) => {
+  const { dir, cleanup } = await tempDir('eddy-idem-lock-');
+  t.after(cleanup);
+  const path = join(dir, 'idem.jsonl');
+  const storeModule = new URL('../src/client/idempotency-file.ts', import.meta.url).href;
+  const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { FileIdempotencyStore } = await import(${JSON.stringify(storeModule)}); const s = await FileIdempotencyStore.open({ path: ${JSON.stringify(path)} }); await s.markDone('g', 'e1', 60000); console.log('open'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => owner.once('exit', () => resolve()));
+  t.after(async () => {
+    if (owner.exitCode === null && owner.signalCode === null) owner.kill('SIGKILL');
+    await exited;
+  });
+  await new Promise<void>((resolve, reject) => {
+    owner.stdout!.on('data', (d: Buffer) => String(d).includes('open') && resolve());
+    void exited.then(() => reject(new Error('the owner exited before opening the store')));
+  });
+  await assert.rejects(FileIdempotencyStore.open({ path }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.store_locked' && e.message.includes(String(owner.pid)));
+  owner.kill('SIGKILL'); // dies holding the lock
+  await exited;
+  const s = await FileIdempotencyStore.open({ path });
+  assert.equal(await s.has('g', 'e1'), true, 'the dead owner\'s fsynced mark is there');
+  await s.close();
+  assert.equal(existsSync(`${path}.lock`), false, 'close releases the lock');
 });

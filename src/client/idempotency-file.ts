@@ -1,4 +1,5 @@
-// A file-backed idempotency store for embedded use (one process owns the file): an append-only
+// A file-backed idempotency store for embedded use (one process owns the file: `<path>.lock` holds its
+// pid, and a second process opening the same file fails with sdk.store_locked): an append-only
 // JSON-lines log of {"g":group,"id":eventId,"exp":expiresAtMs}, each markDone appended and fsynced
 // before it resolves (concurrent marks share one fsync), replayed at open with expired and torn
 // lines dropped. Invariants: memory holds at most entriesMax live entries (oldest evicted, as the
@@ -9,6 +10,7 @@ import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises
 import { dirname } from 'node:path';
 import { EddyError } from '../errors.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
+import { acquirePidLock, type PidLock } from '../log/pid-lock.ts';
 import { ExpiringKeys, idempotencyKey, type IdempotencyStore } from './idempotency.ts';
 
 export interface FileIdempotencyStoreOptions {
@@ -34,14 +36,16 @@ export class FileIdempotencyStore implements IdempotencyStore {
   readonly #compactMinLines: number;
   readonly #marks: ExpiringKeys;
   #fh: FileHandle;
+  readonly #lock: PidLock;
   #lines: number;
   /** Lines waiting for the next write + fsync, and who waits for it. */
   #pending: { text: string; done: () => void; failed: (e: unknown) => void }[] = [];
   #writing: Promise<void> | null = null;
   #closed = false;
 
-  private constructor(o: FileIdempotencyStoreOptions, fh: FileHandle, lines: number) {
+  private constructor(o: FileIdempotencyStoreOptions, fh: FileHandle, lock: PidLock, lines: number) {
     this.path = o.path;
+    this.#lock = lock;
     this.#clock = o.clock ?? systemClock;
     this.#marks = new ExpiringKeys(o.entriesMax ?? 1_000_000);
     this.#compactMinLines = o.compactMinLines ?? 10_000;
@@ -53,14 +57,25 @@ export class FileIdempotencyStore implements IdempotencyStore {
   static async open(o: FileIdempotencyStoreOptions): Promise<FileIdempotencyStore> {
     if (o.entriesMax !== undefined && (!Number.isSafeInteger(o.entriesMax) || o.entriesMax < 1)) throw new EddyError('sdk.invalid_options', 'entriesMax must be a positive integer');
     await mkdir(dirname(o.path), { recursive: true });
+    // Two processes appending and compacting one file would lose each other's marks.
+    const lock = await acquirePidLock(`${o.path}.lock`, {
+      inUse: (owner) => new EddyError('sdk.store_locked', `idempotency file ${o.path} is in use by process ${owner}`),
+      failed: () => new EddyError('sdk.store_locked', `cannot lock idempotency file ${o.path}`),
+    });
     let text = '';
+    let fh: FileHandle;
     try {
-      text = await readFile(o.path, 'utf8');
+      try {
+        text = await readFile(o.path, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+      fh = await open(o.path, 'a');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await lock.release();
+      throw e;
     }
-    const fh = await open(o.path, 'a');
-    const store = new FileIdempotencyStore(o, fh, 0);
+    const store = new FileIdempotencyStore(o, fh, lock, 0);
     const now = store.#clock.now();
     let lines = 0;
     for (const raw of text.split('\n')) {
@@ -153,6 +168,7 @@ export class FileIdempotencyStore implements IdempotencyStore {
     this.#closed = true;
     while (this.#writing) await this.#writing;
     await this.#fh.close();
+    await this.#lock.release();
   }
 }
 
