@@ -170,6 +170,7 @@ export class WsSubscription implements TransportSubscription {
   #onMessage(ws: WebSocket, m: ServerMessage): void {
     switch (m.type) {
       case 'message':
+        if (this.#closed) return; // sent before the broker saw the close: leased until its deadline
         this.#owed = Math.max(0, this.#owed - 1);
         this.#buffer.push({ ackId: m.ackId, attempt: m.deliveryAttempt, record: this.#o.wire(m.event) });
         this.#wake();
