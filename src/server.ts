@@ -13,7 +13,7 @@ export interface StartBrokerOptions {
   host?: string;
   http?: { port?: number; host?: string };
   /** The Kafka listener; none unless given (eddy start always gives it, default port 9092). */
-  kafka?: { port?: number; host?: string; advertisedHost?: string; frameTimeoutMs?: number; idleTimeoutMs?: number; onProtocolError?: (reason: string, remote: string) => void };
+  kafka?: { port?: number; host?: string; advertisedHost?: string; advertisedPort?: number; frameTimeoutMs?: number; idleTimeoutMs?: number; onProtocolError?: (reason: string, remote: string) => void };
   fsync?: FsyncPolicy;
   autoCreateTopics?: boolean;
   defaultPartitions?: number;
@@ -71,6 +71,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
         host: options.kafka.host ?? options.host ?? '127.0.0.1',
         port: options.kafka.port ?? 9092,
         ...(options.kafka.advertisedHost ? { advertisedHost: options.kafka.advertisedHost } : {}),
+        ...(options.kafka.advertisedPort ? { advertisedPort: options.kafka.advertisedPort } : {}),
         ...(options.kafka.frameTimeoutMs !== undefined ? { frameTimeoutMs: options.kafka.frameTimeoutMs } : {}),
         ...(options.kafka.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.kafka.idleTimeoutMs } : {}),
         ...(options.kafka.onProtocolError ? { onProtocolError: options.kafka.onProtocolError } : {}),

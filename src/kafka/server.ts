@@ -14,6 +14,8 @@ export interface KafkaServerOptions {
   port?: number;
   /** Host name put in Metadata; default "localhost" on loopback, else the host. */
   advertisedHost?: string;
+  /** Port put in Metadata; default the listening port (set it when a proxy or a port mapping is in front). */
+  advertisedPort?: number;
   onProtocolError?: (reason: string, remote: string) => void;
   /** Overrides kafkaLimits.frameTimeoutMs (slow-loris guard), e.g. short in tests. */
   frameTimeoutMs?: number;
@@ -66,7 +68,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   await listen(servers[0]!, options.port ?? 9092, loopback ? '127.0.0.1' : host);
   const addr = servers[0]!.address();
   const port = typeof addr === 'object' && addr ? addr.port : (options.port ?? 9092);
-  advertised.port = port;
+  advertised.port = options.advertisedPort ?? port;
   if (loopback) {
     const v6 = createServer(onConnection);
     try {
