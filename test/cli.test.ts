@@ -1,8 +1,10 @@
-// The real `eddy` binary: start, topic admin, produce from stdin, consume, and meaningful exit codes.
+// The real `eddy` binary: start, topic admin, produce from stdin, consume, trace, and meaningful exit codes.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import { z } from 'zod';
+import { createEventBus, defineEvent, EddyHttpTransport } from '../src/client/index.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 import { eddyBin, startChildBroker } from './support/child-broker.ts';
 
@@ -107,4 +109,38 @@ test('eddy start: SIGTERM shuts down cleanly and the next start skips recovery',
   } finally {
     await b.stop();
   }
+});
+
+test('eddy trace: prints the causal chain of SDK events across topics; usage and unreachable exit codes', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  const broker = await startChildBroker(dir);
+  const bus = await createEventBus({ source: 'order-service', transport: new EddyHttpTransport({ url: broker.url }) });
+  t.after(async () => {
+    await bus.close();
+    await broker.stop();
+    await cleanup();
+  });
+  const OrderPlaced = defineEvent('OrderPlaced', { version: 1, schema: z.object({ orderId: z.string() }), key: (e) => e.orderId });
+  const InventoryReserved = defineEvent('InventoryReserved', { version: 1, schema: z.object({ orderId: z.string() }), key: (e) => e.orderId });
+  let reserved = false;
+  await bus.subscribe(OrderPlaced, async (o) => void (await bus.publish(InventoryReserved, { orderId: o.orderId })), { group: 'inventory', pollWaitMs: 100 }).ready;
+  await bus.subscribe(InventoryReserved, () => void (reserved = true), { group: 'audit', pollWaitMs: 100 }).ready;
+  const first = await bus.publish(OrderPlaced, { orderId: 'o-1' });
+  for (let i = 0; !reserved; i++) {
+    assert.ok(i < 2000, 'the chain ran');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const url = `--url=${broker.url}`;
+  const text = await run(['trace', first.id, '--topic', 'OrderPlaced', '--topic', 'InventoryReserved', url]);
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.trim().split('\n');
+  assert.match(lines[0]!, new RegExp(`^OrderPlaced ${first.id} from order-service at .* \\(OrderPlaced\\)$`));
+  assert.match(lines[1]!, /^ {2}└─ InventoryReserved \S+ from order-service at .* \(InventoryReserved\)$/);
+  assert.equal(lines[2], '2 event(s)');
+  const json = await run(['trace', first.id, '-t', 'OrderPlaced', '-t', 'InventoryReserved', '--json', url]);
+  const trace = JSON.parse(json.stdout) as { size: number; roots: { id: string; children: { causationId: string }[] }[] };
+  assert.equal(trace.size, 2);
+  assert.equal(trace.roots[0]!.children[0]!.causationId, first.id);
+  assert.equal((await run(['trace', first.id, url])).code, 2, 'no --topic is a usage error');
+  assert.equal((await run(['trace', first.id, '-t', 'OrderPlaced', '--url', 'http://127.0.0.1:1'])).code, 3);
 });

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { createEventBus, defineEvent, startEmbeddedTransport, type EventContext } from '../src/client/index.ts';
+import { createEventBus, defineEvent, EddyHttpTransport, startEmbeddedTransport, type EventContext } from '../src/client/index.ts';
 import { tempDir } from '../src/testing/tmp.ts';
+import { startTestBroker } from './support/test-broker.ts';
 
 const OrderPlaced = defineEvent('OrderPlaced', { version: 2, schema: z.object({ orderId: z.string(), currency: z.string() }), upcast: { 1: (v) => ({ ...v, currency: 'USD' }) }, key: (e) => e.orderId });
 
@@ -76,4 +77,21 @@ test('eddy transport: work leased by a crashed consumer is redelivered by the br
   await bus.subscribe(OrderPlaced, (_d, ctx) => void attempts.push(ctx.attempt), { group: 'ship', retry: { attempts: 5, backoff: { initialMs: 10, multiplier: 2, maxMs: 50 } }, ackDeadlineMs: 1000, pollWaitMs: 100 }).ready;
   await until(() => attempts.length === 1, 'the redelivery');
   assert.deepEqual(attempts, [2]);
+});
+
+test('eddy transport: read pages through a partition past one HTTP read (10,000 events, 1 MiB) up to max', async (t) => {
+  const b = await startTestBroker(t);
+  const transport = new EddyHttpTransport({ url: b.http.url });
+  t.after(() => transport.close());
+  const pad = 'x'.repeat(200);
+  for (let batch = 0; batch < 3; batch++) {
+    const events = Array.from({ length: 5000 }, (_, i) => ({ value: { n: batch * 5000 + i, pad } }));
+    const r = await fetch(`${b.http.url}/v1/topics/many/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    assert.equal(r.status, 200);
+  }
+  const all = await transport.read('many', { max: 100_000 });
+  assert.equal(all.length, 15_000, 'every event, over several reads');
+  assert.deepEqual(all.map((r) => (r.value as { n: number }).n), Array.from({ length: 15_000 }, (_, i) => i));
+  assert.equal((await transport.read('many', { max: 10 })).length, 10);
+  assert.deepEqual(await transport.read('missing', { max: 10 }), []);
 });

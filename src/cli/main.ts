@@ -10,6 +10,7 @@ import { repairCommand } from './repair.ts';
 import { startCommand } from './start.ts';
 import { subscriptionCommand } from './subscription-commands.ts';
 import { topicCommand } from './topic-commands.ts';
+import { traceCommand } from './trace-command.ts';
 import { UsageError } from './config.ts';
 
 export const usage = `Usage: eddy <command> [options]
@@ -23,6 +24,7 @@ export const usage = `Usage: eddy <command> [options]
   subscription list | subscription describe NAME | subscription delete NAME
   subscription pull NAME [--max N] [--wait-ms N] [--ack]   print messages; --ack acknowledges them after printing
   groups [NAME]                                    consumer groups; with NAME: members, committed offsets, lag
+  trace CORRELATION_ID --topic T [--topic T ...] [--max-per-topic N]   the causal chain of SDK events (who caused what)
   repair [--data-dir DIR] [--dry-run]               cut mid-log corruption out into quarantine files (broker stopped)
 
 Common: --url URL (default http://127.0.0.1:8092, or EDDY_URL), --json for machine-readable output.
@@ -66,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
         return await subscriptionCommand(rest);
       case 'groups':
         return await groupsCommand(rest);
+      case 'trace':
+        return await traceCommand(rest);
       case 'repair':
         return await repairCommand(rest);
       case undefined:

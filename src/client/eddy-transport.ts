@@ -205,15 +205,23 @@ export class EddyHttpTransport implements Transport {
     };
   }
 
+  /** Pages through each partition (a read returns at most httpFetchEventsMax events and 1 MiB of log) up to the end it had when the read began. */
   async read(topic: string, options: { max: number }): Promise<WireRecord[]> {
-    const d = await this.#call<{ partitions: { partition: number }[] }>('GET', `/v1/topics/${encodeURIComponent(topic)}`, undefined, { okCodes: ['topic.not_found'] });
+    const t = encodeURIComponent(topic);
+    const d = await this.#call<{ partitions: { partition: number; earliestOffset: number; latestOffset: number }[] }>('GET', `/v1/topics/${t}`, undefined, { okCodes: ['topic.not_found'] });
     const out: WireRecord[] = [];
     for (const p of d?.partitions ?? []) {
-      const r = await this.#call<{ events: EventView[] }>('GET', `/v1/topics/${encodeURIComponent(topic)}/partitions/${p.partition}/events?offset=earliest&limit=${Math.max(1, options.max - out.length)}`);
-      for (const e of r?.events ?? []) out.push(wire(e));
+      let offset = p.earliestOffset;
+      while (offset < p.latestOffset && out.length < options.max) {
+        const limit = Math.min(limits.httpFetchEventsMax, options.max - out.length);
+        const r = await this.#call<{ events: EventView[]; nextOffset: number }>('GET', `/v1/topics/${t}/partitions/${p.partition}/events?offset=${offset}&limit=${limit}`);
+        for (const e of r?.events ?? []) out.push(wire(e));
+        if (!r || r.nextOffset <= offset) break;
+        offset = r.nextOffset;
+      }
       if (out.length >= options.max) break;
     }
-    return out;
+    return out.slice(0, options.max);
   }
 
   async close(): Promise<void> {
