@@ -66,12 +66,13 @@ function once(child: ChildProcess, pred: (m: ChildMsg) => boolean, ms: number): 
     function finish(e: Error | null, m?: ChildMsg) {
       clearTimeout(timer);
       child.off('message', onMsg);
-      child.off('exit', onExit);
+      child.off('close', onExit);
       if (e) reject(e);
       else resolve(m ?? null);
     }
     child.on('message', onMsg);
-    child.once('exit', onExit);
+    // 'close', not 'exit': it comes after the last IPC message (a child that reports, then exits, raced 'exit').
+    child.once('close', onExit);
   });
 }
 

@@ -177,12 +177,13 @@ function childMessage(child: ChildProcess, pred: (m: ChildMsg) => boolean, deadl
     function done(e: Error | null, m?: ChildMsg) {
       clearTimeout(timer);
       child.off('message', onMsg);
-      child.off('exit', onExit);
+      child.off('close', onExit);
       if (e) reject(e);
       else resolve(m!);
     }
     child.on('message', onMsg);
-    child.once('exit', onExit);
+    // 'close', not 'exit': it comes after the last IPC message (a child that reports, then exits, raced 'exit').
+    child.once('close', onExit);
   });
 }
 
