@@ -56,23 +56,44 @@ class ModelWindow {
   }
 }
 
+/**
+ * Ids of the pool: canonical UUIDs (kept as bits), ids that differ from one of them in one character
+ * (uppercase, a non-hex letter: kept as text, and never equal to the UUID), plain strings, and UUIDs
+ * that share their first words (the same millisecond) so the table's probe runs collide.
+ */
+const idPool = (seed: number): string[] => {
+  const hex = (n: number, len: number) => (n >>> 0).toString(16).padStart(len, '0').slice(-len);
+  const out: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const r = Math.imul(seed + i, 0x9e3779b1) >>> 0;
+    out.push(`0190f3a2-7b1c-7${hex(i % 3, 3)}-8${hex(r, 3)}-${hex(r, 8)}${hex(i, 4)}`);
+  }
+  out.push(out[0]!.toUpperCase(), out[1]!.replace(/.$/, 'g'), out[2]!.slice(0, 35), 'id-a', 'id-b', '', 'x'.repeat(40));
+  return out;
+};
+
 test('property: the compact window answers exactly like a map of entries, across growth, eviction, expiry and reuse of slots', () => {
   const op = fc.oneof(
-    fc.record({ kind: fc.constant('remember' as const), id: fc.integer({ min: 0, max: 40 }), partition: fc.integer({ min: 0, max: 1023 }), offset: fc.maxSafeNat(), dt: fc.integer({ min: 0, max: 50 }) }),
-    fc.record({ kind: fc.constant('lookup' as const), id: fc.integer({ min: 0, max: 40 }), dt: fc.integer({ min: 0, max: 50 }) }),
+    fc.record({ kind: fc.constant('remember' as const), id: fc.nat(), partition: fc.integer({ min: 0, max: 1023 }), offset: fc.maxSafeNat(), dt: fc.integer({ min: 0, max: 50 }) }),
+    fc.record({ kind: fc.constant('lookup' as const), id: fc.nat(), dt: fc.integer({ min: 0, max: 50 }) }),
     fc.record({ kind: fc.constant('sweep' as const), dt: fc.integer({ min: 0, max: 200 }) }),
   );
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 30 }), fc.array(op, { maxLength: 400 }), (windowMs, maxIds, ops) => {
+    fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 30 }), fc.integer(), fc.array(op, { maxLength: 400 }), (windowMs, maxIds, seed, ops) => {
       const w = new DedupeWindow(windowMs, maxIds);
       const m = new ModelWindow(windowMs, maxIds);
+      const ids = idPool(seed);
       let now = 0;
       for (const o of ops) {
         now += o.dt; // clock time never goes back
         if (o.kind === 'remember') {
-          w.remember(`id-${o.id}`, { partition: o.partition, offset: o.offset }, now);
-          m.remember(`id-${o.id}`, { partition: o.partition, offset: o.offset }, now);
-        } else if (o.kind === 'lookup') assert.deepEqual(w.lookup(`id-${o.id}`, now), m.lookup(`id-${o.id}`, now));
+          const id = ids[o.id % ids.length]!;
+          w.remember(id, { partition: o.partition, offset: o.offset }, now);
+          m.remember(id, { partition: o.partition, offset: o.offset }, now);
+        } else if (o.kind === 'lookup') {
+          const id = ids[o.id % ids.length]!;
+          assert.deepEqual(w.lookup(id, now), m.lookup(id, now));
+        }
         else {
           w.sweep(now);
           m.sweep(now);
@@ -81,14 +102,23 @@ test('property: the compact window answers exactly like a map of entries, across
         assert.ok(w.size <= maxIds);
       }
     }),
-    { numRuns: 300 },
+    { numRuns: 1000 },
   );
 });
 
-test('a large window grows its slots and keeps every id exact', () => {
-  const w = new DedupeWindow(60_000, 5000);
-  for (let i = 0; i < 12_000; i++) w.remember(`e-${i}`, { partition: i % 7, offset: i * 3 }, i);
-  assert.equal(w.size, 5000);
-  assert.equal(w.lookup('e-6999', 12_000), undefined, 'evicted past the cap');
-  for (let i = 7000; i < 12_000; i++) assert.deepEqual(w.lookup(`e-${i}`, 12_000), { partition: i % 7, offset: i * 3 });
-});
+for (const [kind, idOf] of [
+  ['text', (i: number) => `e-${i}`],
+  ['uuid', (i: number) => `0190f3a2-7b1c-7000-8000-${i.toString(16).padStart(12, '0')}`],
+] as const) {
+  test(`a large window of ${kind} ids grows, evicts the oldest past its cap and keeps every id exact`, () => {
+    const w = new DedupeWindow(60_000, 5000);
+    for (let i = 0; i < 12_000; i++) w.remember(idOf(i), { partition: i % 7, offset: i * 3 }, i);
+    assert.equal(w.size, 5000);
+    assert.equal(w.lookup(idOf(6999), 12_000), undefined, 'evicted past the cap');
+    for (let i = 7000; i < 12_000; i++) assert.deepEqual(w.lookup(idOf(i), 12_000), { partition: i % 7, offset: i * 3 });
+    w.sweep(60_000 + 9_999);
+    assert.equal(w.size, 2000, 'expired ids swept in order');
+    assert.equal(w.lookup(idOf(9_999), 69_999), undefined);
+    assert.deepEqual(w.lookup(idOf(10_000), 69_999), { partition: 10_000 % 7, offset: 30_000 });
+  });
+}
