@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { createEventBus, defineEvent, EddyHttpTransport } from '../src/client/index.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 import { eddyBin, startChildBroker } from './support/child-broker.ts';
+import { RawKafka } from './support/kafka-raw.ts';
 
 function run(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -143,4 +144,24 @@ test('eddy trace: prints the causal chain of SDK events across topics; usage and
   assert.equal(trace.roots[0]!.children[0]!.causationId, first.id);
   assert.equal((await run(['trace', first.id, url])).code, 2, 'no --topic is a usage error');
   assert.equal((await run(['trace', first.id, '-t', 'OrderPlaced', '--url', 'http://127.0.0.1:1'])).code, 3);
+});
+
+test('eddy start --kafka-advertised host:port: Metadata advertises it (behind a proxy or a port mapping); a bad value is a usage error', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  const b = await startChildBroker(dir, ['--kafka-advertised', 'kafka.example.internal:19092']);
+  t.after(async () => {
+    await b.stop();
+    await cleanup();
+  });
+  const c = await RawKafka.connect(Number(b.kafkaBootstrap()!.split(':').pop()));
+  try {
+    const md = await c.request(3, 1, (w) => w.array([], (x: string) => w.string(x)));
+    const brokers = md.array(() => [md.int32(), md.string(), md.int32(), md.nullableString()] as const);
+    assert.deepEqual(brokers.map(([, host, port]) => `${host}:${port}`), ['kafka.example.internal:19092']);
+  } finally {
+    c.close();
+  }
+  const bad = await run(['start', '--kafka-advertised', 'no-port-here', '--data-dir', dir]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /kafkaAdvertised must be host:port/);
 });

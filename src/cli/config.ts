@@ -10,6 +10,8 @@ export interface StartSettings {
   host: string;
   httpPort: number;
   kafkaPort: number;
+  /** host:port Metadata advertises (Kafka's advertised.listeners); '' = the listener's own. */
+  kafkaAdvertised: string;
   fsync: string;
   autoCreateTopics: boolean;
   defaultPartitions: number;
@@ -21,6 +23,7 @@ export const startDefaults: StartSettings = {
   host: '127.0.0.1',
   httpPort: 8092,
   kafkaPort: 9092,
+  kafkaAdvertised: '',
   fsync: 'always',
   autoCreateTopics: true,
   defaultPartitions: 1,
@@ -32,6 +35,7 @@ const envNames: Record<keyof StartSettings, string> = {
   host: 'EDDY_HOST',
   httpPort: 'EDDY_HTTP_PORT',
   kafkaPort: 'EDDY_KAFKA_PORT',
+  kafkaAdvertised: 'EDDY_KAFKA_ADVERTISED',
   fsync: 'EDDY_FSYNC',
   autoCreateTopics: 'EDDY_AUTO_CREATE_TOPICS',
   defaultPartitions: 'EDDY_DEFAULT_PARTITIONS',
@@ -87,15 +91,25 @@ export function resolveStartSettings(flags: Partial<Record<keyof StartSettings, 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (s.kafkaAdvertised !== '') advertised(s.kafkaAdvertised);
   return s;
 }
 
+/** `host:port` (a bracketed IPv6 host allowed) of kafkaAdvertised. */
+function advertised(raw: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || port < 1 || port > 65535) throw new UsageError(`kafkaAdvertised must be host:port, got "${raw.slice(0, 80)}"`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
 export function toStartOptions(s: StartSettings): StartBrokerOptions {
+  const adv = s.kafkaAdvertised === '' ? null : advertised(s.kafkaAdvertised);
   return {
     dataDir: s.dataDir,
     host: s.host,
     http: { port: s.httpPort },
-    kafka: { port: s.kafkaPort },
+    kafka: { port: s.kafkaPort, ...(adv ? { advertisedHost: adv.host, advertisedPort: adv.port } : {}) },
     fsync: parseFsyncPolicy(s.fsync),
     autoCreateTopics: s.autoCreateTopics,
     defaultPartitions: s.defaultPartitions,

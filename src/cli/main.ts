@@ -15,7 +15,7 @@ import { UsageError } from './config.ts';
 
 export const usage = `Usage: eddy <command> [options]
 
-  start [--data-dir DIR] [--host H] [--http-port P] [--kafka-port P] [--fsync always|interval:MS|never] [--config FILE]
+  start [--data-dir DIR] [--host H] [--http-port P] [--kafka-port P] [--kafka-advertised HOST:PORT] [--fsync always|interval:MS|never] [--config FILE]
   topic create NAME [--partitions N] [--config key=value ...]
   topic list | topic describe NAME | topic delete NAME
   produce TOPIC [--key K] [--partition P]          one event per stdin line (JSON lines stay JSON)

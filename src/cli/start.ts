@@ -12,6 +12,7 @@ export async function startCommand(args: string[]): Promise<number> {
     host: { type: 'string' },
     'http-port': { type: 'string' },
     'kafka-port': { type: 'string' },
+    'kafka-advertised': { type: 'string' },
     fsync: { type: 'string' },
     config: { type: 'string' },
   });
@@ -26,6 +27,7 @@ export async function startCommand(args: string[]): Promise<number> {
       host: values.host,
       httpPort: values['http-port'],
       kafkaPort: values['kafka-port'],
+      kafkaAdvertised: values['kafka-advertised'],
       fsync: values.fsync,
     },
     process.env,
