@@ -9,6 +9,7 @@ import { limits } from '../limits.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
 import { BATCH_HEADER_BYTES, decodeRecords, encodeBatch, type DecodedRecord, type RecordInput } from '../log/codec/record-batch.ts';
 import { registerCodecs } from '../log/codec/codecs.ts';
+import { utf8Length } from '../log/codec/utf8.ts';
 import type { FileIO } from '../log/file-io.ts';
 import { LogManager, type LogEvent } from '../log/log-manager.ts';
 import type { AppendResult, FsyncPolicy, PartitionLog, ReadResult } from '../log/partition-log.ts';
@@ -574,7 +575,7 @@ export class Broker {
 /** Bytes a record adds to a batch, at most (varint lengths counted at their largest). */
 function recordBytesBound(e: RecordInput): number {
   let n = 40 + (e.key?.byteLength ?? 0) + (e.value?.byteLength ?? 0);
-  for (const h of e.headers ?? []) n += 10 + Buffer.byteLength(h.key) + (h.value?.byteLength ?? 0);
+  for (const h of e.headers ?? []) n += 10 + utf8Length(h.key) + (h.value === null ? 0 : typeof h.value === 'string' ? utf8Length(h.value) : h.value.byteLength);
   return n;
 }
 

@@ -177,7 +177,7 @@ export class DelayedDelivery {
         topic,
         key: b64(e.key),
         value: b64(e.value),
-        headers: headers.map((h) => ({ k: h.key, v: b64(h.value) })),
+        headers: headers.map((h) => ({ k: h.key, v: b64(typeof h.value === 'string' ? Buffer.from(h.value) : h.value) })),
         id,
         deliverAt: at,
         scheduledAt: now,

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { createUuidV7, UUID_V7_RE, uuidV7TimeMs } from './uuidv7.ts';
 import { childTraceparent, fromWireRecord, toStructured, toWireRecord, type Envelope } from './envelope.ts';
 import { cloudEventFromJson, recordView } from '../http/events.ts';
+import { decodeRecords, encodeBatch } from '../log/codec/record-batch.ts';
 import { backoffDelayMs, retryPolicy } from './retry.ts';
 import { MemoryIdempotencyStore } from './idempotency.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
@@ -40,7 +41,10 @@ const env: Envelope = {
 test('envelope: the SDK binding equals the broker binding of the same structured CloudEvent', () => {
   const ours = toWireRecord(env);
   const broker = cloudEventFromJson(toStructured(env));
-  const view = recordView(0, { offset: 0, timestampMs: 0, key: broker.key, value: broker.value, headers: broker.headers } as Parameters<typeof recordView>[1]);
+  // Stored as the broker stores it (a record batch), read back as the HTTP API shows it.
+  const stored = decodeRecords(encodeBatch([broker], { timestampMs: 0 }), 0, { decompressedBytesMax: 1 << 20 });
+  assert.ok(stored.ok);
+  const view = recordView(0, stored.value[0]!);
   assert.deepEqual(view.headers, ours.headers);
   assert.equal(view.key, ours.key);
   assert.deepEqual(view.value, ours.value);

@@ -6,10 +6,10 @@
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import type { PublishEvent } from '../broker/broker.ts';
-import type { DecodedRecord } from '../log/codec/record-batch.ts';
+import type { DecodedRecord, RecordHeader } from '../log/codec/record-batch.ts';
 import { cloudEventDelay, type DelayableEvent, type DelayRequest } from './delayed-publish.ts';
 
-type Header = { key: string; value: Uint8Array | null };
+type Header = RecordHeader;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -47,7 +47,7 @@ export function parseJsonEvents(body: unknown): PublishEvent[] {
       if (entries.length > limits.recordHeadersMax) throw invalid(`more than ${limits.recordHeadersMax} headers`, i);
       for (const [k, v] of entries) {
         checkedString(k, 'header name', limits.headerBytesMax, i);
-        headers.push({ key: k, value: Buffer.from(checkedString(v, `header "${k}"`, limits.headerBytesMax, i)) });
+        headers.push({ key: k, value: checkedString(v, `header "${k}"`, limits.headerBytesMax, i) });
       }
     }
     const out: PublishEvent = {
@@ -62,7 +62,7 @@ export function parseJsonEvents(body: unknown): PublishEvent[] {
     if (e.id !== undefined) {
       out.id = checkedString(e.id, 'id', limits.eventIdLengthMax, i);
       if (out.id.length === 0) throw invalid('id must not be empty', i);
-      headers.push({ key: 'eddy.id', value: Buffer.from(out.id) });
+      headers.push({ key: 'eddy.id', value: out.id });
     }
     if (e.delayMs !== undefined || e.deliverAt !== undefined) (out as DelayableEvent).delay = { delayMs: e.delayMs, deliverAt: e.deliverAt };
     return out;
@@ -70,6 +70,19 @@ export function parseJsonEvents(body: unknown): PublishEvent[] {
 }
 
 const CE_REQUIRED = ['id', 'source', 'type'] as const;
+
+/** `ce_<name>` header names of the attributes seen so far (a few dozen in practice; bounded, so odd names cannot grow it). */
+const ceHeaderNames = new Map<string, string>();
+const ceHeaderNamesMax = 256;
+
+function ceHeaderName(attribute: string): string {
+  let h = ceHeaderNames.get(attribute);
+  if (h === undefined) {
+    h = `ce_${attribute}`;
+    if (ceHeaderNames.size < ceHeaderNamesMax) ceHeaderNames.set(attribute, h);
+  }
+  return h;
+}
 const CE_NAME = /^[a-z0-9]{1,64}$/;
 
 /** One structured-mode CloudEvent (JSON object) to a broker event. */
@@ -104,7 +117,7 @@ export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
     }
     if (name === 'partitionkey') key = s;
     if (name === 'subject') subject = s;
-    headers.push({ key: `ce_${name}`, value: Buffer.from(s) });
+    headers.push({ key: ceHeaderName(name), value: s });
   }
   if (typeof ce.id === 'string' && ce.id.length > limits.eventIdLengthMax) throw invalid(`id is longer than ${limits.eventIdLengthMax} characters`, index);
   let value: Uint8Array | null = null;
@@ -117,7 +130,7 @@ export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
       contentType ??= 'application/json';
     }
   }
-  if (contentType !== undefined) headers.push({ key: 'content-type', value: Buffer.from(contentType) });
+  if (contentType !== undefined) headers.push({ key: 'content-type', value: contentType });
   const k = key ?? subject;
   if (k !== null) checkedString(k, 'partition key', limits.keyBytesMax, index);
   const out: DelayableEvent = { key: k === null ? null : Buffer.from(k), value, headers, id: ce.id as string };

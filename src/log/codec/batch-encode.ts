@@ -22,7 +22,8 @@ import { varintSize, varlongSize, writeInt16, writeInt32, writeInt64, writeInt8,
 
 export interface RecordHeader {
   key: string;
-  value: Uint8Array | null;
+  /** Bytes, or a string stored as its UTF-8 bytes (no Buffer per header on the publish path). */
+  value: Uint8Array | string | null;
 }
 
 export interface RecordInput {
@@ -65,7 +66,7 @@ interface Sizing {
   recordsBytes: number;
   /** Body size of each record (what its length prefix says). */
   bodyBytes: number[];
-  /** UTF-8 byte length of every header key, in order across all records. */
+  /** UTF-8 byte length of every header key, and of every string header value after its key, in order across all records. */
   headerKeyBytes: number[];
   baseTimestamp: number;
   maxTimestamp: number;
@@ -90,7 +91,12 @@ function size(records: readonly RecordInput[], defaultTimestampMs: number): Sizi
     for (const h of headers) {
       const keyBytes = utf8Length(h.key);
       headerKeyBytes.push(keyBytes);
-      body += varintSize(keyBytes) + keyBytes + fieldSize(h.value);
+      body += varintSize(keyBytes) + keyBytes;
+      if (typeof h.value === 'string') {
+        const valueBytes = utf8Length(h.value);
+        headerKeyBytes.push(valueBytes);
+        body += varintSize(valueBytes) + valueBytes;
+      } else body += fieldSize(h.value);
     }
     bodyBytes[i] = body;
     recordsBytes += varintSize(body) + body;
@@ -114,7 +120,11 @@ function writeRecords(buf: Uint8Array, pos: number, records: readonly RecordInpu
       const keyBytes = s.headerKeyBytes[k++]!;
       pos = writeVarint(buf, pos, keyBytes);
       pos = writeUtf8(buf, pos, h.key, keyBytes);
-      pos = writeField(buf, pos, h.value);
+      if (typeof h.value === 'string') {
+        const valueBytes = s.headerKeyBytes[k++]!;
+        pos = writeVarint(buf, pos, valueBytes);
+        pos = writeUtf8(buf, pos, h.value, valueBytes);
+      } else pos = writeField(buf, pos, h.value);
     }
   }
   return pos;

@@ -38,7 +38,8 @@ const decodeOpts = { decompressedBytesMax: limits.decompressedBytesMax };
 
 const bytesOrNull = (maxLength: number) => fc.option(fc.uint8Array({ maxLength }), { nil: null });
 const timestampArb = fc.integer({ min: -(2 ** 41), max: 2 ** 42 });
-const headerArb = fc.record({ key: fc.string({ unit: 'binary', maxLength: 12 }), value: bytesOrNull(24) });
+// Header values as bytes, or as strings stored as their UTF-8 (short ASCII loop and native paths, lone surrogates included).
+const headerArb = fc.record({ key: fc.string({ unit: 'binary', maxLength: 12 }), value: fc.oneof(bytesOrNull(24), fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ maxLength: 80 })) });
 const recordArb = (valueBytesMax: number): fc.Arbitrary<RecordInput> =>
   fc.record(
     {
@@ -72,7 +73,7 @@ function expected(records: readonly RecordInput[], opts: EncodeBatchOptions) {
     timestampMs: r.timestampMs ?? opts.timestampMs,
     key: hex(r.key),
     value: hex(r.value),
-    headers: (r.headers ?? []).map((h) => ({ key: h.key, value: hex(h.value) })),
+    headers: (r.headers ?? []).map((h) => ({ key: h.key, value: hex(typeof h.value === 'string' ? Buffer.from(h.value) : h.value) })),
   }));
 }
 
