@@ -15,13 +15,6 @@ export const subscriptionLimits = {
    * batches on every pull. 10% of outstandingOffsetsMax: the window stays 90-100% full.
    */
   fillOffsetsMin: 1_000,
-  /**
-   * Records read ahead and not yet delivered, per partition: two full pulls. The offset window can
-   * be far wider (outstandingOffsetsMax), but decoded records held longer than a few scavenges are
-   * promoted and copied by the garbage collector: a 10,000-record read-ahead cost the broker ~15% of
-   * its CPU in GC under SDK load, for no faster pull.
-   */
-  readAheadRecordsMax: 2_000,
   /** Bytes read from the log per fill step. */
   fillReadBytesMax: 1024 * 1024,
   /** Messages returned by one pull (Pub/Sub's maxMessages is 1000). */

@@ -57,8 +57,6 @@ export class PartitionState {
   #head = 0;
   readOffset: number;
   bufferedBytes = 0;
-  /** Pending messages never delivered (attempt 0): the read-ahead, bounded by readAheadRecordsMax. */
-  #undelivered = 0;
   delivered = 0;
   deadLettered = 0;
 
@@ -90,10 +88,7 @@ export class PartitionState {
 
   /** Counts a delivery of `m` (its attempt number goes up by one). */
   delivering(m: PendingMessage): void {
-    if (m.attempt === 0) {
-      this.#attempted.add(m);
-      this.#undelivered--;
-    }
+    if (m.attempt === 0) this.#attempted.add(m);
     m.attempt++;
     this.delivered++;
   }
@@ -105,19 +100,11 @@ export class PartitionState {
    */
   get wantsFill(): boolean {
     if (this.pending.size === 0) return true;
-    const L = subscriptionLimits;
-    return !this.windowFull && L.outstandingOffsetsMax - (this.readOffset - this.floor) >= L.fillOffsetsMin && L.readAheadRecordsMax - this.#undelivered >= L.fillOffsetsMin;
+    return !this.windowFull && subscriptionLimits.outstandingOffsetsMax - (this.readOffset - this.floor) >= subscriptionLimits.fillOffsetsMin;
   }
 
   get windowFull(): boolean {
-    const L = subscriptionLimits;
-    return this.readOffset - this.floor >= L.outstandingOffsetsMax || this.bufferedBytes >= L.bufferedBytesMax || this.#undelivered >= L.readAheadRecordsMax;
-  }
-
-  /** Records a fill may still read: offset room and read-ahead room. */
-  get fillRoom(): number {
-    const L = subscriptionLimits;
-    return Math.min(L.outstandingOffsetsMax - (this.readOffset - this.floor), L.readAheadRecordsMax - this.#undelivered);
+    return this.readOffset - this.floor >= subscriptionLimits.outstandingOffsetsMax || this.bufferedBytes >= subscriptionLimits.bufferedBytesMax;
   }
 
   /** Adds a record read from the log; false when it was already done (acked before a restart). */
@@ -142,7 +129,6 @@ export class PartitionState {
     this.pending.set(record.offset, m);
     this.#order.push(record.offset);
     if (attempt > 0) this.#attempted.add(m);
-    else this.#undelivered++;
     this.bufferedBytes += bytes;
     return m;
   }
@@ -158,7 +144,6 @@ export class PartitionState {
     const before = this.floor;
     this.pending.delete(m.offset);
     this.#attempted.delete(m);
-    if (m.attempt === 0) this.#undelivered--;
     this.bufferedBytes -= m.bytes;
     this.acked.add(m.offset);
     const order = this.#order;

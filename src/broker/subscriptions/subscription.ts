@@ -221,9 +221,10 @@ export class Subscription {
       if (st.readOffset < log.logStartOffset) st.skipTo(log.logStartOffset); // retention removed them unread
       if (!st.wantsFill) continue;
       while (!this.#closed && !st.windowFull && st.readOffset < log.highWatermark) {
+        const room = subscriptionLimits.outstandingOffsetsMax - (st.readOffset - st.floor);
         const from = st.readOffset;
         const r = await this.#broker.readRecords(this.config.topic, st.partition, from, {
-          limit: Math.max(1, Math.min(st.fillRoom, subscriptionLimits.pullMessagesMax)),
+          limit: Math.max(1, Math.min(room, subscriptionLimits.pullMessagesMax)),
           maxBytes: subscriptionLimits.fillReadBytesMax,
         });
         if (this.#closed || st.readOffset !== from) return; // closed, or the log moved under us
