@@ -7,7 +7,6 @@
 // are committed); rerun when a client is upgraded or an API version is added.
 // Usage: node --import tsx scripts/capture-kafka-golden.ts
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
@@ -15,27 +14,17 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { kafkaApis } from '../src/kafka/registry.ts';
 import { startBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
-import { startRecorder, type Exchange } from './kafka-recorder.ts';
+import { kcat as runKcat } from '../test/support/kcat.ts';
+import { startRecorder, type Exchange, type GoldenEntry } from './kafka-recorder.ts';
 
 const require = createRequire(import.meta.url);
 const out = new URL('../test/fixtures/kafka/clients/', import.meta.url);
 const names = new Map(kafkaApis.map((a) => [a.key, a.name]));
 
-function kcat(args: string[], stdin = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr}`));
-    });
-    child.stdin.end(stdin);
-  });
+async function kcat(args: string[], stdin = ''): Promise<string> {
+  const r = await runKcat(args, stdin, 30_000);
+  if (r.code !== 0) throw new Error(`kcat ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
 }
 
 async function kcatSession(bootstrap: string): Promise<void> {
@@ -94,23 +83,13 @@ async function platformaticSession(bootstrap: string): Promise<void> {
   await admin.close();
 }
 
-interface ManifestEntry {
-  client: string;
-  clientVersion: string;
-  api: string;
-  apiKey: number;
-  version: number;
-  request: string;
-  response: string | null;
-}
-
 const { dir, cleanup } = await tempDir('eddy-golden-');
 let brokerPort = 0;
 const recorder = await startRecorder(() => ({ host: '127.0.0.1', port: brokerPort }));
 const broker = await startBroker({ dataDir: dir, http: { port: 0 }, kafka: { port: 0, advertisedPort: recorder.port }, freeBytesFloor: 0 });
 brokerPort = broker.kafka!.port;
 const bootstrap = `127.0.0.1:${recorder.port}`;
-const manifest: ManifestEntry[] = [];
+const manifest: GoldenEntry[] = [];
 const kcatVersion = /librdkafka ([\d.]+)/.exec(await kcat(['-V']))?.[1] ?? 'unknown';
 const sessions: [string, string, () => Promise<void>][] = [
   ['kcat', `kcat (librdkafka ${kcatVersion})`, () => kcatSession(bootstrap)],

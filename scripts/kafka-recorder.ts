@@ -14,6 +14,18 @@ export interface Exchange {
   response: Buffer | null;
 }
 
+/** One line of test/fixtures/kafka/clients/manifest.json: a captured request (and Eddy's response) of one client and API version. */
+export interface GoldenEntry {
+  client: string;
+  clientVersion: string;
+  api: string;
+  apiKey: number;
+  version: number;
+  /** Paths relative to the manifest. */
+  request: string;
+  response: string | null;
+}
+
 /** Calls `onFrame` with each whole frame (size prefix removed) of a byte stream. */
 function framer(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);

@@ -143,6 +143,8 @@ test('eddy trace: prints the causal chain of SDK events across topics; usage and
   assert.equal(trace.size, 2);
   assert.equal(trace.roots[0]!.children[0]!.causationId, first.id);
   assert.equal((await run(['trace', first.id, url])).code, 2, 'no --topic is a usage error');
+  assert.equal((await run(['trace', first.id, '-t', 'OrderPlaced', '--max-per-topic', '0', url])).code, 2, '--max-per-topic must be positive');
+  assert.equal((await run(['trace', '-t', 'OrderPlaced', url])).code, 2, 'no correlation id is a usage error');
   assert.equal((await run(['trace', first.id, '-t', 'OrderPlaced', '--url', 'http://127.0.0.1:1'])).code, 3);
 });
 

@@ -17,21 +17,12 @@ import { test } from 'node:test';
 import { kafkaApis } from '../src/kafka/registry.ts';
 import { KafkaReader } from '../src/kafka/protocol/reader.ts';
 import { KafkaWriter } from '../src/kafka/protocol/writer.ts';
+import type { GoldenEntry } from '../scripts/kafka-recorder.ts';
 
 const require = createRequire(import.meta.url);
 const dir = new URL('./fixtures/kafka/clients/', import.meta.url);
 
-interface Entry {
-  client: string;
-  clientVersion: string;
-  api: string;
-  apiKey: number;
-  version: number;
-  request: string;
-  response: string | null;
-}
-
-const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as Entry[];
+const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as GoldenEntry[];
 const apis = new Map(kafkaApis.map((a) => [a.key, a]));
 
 type Read =
@@ -48,63 +39,49 @@ type Read =
 /** A KafkaReader that logs every value it reads, in order. */
 class RecordingReader extends KafkaReader {
   readonly log: Read[] = [];
+  #note<V>(op: Read['op'], v: V): V {
+    this.log.push({ op, v } as Read);
+    return v;
+  }
   readonly #buf: Uint8Array;
   constructor(buf: Uint8Array, options: { start?: number; flexible?: boolean } = {}) {
     super(buf, options);
     this.#buf = buf;
   }
   override int8() {
-    const v = super.int8();
-    this.log.push({ op: 'int8', v });
-    return v;
+    return this.#note('int8', super.int8());
   }
   override int16() {
-    const v = super.int16();
-    this.log.push({ op: 'int16', v });
-    return v;
+    return this.#note('int16', super.int16());
   }
   override int32() {
-    const v = super.int32();
-    this.log.push({ op: 'int32', v });
-    return v;
+    return this.#note('int32', super.int32());
   }
   override int64() {
-    const v = super.int64();
-    this.log.push({ op: 'int64', v });
-    return v;
+    return this.#note('int64', super.int64());
   }
   override bool() {
-    const v = super.bool();
-    this.log.push({ op: 'bool', v });
-    return v;
+    return this.#note('bool', super.bool());
   }
   override uuid() {
-    const v = super.uuid();
-    this.log.push({ op: 'uuid', v });
-    return v;
+    return this.#note('uuid', super.uuid());
   }
   override string() {
-    const v = super.string();
-    this.log.push({ op: 'string', v });
-    return v;
+    return this.#note('string', super.string());
   }
   override nullableString() {
-    const v = super.nullableString();
-    this.log.push({ op: 'nullableString', v });
-    return v;
+    return this.#note('nullableString', super.nullableString());
   }
   #inBytes = false;
   override bytes(maxBytes?: number) {
     this.#inBytes = true; // KafkaReader.bytes reads through nullableBytes: logged once, here
     const v = super.bytes(maxBytes);
     this.#inBytes = false;
-    this.log.push({ op: 'bytes', v });
-    return v;
+    return this.#note('bytes', v);
   }
   override nullableBytes(maxBytes?: number) {
     const v = super.nullableBytes(maxBytes);
-    if (!this.#inBytes) this.log.push({ op: 'nullableBytes', v });
-    return v;
+    return this.#inBytes ? v : this.#note('nullableBytes', v);
   }
   override nullableArray<T>(read: () => T, minElementBytes?: number, countMax?: number): T[] | null {
     const entry: Read = { op: 'array', n: -1 };

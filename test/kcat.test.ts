@@ -4,24 +4,11 @@
 // offset and to the end, and reading what kcat wrote over HTTP.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import type { RunningBroker } from '../src/server.ts';
 import { partitionForKey } from '../src/broker/partitioner.ts';
+import { kcat } from './support/kcat.ts';
 import { startTestBroker } from './support/test-broker.ts';
-
-function kcat(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 async function withBroker(t: import('node:test').TestContext): Promise<{ b: RunningBroker; brokers: string }> {
   const b = await startTestBroker(t, { kafka: { port: 0 } });

@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import type { BusMetrics, ProcessedStatus } from './metrics.ts';
 import { endSpan, type BusTracing } from './tracing.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
+import { abortableSleep } from './waits.ts';
 
 export type RawHandler = (data: unknown, ctx: EventContext) => unknown;
 
@@ -153,16 +154,7 @@ export class Consumer {
 
   /** Waits before pulling again after a transport error; close() cuts it short. */
   #pause(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const signal = this.#abort.signal;
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done);
-    });
+    return abortableSleep(ms, [this.#abort.signal]);
   }
 
   /** Chains the delivery behind the previous one of its key; keyless deliveries run freely. */

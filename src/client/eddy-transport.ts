@@ -18,6 +18,7 @@ import { limits } from '../limits.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { toStructured, type WireRecord } from './envelope.ts';
 import { WsSubscription } from './eddy-ws-subscription.ts';
+import { abortableSleep, backoffWaitMs } from './waits.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
 interface EventView {
@@ -77,8 +78,7 @@ export class EddyHttpTransport implements Transport {
 
   /** One request, retried with backoff while the broker is unreachable (see the header); `signal` ends the retrying early. */
   async #call<T>(method: string, path: string, body?: unknown, o: { contentType?: string; okCodes?: readonly ErrorCode[]; signal?: AbortSignal } = {}): Promise<T | null> {
-    const { initialMs, maxMs, giveUpMs } = this.#reconnect;
-    const giveUpAt = Date.now() + giveUpMs;
+    const giveUpAt = Date.now() + this.#reconnect.giveUpMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#once<T>(method, path, body, o);
@@ -86,9 +86,7 @@ export class EddyHttpTransport implements Transport {
         const retryable = e instanceof EddyError && e.code === 'sdk.transport_failed' && e.detail?.retryable === true;
         const stop = o.signal?.aborted === true || this.#closing.signal.aborted;
         if (!retryable || stop || Date.now() >= giveUpAt) throw e;
-        const capMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
-        const waitMs = Math.min(capMs / 2 + (capMs / 2) * this.#random(), Math.max(0, giveUpAt - Date.now()));
-        await abortableSleep(waitMs, [o.signal, this.#closing.signal]);
+        await abortableSleep(backoffWaitMs(attempt, this.#reconnect, this.#random, giveUpAt), [o.signal, this.#closing.signal]);
       }
     }
   }
@@ -229,19 +227,6 @@ export class EddyHttpTransport implements Transport {
     await Promise.all([...this.#open].map((s) => s.close()));
     await this.#onClose?.();
   }
-}
-
-function abortableSleep(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const live = signals.filter((s): s is AbortSignal => s !== undefined);
-    const done = () => {
-      clearTimeout(timer);
-      for (const s of live) s.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    for (const s of live) s.addEventListener('abort', done);
-  });
 }
 
 /** An in-process broker on an ephemeral port, closed with the transport. */

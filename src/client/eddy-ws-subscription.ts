@@ -17,6 +17,7 @@
 import { WebSocket, type RawData } from 'ws';
 import { EddyError, ErrorCodes, type ErrorCode } from '../errors.ts';
 import { coalesce } from './coalesce.ts';
+import { abortableSleep, backoffWaitMs, wakeOrTimeout } from './waits.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import type { WireRecord } from './envelope.ts';
 import { nackReasonLengthMax, type Delivery, type PullOptions, type TransportSubscription } from './transport.ts';
@@ -100,8 +101,7 @@ export class WsSubscription implements TransportSubscription {
   }
 
   async #connectWithBackoff(): Promise<WebSocket> {
-    const { initialMs, maxMs, giveUpMs } = this.#o.reconnect;
-    const giveUpAt = Date.now() + giveUpMs;
+    const giveUpAt = Date.now() + this.#o.reconnect.giveUpMs;
     for (let attempt = 0; ; attempt++) {
       if (this.#closed) throw new EddyError('sdk.closed', 'subscription closed');
       try {
@@ -109,22 +109,9 @@ export class WsSubscription implements TransportSubscription {
       } catch (e) {
         const retryable = e instanceof EddyError && e.code === 'sdk.transport_failed';
         if (!retryable || this.#closed || Date.now() >= giveUpAt) throw e;
-        const capMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
-        await this.#sleep(Math.min(capMs / 2 + (capMs / 2) * this.#o.random(), Math.max(0, giveUpAt - Date.now())));
+        await abortableSleep(backoffWaitMs(attempt, this.#o.reconnect, this.#o.random, giveUpAt), [this.#o.closing]);
       }
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#o.closing.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#o.closing.addEventListener('abort', done);
-    });
   }
 
   /** One socket: open, subscribe, wait for `subscribed`; then requests still unanswered are sent again. */
@@ -269,17 +256,7 @@ export class WsSubscription implements TransportSubscription {
       this.#grant(o.max);
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) return [];
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.#waiters.delete(done);
-          o.signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, remainingMs);
-        this.#waiters.add(done);
-        o.signal?.addEventListener('abort', done);
-      });
+      await wakeOrTimeout(this.#waiters, remainingMs, o.signal);
     }
   }
 

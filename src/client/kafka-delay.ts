@@ -12,6 +12,7 @@
 // records wait durably in the delay topic.
 
 import type { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
+import { abortableSleep } from './waits.ts';
 
 /** Suffix of the delay topic of `<topic>` (also the forwarders' consumer group). */
 export const delayTopicSuffix = '.delay';
@@ -54,7 +55,7 @@ export class DelayForwarder {
             if (!isRunning() || isStale() || this.#stop.signal.aborted) return;
             const due = dueOf(m);
             while (Date.now() < due) {
-              await this.#sleep(Math.min(1_000, due - Date.now()));
+              await abortableSleep(Math.max(1, Math.min(1_000, due - Date.now())), [this.#stop.signal]);
               if (!isRunning() || isStale() || this.#stop.signal.aborted) return;
               await heartbeat().catch(() => {});
             }
@@ -68,19 +69,6 @@ export class DelayForwarder {
       });
     })();
     return this.#started;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const signal = this.#stop.signal;
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(1, ms));
-      signal.addEventListener('abort', done);
-    });
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ import { systemClock, type Clock } from '../log/clock.ts';
 import { EddyError } from '../errors.ts';
 import { toWireRecord, type WireRecord } from './envelope.ts';
 import { DelayForwarder, delayDueHeader, delayTopicSuffix } from './kafka-delay.ts';
+import { wakeOrTimeout } from './waits.ts';
 import { DlqHeaders, nackReasonLengthMax, type Delivery, type OutgoingEvent, type PullOptions, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
 /** Headers of a record on `<topic>.retry`. */
@@ -478,18 +479,7 @@ class KafkaSubscription {
 
   /** Waits `ms` (cut short by close), then heartbeats; false when the batch should be abandoned. */
   async #idle(k: { heartbeat(): Promise<void>; isRunning(): boolean; isStale(): boolean }, ms: number): Promise<boolean> {
-    await new Promise<void>((resolve) => {
-      const signal = this.#stop.signal;
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(1, ms));
-      signal.addEventListener('abort', done);
-      this.#waiters.add(done); // an ack may make room
-    });
+    await wakeOrTimeout(this.#waiters, Math.max(1, ms), this.#stop.signal); // an ack may make room
     if (this.#stop.signal.aborted || !k.isRunning() || k.isStale()) return false;
     await k.heartbeat().catch(() => {});
     return true;
@@ -529,17 +519,7 @@ class KafkaSubscription {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) return [];
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.#waiters.delete(done);
-          o.signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, remaining);
-        this.#waiters.add(done);
-        o.signal?.addEventListener('abort', done);
-      });
+      await wakeOrTimeout(this.#waiters, remaining, o.signal);
     }
   }
 
