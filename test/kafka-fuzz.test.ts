@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import type { Broker } from '../src/broker/broker.ts';
-import type { AnyKafkaApi } from '../src/kafka/api.ts';
+import type { AnyKafkaApi, KafkaApiVersion } from '../src/kafka/api.ts';
 import { KafkaConnection } from '../src/kafka/connection.ts';
 import { KafkaReader } from '../src/kafka/protocol/reader.ts';
 import { KafkaWriter } from '../src/kafka/protocol/writer.ts';
@@ -153,8 +153,15 @@ const seeds: Record<number, Body[]> = {
   ],
 };
 
+/** The module of a version the registry serves. */
+function served(api: AnyKafkaApi, version: number): KafkaApiVersion<unknown, unknown> {
+  const codec = api.version(version);
+  assert.ok(codec, `${api.name} v${version} is served`);
+  return codec;
+}
+
 function flexibleFor(api: AnyKafkaApi, version: number): boolean {
-  return version >= api.flexibleFrom;
+  return served(api, version).flexible;
 }
 
 function build(api: AnyKafkaApi, version: number, body: Body): Uint8Array {
@@ -261,7 +268,7 @@ function decodeChecked(api: AnyKafkaApi, version: number, body: Uint8Array, labe
   const r = new KafkaReader(body, { flexible: flexibleFor(api, version) });
   let value: unknown;
   try {
-    value = api.decode(r, version);
+    value = served(api, version).decodeRequest(r);
   } catch (e) {
     assert.fail(`${describeSeed(seed)}: ${api.name} v${version} decode threw on ${label} ${Buffer.from(body).toString('hex')}: ${(e as Error).stack}`);
   }

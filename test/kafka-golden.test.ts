@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { produce } from '../src/kafka/apis/produce.ts';
+import * as eddyProduceV7 from '../src/kafka/apis/produce/v7.ts';
 import { KafkaReader } from '../src/kafka/protocol/reader.ts';
 import { KafkaWriter } from '../src/kafka/protocol/writer.ts';
 import { startBroker } from '../src/server.ts';
@@ -60,7 +60,7 @@ test('a kafkajs Produce v7 request decodes and re-encodes byte for byte', async 
   const fixture = golden('produce-v7-request.bin', live);
   assert.ok(live.equals(fixture), 'kafkajs still encodes the same bytes');
   const r = new KafkaReader(fixture);
-  const req = produce.decode(r, 7) as { acks: number; timeoutMs: number; transactionalId: string | null; topics: { name: string; partitions: { index: number; records: Uint8Array | null }[] }[] };
+  const req = eddyProduceV7.decodeRequest(r);
   r.end();
   assert.ok(r.ok, r.error?.message);
   assert.equal(req.acks, -1);
@@ -83,7 +83,7 @@ test('the Fetch v11 response for that batch is stable bytes that kafkajs decodes
     await cleanup();
   });
   const r = new KafkaReader(golden('produce-v7-request.bin', await kafkajsProduceBody()));
-  const req = produce.decode(r, 7) as { topics: { partitions: { index: number; records: Uint8Array | null }[] }[] };
+  const req = eddyProduceV7.decodeRequest(r);
   const [p] = await produceRaw(c, { topic: 'golden', partitions: [{ index: 0, records: Buffer.from(req.topics[0]!.partitions[0]!.records!) }] });
   assert.equal(p!.error, 0);
   await fetchRaw(c, { topics: [{ name: 'golden', partitions: [{ partition: 0, offset: 0 }] }] });

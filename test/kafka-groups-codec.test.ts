@@ -78,7 +78,9 @@ async function bodies(): Promise<Body[]> {
 
 function decode(api: AnyKafkaApi, bytes: Uint8Array, version: number, flexible: boolean): KafkaReader {
   const r = new KafkaReader(bytes, { flexible });
-  api.decode(r, version);
+  const codec = api.version(version);
+  assert.ok(codec, `${api.name} v${version} is served`);
+  codec.decodeRequest(r);
   r.end();
   return r;
 }

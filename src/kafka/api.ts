@@ -18,16 +18,25 @@ export interface KafkaContext {
   version: number;
 }
 
-export interface KafkaApi<Req, Res> {
+/**
+ * One version of one API, in its own module (`apis/<api>/v<N>.ts`): that version's wire layout
+ * written out, with no version conditionals. Newer versions re-export or compose the older ones'
+ * pieces where the layout did not change.
+ */
+export interface KafkaApiVersion<Req, Res> {
+  /** A KIP-482 flexible version: compact strings/arrays and tagged fields (the reader/writer switch on it). */
+  readonly flexible: boolean;
+  /** Reads the request body (after the header); bounded, never throws on bad input (the reader records the error). */
+  decodeRequest(r: KafkaReader): Req;
+  encodeResponse(w: KafkaWriter, res: Res): void;
+}
+
+export interface KafkaApiDefinition<Req, Res> {
   readonly key: number;
   readonly name: string;
-  readonly minVersion: number;
-  readonly maxVersion: number;
-  /** First flexible (KIP-482) version; Infinity when the API has none. */
-  readonly flexibleFrom: number;
-  decode(r: KafkaReader, version: number): Req;
+  /** Every version Eddy serves, by number; contiguous. ApiVersions advertises exactly these. */
+  readonly versions: Readonly<Record<number, KafkaApiVersion<Req, Res>>>;
   handle(req: Req, ctx: KafkaContext): Promise<Res>;
-  encode(w: KafkaWriter, res: Res, version: number): void;
   /** True when no response is sent (Produce with acks=0). */
   noResponse?(req: Req): boolean;
   /**
@@ -37,10 +46,27 @@ export interface KafkaApi<Req, Res> {
   closeWithoutResponse?(res: Res): boolean;
 }
 
+export interface KafkaApi<Req, Res> extends KafkaApiDefinition<Req, Res> {
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** The module of `version`, or undefined when it is not served. */
+  version(version: number): KafkaApiVersion<Req, Res> | undefined;
+}
+
 /** Type-erased form kept in the registry. */
 export type AnyKafkaApi = KafkaApi<unknown, unknown>;
 
-export function defineApi<Req, Res>(api: KafkaApi<Req, Res>): AnyKafkaApi {
+/** An API from its version modules; the versions must be contiguous (checked once, at load). */
+export function defineApi<Req, Res>(def: KafkaApiDefinition<Req, Res>): AnyKafkaApi {
+  const numbers = Object.keys(def.versions).map(Number).sort((a, b) => a - b);
+  const minVersion = numbers[0];
+  const maxVersion = numbers.at(-1);
+  if (minVersion === undefined || maxVersion === undefined || maxVersion - minVersion + 1 !== numbers.length) {
+    throw new Error(`${def.name}: versions must be a non-empty contiguous range, got ${numbers.join(',')}`);
+  }
+  const byVersion: (KafkaApiVersion<Req, Res> | undefined)[] = [];
+  for (const n of numbers) byVersion[n] = def.versions[n];
+  const api: KafkaApi<Req, Res> = { ...def, minVersion, maxVersion, version: (v) => byVersion[v] };
   return api as unknown as AnyKafkaApi;
 }
 
@@ -68,3 +94,23 @@ export const KafkaError = {
   KAFKA_STORAGE_ERROR: 56,
   UNKNOWN_SERVER_ERROR: -1,
 } as const;
+
+/** TRANSITIONAL (removed when every API has its version modules): the old one-codec-per-API form. */
+export function defineLegacyApi<Req, Res>(api: {
+  key: number;
+  name: string;
+  minVersion: number;
+  maxVersion: number;
+  flexibleFrom: number;
+  decode(r: KafkaReader, version: number): Req;
+  handle(req: Req, ctx: KafkaContext): Promise<Res>;
+  encode(w: KafkaWriter, res: Res, version: number): void;
+  noResponse?(req: Req): boolean;
+  closeWithoutResponse?(res: Res): boolean;
+}): AnyKafkaApi {
+  const versions: Record<number, KafkaApiVersion<Req, Res>> = {};
+  for (let v = api.minVersion; v <= api.maxVersion; v++) {
+    versions[v] = { flexible: v >= api.flexibleFrom, decodeRequest: (r) => api.decode(r, v), encodeResponse: (w, res) => api.encode(w, res, v) };
+  }
+  return defineApi({ key: api.key, name: api.name, versions, handle: api.handle, ...(api.noResponse ? { noResponse: api.noResponse } : {}), ...(api.closeWithoutResponse ? { closeWithoutResponse: api.closeWithoutResponse } : {}) });
+}

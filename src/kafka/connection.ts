@@ -133,7 +133,8 @@ export class KafkaConnection {
       return;
     }
     const api = this.#o.apis.get(apiKey);
-    if (!api || version < api.minVersion || version > api.maxVersion) {
+    const codec = api?.version(version);
+    if (!api || !codec) {
       if (apiKey === API_VERSIONS_KEY) {
         this.#respondUnsupportedApiVersions(correlationId);
         return;
@@ -141,12 +142,12 @@ export class KafkaConnection {
       this.close(api ? `${api.name} v${version} is not supported (${api.minVersion}..${api.maxVersion})` : `unknown API key ${apiKey}`);
       return;
     }
-    const flexible = version >= api.flexibleFrom;
+    const flexible = codec.flexible;
     const r = new KafkaReader(frame, { start: frame.length - head.remaining, flexible });
     r.tags(); // request header v2 tags
     let req: unknown;
     try {
-      req = api.decode(r, version);
+      req = codec.decodeRequest(r);
     } catch (e) {
       // A decoder bug must not take the broker down with it: this connection alone closes.
       this.close(`${api.name} v${version} decoder threw: ${(e as Error).message}`);
@@ -187,7 +188,7 @@ export class KafkaConnection {
         w.flexible = flexible && apiKey !== API_VERSIONS_KEY;
         w.tags();
         w.flexible = flexible;
-        api.encode(w, res, version);
+        codec.encodeResponse(w, res);
         slot.bytes = framed(w);
         slot.done = true;
         this.#flush();

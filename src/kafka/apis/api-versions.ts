@@ -3,7 +3,7 @@
 // api_keys [api_key int16, min_version int16, max_version int16, tags(v3)], throttle_time_ms int32
 // (v1+), tags (v3). The registry is the single source of what is advertised.
 
-import { defineApi } from '../api.ts';
+import { defineLegacyApi } from '../api.ts';
 import { kafkaApis } from '../registry.ts';
 
 interface Req {
@@ -11,7 +11,7 @@ interface Req {
   clientSoftwareVersion: string | null;
 }
 
-export const apiVersions = defineApi<Req, null>({
+export const apiVersions = defineLegacyApi<Req, null>({
   key: 18,
   name: 'ApiVersions',
   minVersion: 0,

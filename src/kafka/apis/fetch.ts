@@ -17,7 +17,7 @@
 
 import { kafkaLimits } from '../protocol/limits.ts';
 import type { Broker } from '../../broker/broker.ts';
-import { defineApi } from '../api.ts';
+import { defineLegacyApi } from '../api.ts';
 import { topicId } from './metadata.ts';
 import { fetchPartitions, type FetchPartitionResult, type FetchTopicRequest } from './fetch-read.ts';
 
@@ -53,7 +53,7 @@ function topicNameOfId(broker: Broker, id: Uint8Array): string | null {
   return map.get(hex) ?? null;
 }
 
-export const fetchApi = defineApi<FetchRequest, FetchResponse>({
+export const fetchApi = defineLegacyApi<FetchRequest, FetchResponse>({
   key: 1,
   name: 'Fetch',
   minVersion: 4,

@@ -5,7 +5,7 @@ import type { AnyKafkaApi } from '../api.ts';
 import { deleteGroups } from './groups/delete-groups.ts';
 import { describeGroups } from './groups/describe-groups.ts';
 import { findCoordinator } from './groups/find-coordinator.ts';
-import { heartbeat } from './groups/heartbeat.ts';
+import { heartbeat } from './groups/heartbeat/index.ts';
 import { joinGroup } from './groups/join-group.ts';
 import { leaveGroup } from './groups/leave-group.ts';
 import { listGroups } from './groups/list-groups.ts';

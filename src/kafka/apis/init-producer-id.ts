@@ -7,7 +7,7 @@
 // non-transactional producer is a fresh id), and so does Eddy. A transactional_id is answered with
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED: Eddy has no transaction coordinator.
 
-import { defineApi } from '../api.ts';
+import { defineLegacyApi } from '../api.ts';
 import { kafkaErrorCode } from '../errors.ts';
 import { DataError } from './data-errors.ts';
 
@@ -21,7 +21,7 @@ interface Res {
   producerEpoch: number;
 }
 
-export const initProducerId = defineApi<Req, Res>({
+export const initProducerId = defineLegacyApi<Req, Res>({
   key: 22,
   name: 'InitProducerId',
   minVersion: 0,

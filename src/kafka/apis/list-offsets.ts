@@ -7,7 +7,7 @@
 // answers when it cannot serve it; other values: the first offset whose timestamp is >= it, or
 // offset -1 / timestamp -1 when there is none (Kafka's answer).
 
-import { defineApi } from '../api.ts';
+import { defineLegacyApi } from '../api.ts';
 import { kafkaErrorCode } from '../errors.ts';
 import { DataError } from './data-errors.ts';
 
@@ -26,7 +26,7 @@ interface Res {
   topics: { name: string; partitions: PartitionResult[] }[];
 }
 
-export const listOffsets = defineApi<Req, Res>({
+export const listOffsets = defineLegacyApi<Req, Res>({
   key: 2,
   name: 'ListOffsets',
   minVersion: 1,

@@ -9,7 +9,7 @@
 
 import { createHash } from 'node:crypto';
 import { EddyError } from '../../errors.ts';
-import { defineApi, KafkaError, type KafkaContext } from '../api.ts';
+import { defineLegacyApi, KafkaError, type KafkaContext } from '../api.ts';
 import { kafkaErrorCode } from '../errors.ts';
 
 interface Req {
@@ -46,7 +46,7 @@ export function topicId(name: string, createdMs: number): Uint8Array {
   return id;
 }
 
-export const metadata = defineApi<Req, Res>({
+export const metadata = defineLegacyApi<Req, Res>({
   key: 3,
   name: 'Metadata',
   minVersion: 0,

@@ -6,7 +6,7 @@
 
 import type { Broker } from '../../../broker/broker.ts';
 import { applyTopicConfig, topicConfigDefaults, topicConfigKeys } from '../../../broker/topic-config.ts';
-import { defineApi, KafkaError } from '../../api.ts';
+import { defineLegacyApi, KafkaError } from '../../api.ts';
 import type { KafkaReader } from '../../protocol/reader.ts';
 import type { KafkaWriter } from '../../protocol/writer.ts';
 import { itemError, KafkaRefusal, NO_ERROR, refuseInternal, ResourceType, type ItemError } from './common.ts';
@@ -106,7 +106,7 @@ export async function alterEach<R extends { type: number; name: string }>(resour
   return out;
 }
 
-export const alterConfigs = defineApi<Req, AlterResult[]>({
+export const alterConfigs = defineLegacyApi<Req, AlterResult[]>({
   key: 33,
   name: 'AlterConfigs',
   minVersion: 0,

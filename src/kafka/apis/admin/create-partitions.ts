@@ -6,7 +6,7 @@
 import type { Broker } from '../../../broker/broker.ts';
 import { validatePartitionCount } from '../../../broker/topic-config.ts';
 import { EddyError } from '../../../errors.ts';
-import { defineApi, KafkaError } from '../../api.ts';
+import { defineLegacyApi, KafkaError } from '../../api.ts';
 import { duplicates, invalidRequest, itemError, KafkaRefusal, NO_ERROR, refuseInternal, type ItemError } from './common.ts';
 
 interface Topic {
@@ -39,7 +39,7 @@ async function growOne(broker: Broker, t: Topic, validateOnly: boolean): Promise
   }
 }
 
-export const createPartitions = defineApi<Req, Result[]>({
+export const createPartitions = defineLegacyApi<Req, Result[]>({
   key: 37,
   name: 'CreatePartitions',
   minVersion: 0,

@@ -9,7 +9,7 @@
 import { EddyError } from '../../../errors.ts';
 import type { Broker } from '../../../broker/broker.ts';
 import { applyTopicConfig, topicConfigDefaults, topicConfigToStrings, validatePartitionCount, validateTopicName } from '../../../broker/topic-config.ts';
-import { defineApi, KafkaError } from '../../api.ts';
+import { defineLegacyApi, KafkaError } from '../../api.ts';
 import { topicId } from '../metadata.ts';
 import { duplicates, invalidRequest, itemError, KafkaRefusal, NO_ERROR, refuseInternal, topicConfigEntries, type ConfigEntry, type ItemError } from './common.ts';
 
@@ -72,7 +72,7 @@ async function createOne(broker: Broker, t: CreatableTopic, validateOnly: boolea
   }
 }
 
-export const createTopics = defineApi<Req, TopicResult[]>({
+export const createTopics = defineLegacyApi<Req, TopicResult[]>({
   key: 19,
   name: 'CreateTopics',
   minVersion: 0,

@@ -5,7 +5,7 @@
 // above the high watermark is OFFSET_OUT_OF_RANGE; internal topics are refused.
 
 import type { Broker } from '../../../broker/broker.ts';
-import { defineApi } from '../../api.ts';
+import { defineLegacyApi } from '../../api.ts';
 import { itemError, refuseInternal } from './common.ts';
 
 interface Req {
@@ -26,7 +26,7 @@ async function deleteBefore(broker: Broker, topic: string, index: number, offset
   }
 }
 
-export const deleteRecords = defineApi<Req, Res>({
+export const deleteRecords = defineLegacyApi<Req, Res>({
   key: 21,
   name: 'DeleteRecords',
   minVersion: 0,

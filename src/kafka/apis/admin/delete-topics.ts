@@ -5,7 +5,7 @@
 // A v6 entry names a topic by name or by id (the id Metadata v10+ reports), not both.
 
 import type { Broker } from '../../../broker/broker.ts';
-import { defineApi, KafkaError } from '../../api.ts';
+import { defineLegacyApi, KafkaError } from '../../api.ts';
 import { topicId } from '../metadata.ts';
 import { AdminError, itemError, KafkaRefusal, NO_ERROR, refuseInternal, type ItemError } from './common.ts';
 
@@ -50,7 +50,7 @@ async function deleteOne(broker: Broker, t: Target): Promise<Result> {
   }
 }
 
-export const deleteTopics = defineApi<Target[], Result[]>({
+export const deleteTopics = defineLegacyApi<Target[], Result[]>({
   key: 20,
   name: 'DeleteTopics',
   minVersion: 0,

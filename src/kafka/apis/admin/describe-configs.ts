@@ -7,7 +7,7 @@
 // config with its default; the broker (type 4, name "" or our node id) a few read-only settings.
 
 import type { Broker } from '../../../broker/broker.ts';
-import { defineApi, KafkaError } from '../../api.ts';
+import { defineLegacyApi, KafkaError } from '../../api.ts';
 import { brokerConfigEntries, itemError, KafkaRefusal, NO_ERROR, ResourceType, topicConfigEntries, type ConfigEntry, type ItemError } from './common.ts';
 
 interface Resource {
@@ -44,7 +44,7 @@ function entriesOf(broker: Broker, nodeId: number, res: Resource): ConfigEntry[]
   throw new KafkaRefusal(KafkaError.INVALID_REQUEST, `resource type ${res.type} is not supported (topic = 2, broker = 4)`);
 }
 
-export const describeConfigs = defineApi<Req, Res>({
+export const describeConfigs = defineLegacyApi<Req, Res>({
   key: 32,
   name: 'DescribeConfigs',
   minVersion: 0,

@@ -8,7 +8,7 @@
 import type { Broker } from '../../../broker/broker.ts';
 import { applyTopicConfig, topicConfigDefaults, topicConfigKeys } from '../../../broker/topic-config.ts';
 import { EddyError } from '../../../errors.ts';
-import { defineApi, KafkaError } from '../../api.ts';
+import { defineLegacyApi, KafkaError } from '../../api.ts';
 import { alterableTopic, alterEach, decodeAlterRequest, encodeAlterResults, type AlterResult } from './alter-configs.ts';
 import { itemError, KafkaRefusal, listConfigs, NO_ERROR, type ItemError } from './common.ts';
 
@@ -71,7 +71,7 @@ async function alterOne(broker: Broker, res: Resource, validateOnly: boolean): P
   }
 }
 
-export const incrementalAlterConfigs = defineApi<Req, AlterResult[]>({
+export const incrementalAlterConfigs = defineLegacyApi<Req, AlterResult[]>({
   key: 44,
   name: 'IncrementalAlterConfigs',
   minVersion: 0,

@@ -33,11 +33,14 @@ export function kafkaClientHost(host: string): string {
   return host.startsWith('/') ? host : `/${host}`;
 }
 
-/** group_id, generation_id, member_id and (v3+) group_instance_id: how Heartbeat and SyncGroup open. */
-export function readMemberIdentity(r: KafkaReader, version: number): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
+/**
+ * group_id string, generation_id int32, member_id string, then group_instance_id nullable_string when
+ * the version has it (Heartbeat and SyncGroup v3+): how those two requests open.
+ */
+export function readMemberIdentity(r: KafkaReader, withGroupInstanceId: boolean): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
   const groupId = r.string();
   const generationId = r.int32();
   const memberId = r.string();
-  const groupInstanceId = version >= 3 ? r.nullableString() : null;
+  const groupInstanceId = withGroupInstanceId ? r.nullableString() : null;
   return { groupId, generationId, memberId, groupInstanceId };
 }

@@ -2,12 +2,12 @@
 // throttle_time_ms, results [group_id, error_code]. Only an Empty group can go (NON_EMPTY_GROUP
 // otherwise, GROUP_ID_NOT_FOUND for an unknown one); its offsets are deleted durably first.
 
-import { defineApi } from '../../api.ts';
+import { defineLegacyApi } from '../../api.ts';
 import { kafkaCode, readStrings } from './common.ts';
 
 type Res = { groupId: string; error: number }[];
 
-export const deleteGroups = defineApi<string[], Res>({
+export const deleteGroups = defineLegacyApi<string[], Res>({
   key: 42,
   name: 'DeleteGroups',
   minVersion: 0,

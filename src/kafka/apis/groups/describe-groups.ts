@@ -6,10 +6,10 @@
 // Eddy has no ACLs, so authorized_operations is always Kafka's "not provided" sentinel.
 
 import type { DescribeGroupResult } from '../../../broker/groups/api.ts';
-import { defineApi } from '../../api.ts';
+import { defineLegacyApi } from '../../api.ts';
 import { authorizedOperationsOmitted, kafkaCode, readStrings } from './common.ts';
 
-export const describeGroups = defineApi<string[], DescribeGroupResult[]>({
+export const describeGroups = defineLegacyApi<string[], DescribeGroupResult[]>({
   key: 15,
   name: 'DescribeGroups',
   minVersion: 0,

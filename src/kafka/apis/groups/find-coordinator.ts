@@ -4,7 +4,7 @@
 // error_code, error_message]. This listener coordinates every group; Eddy has no transaction
 // coordinator, so key_type 1 answers COORDINATOR_NOT_AVAILABLE (retriable, as a broker without one).
 
-import { defineApi, KafkaError, type KafkaContext } from '../../api.ts';
+import { defineLegacyApi, KafkaError, type KafkaContext } from '../../api.ts';
 import { readStrings } from './common.ts';
 
 const KeyType = { Group: 0, Transaction: 1 } as const;
@@ -32,7 +32,7 @@ function coordinatorFor(key: string, keyType: number, advertised: KafkaContext['
   return { key, error, message, nodeId: -1, host: '', port: -1 };
 }
 
-export const findCoordinator = defineApi<Req, Coordinator[]>({
+export const findCoordinator = defineLegacyApi<Req, Coordinator[]>({
   key: 10,
   name: 'FindCoordinator',
   minVersion: 0,

@@ -7,7 +7,7 @@
 // the join phase completes; the connection keeps answering in order meanwhile.
 
 import type { JoinGroupResult } from '../../../broker/groups/api.ts';
-import { defineApi } from '../../api.ts';
+import { defineLegacyApi } from '../../api.ts';
 import { elementBytes, kafkaClientHost, kafkaCode, ownedBytes } from './common.ts';
 
 interface Req {
@@ -20,7 +20,7 @@ interface Req {
   protocols: { name: string; metadata: Uint8Array }[];
 }
 
-export const joinGroup = defineApi<Req, JoinGroupResult>({
+export const joinGroup = defineLegacyApi<Req, JoinGroupResult>({
   key: 11,
   name: 'JoinGroup',
   minVersion: 0,

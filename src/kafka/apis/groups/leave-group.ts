@@ -4,7 +4,7 @@
 // so its own error becomes the top-level error_code (as Kafka does).
 
 import type { LeaveGroupResult } from '../../../broker/groups/api.ts';
-import { defineApi } from '../../api.ts';
+import { defineLegacyApi } from '../../api.ts';
 import { elementBytes, kafkaCode } from './common.ts';
 
 interface Req {
@@ -12,7 +12,7 @@ interface Req {
   members: { memberId: string; groupInstanceId: string | null }[];
 }
 
-export const leaveGroup = defineApi<Req, LeaveGroupResult>({
+export const leaveGroup = defineLegacyApi<Req, LeaveGroupResult>({
   key: 13,
   name: 'LeaveGroup',
   minVersion: 0,

@@ -5,10 +5,10 @@
 // request finalizer another): one extra zero byte at the very end is accepted, as Kafka ignores it.
 
 import type { ListGroupsResult } from '../../../broker/groups/api.ts';
-import { defineApi } from '../../api.ts';
+import { defineLegacyApi } from '../../api.ts';
 import { kafkaCode, readStrings } from './common.ts';
 
-export const listGroups = defineApi<string[], ListGroupsResult>({
+export const listGroups = defineLegacyApi<string[], ListGroupsResult>({
   key: 16,
   name: 'ListGroups',
   minVersion: 0,

@@ -8,7 +8,7 @@
 import type { Broker } from '../../../broker/broker.ts';
 import type { OffsetCommitRequest } from '../../../broker/groups/api.ts';
 import { assert } from '../../../errors.ts';
-import { defineApi, KafkaError } from '../../api.ts';
+import { defineLegacyApi, KafkaError } from '../../api.ts';
 import { elementBytes, kafkaCode } from './common.ts';
 
 type Offset = OffsetCommitRequest['offsets'][number];
@@ -27,7 +27,7 @@ function partitionExists(broker: Broker, topic: string, partition: number): bool
   return broker.hasTopic(topic) && Number.isInteger(partition) && partition >= 0 && partition < broker.partitionCount(topic);
 }
 
-export const offsetCommit = defineApi<Req, Res>({
+export const offsetCommit = defineLegacyApi<Req, Res>({
   key: 8,
   name: 'OffsetCommit',
   minVersion: 2,

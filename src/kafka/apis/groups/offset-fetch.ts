@@ -8,7 +8,7 @@
 // compact, rd_kafka_OffsetFetchRequest): that exact shape is read as null, as Kafka's lenient parser does.
 
 import type { FetchedOffset } from '../../../broker/groups/api.ts';
-import { defineApi } from '../../api.ts';
+import { defineLegacyApi } from '../../api.ts';
 import type { KafkaReader } from '../../protocol/reader.ts';
 import { elementBytes, kafkaCode } from './common.ts';
 
@@ -52,7 +52,7 @@ function byTopic(offsets: FetchedOffset[]): GroupOffsets['topics'] {
   return [...topics].map(([name, partitions]) => ({ name, partitions }));
 }
 
-export const offsetFetch = defineApi<Req, GroupOffsets[]>({
+export const offsetFetch = defineLegacyApi<Req, GroupOffsets[]>({
   key: 9,
   name: 'OffsetFetch',
   minVersion: 1,

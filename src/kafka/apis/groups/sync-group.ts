@@ -5,7 +5,7 @@
 // The coordinator holds a follower's answer until the leader's assignment arrives.
 
 import type { SyncGroupResult } from '../../../broker/groups/api.ts';
-import { defineApi } from '../../api.ts';
+import { defineLegacyApi } from '../../api.ts';
 import { elementBytes, kafkaCode, ownedBytes, readMemberIdentity } from './common.ts';
 
 interface Req {
@@ -18,14 +18,14 @@ interface Req {
   assignments: { memberId: string; assignment: Uint8Array }[];
 }
 
-export const syncGroup = defineApi<Req, SyncGroupResult>({
+export const syncGroup = defineLegacyApi<Req, SyncGroupResult>({
   key: 14,
   name: 'SyncGroup',
   minVersion: 0,
   maxVersion: 5,
   flexibleFrom: 4,
   decode(r, version) {
-    const { groupId, generationId, memberId, groupInstanceId } = readMemberIdentity(r, version);
+    const { groupId, generationId, memberId, groupInstanceId } = readMemberIdentity(r, version >= 3);
     const protocolType = version >= 5 ? r.nullableString() : null;
     const protocolName = version >= 5 ? r.nullableString() : null;
     const assignments = r.array(() => {

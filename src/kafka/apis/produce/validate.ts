@@ -4,10 +4,10 @@
 // an unregistered codec is accepted as sent), and no transactional or control batch (Eddy has no
 // transaction coordinator). Size against max.message.bytes is the log's check (MESSAGE_TOO_LARGE).
 
-import { limits } from '../../limits.ts';
-import { hasCodec } from '../../log/codec/compression.ts';
-import { decodeRecords, validateBatch } from '../../log/codec/record-batch.ts';
-import { DataError } from './data-errors.ts';
+import { limits } from '../../../limits.ts';
+import { hasCodec } from '../../../log/codec/compression.ts';
+import { decodeRecords, validateBatch } from '../../../log/codec/record-batch.ts';
+import { DataError } from '../data-errors.ts';
 
 export interface BatchRefusal {
   error: number;
