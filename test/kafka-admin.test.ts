@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { topicId } from '../src/kafka/apis/metadata.ts';
+import { topicId } from '../src/kafka/apis/metadata/topic-id.ts';
 import type { KafkaReader } from '../src/kafka/protocol/reader.ts';
 import { startBroker, type RunningBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';

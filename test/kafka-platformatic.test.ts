@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { test, type TestContext } from 'node:test';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message, type MessagesStream } from '@platformatic/kafka';
-import { topicId } from '../src/kafka/apis/metadata.ts';
+import { topicId } from '../src/kafka/apis/metadata/topic-id.ts';
 import type { RunningBroker } from '../src/server.ts';
 import { batchBaseOffsets } from './support/kafka-data-requests.ts';
 import { RawKafka } from './support/kafka-raw.ts';

@@ -94,23 +94,3 @@ export const KafkaError = {
   KAFKA_STORAGE_ERROR: 56,
   UNKNOWN_SERVER_ERROR: -1,
 } as const;
-
-/** TRANSITIONAL (removed when every API has its version modules): the old one-codec-per-API form. */
-export function defineLegacyApi<Req, Res>(api: {
-  key: number;
-  name: string;
-  minVersion: number;
-  maxVersion: number;
-  flexibleFrom: number;
-  decode(r: KafkaReader, version: number): Req;
-  handle(req: Req, ctx: KafkaContext): Promise<Res>;
-  encode(w: KafkaWriter, res: Res, version: number): void;
-  noResponse?(req: Req): boolean;
-  closeWithoutResponse?(res: Res): boolean;
-}): AnyKafkaApi {
-  const versions: Record<number, KafkaApiVersion<Req, Res>> = {};
-  for (let v = api.minVersion; v <= api.maxVersion; v++) {
-    versions[v] = { flexible: v >= api.flexibleFrom, decodeRequest: (r) => api.decode(r, v), encodeResponse: (w, res) => api.encode(w, res, v) };
-  }
-  return defineApi({ key: api.key, name: api.name, versions, handle: api.handle, ...(api.noResponse ? { noResponse: api.noResponse } : {}), ...(api.closeWithoutResponse ? { closeWithoutResponse: api.closeWithoutResponse } : {}) });
-}

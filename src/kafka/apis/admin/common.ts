@@ -1,7 +1,9 @@
 // What the admin API modules share: Kafka's config resource types, config sources and config types,
-// the topic and broker config entries DescribeConfigs / CreateTopics (v5+) report, and the mapping of
-// a thrown error to a per-item (error_code, error_message). Eddy is a single node with replication
-// factor 1; internal topics ("__…") are never changed through the admin APIs.
+// the topic and broker config entries DescribeConfigs / CreateTopics report, the mapping of a thrown
+// error to a per-item (error_code, error_message), what AlterConfigs and IncrementalAlterConfigs have
+// in common, and `StructEnd`, which lets a flexible version reuse a classic version's layout. Eddy is
+// a single node with replication factor 1; internal topics ("__…") are never changed through the
+// admin APIs.
 
 import { EddyError } from '../../../errors.ts';
 import { limits } from '../../../limits.ts';
@@ -9,6 +11,8 @@ import type { Broker } from '../../../broker/broker.ts';
 import { formatFsyncPolicy, isInternalTopic, topicConfigDefaults, topicConfigKeys, topicConfigToStrings } from '../../../broker/topic-config.ts';
 import { KafkaError } from '../../api.ts';
 import { kafkaErrorCode } from '../../errors.ts';
+import type { KafkaReader } from '../../protocol/reader.ts';
+import type { KafkaWriter } from '../../protocol/writer.ts';
 
 /** Kafka error codes the admin APIs use beyond KafkaError in api.ts. */
 export const AdminError = {
@@ -145,4 +149,84 @@ export function duplicates(names: readonly (string | null)[]): Set<string> {
     seen.add(n);
   }
   return dup;
+}
+
+/** The topic id of "no id" (a DeleteTopics entry named by name; a topic not created). */
+export const ZERO_UUID = new Uint8Array(16);
+
+/**
+ * What ends each structure of a layout: nothing in a classic version (`untagged`), the tagged-field
+ * section in a flexible one (KIP-482: `() => r.tags()` / `() => w.tags()`). A layout function taking
+ * it serves both, so a flexible version reuses the classic layout and only adds its tags.
+ */
+export type StructEnd = () => void;
+
+export const untagged: StructEnd = () => {};
+
+// ---- AlterConfigs and IncrementalAlterConfigs ----
+
+/** One resource of either alter API's response. */
+export interface AlterResult {
+  type: number;
+  name: string;
+  error: ItemError;
+}
+
+/** Refuses what is not a topic; resolves the topic (throws topic.not_found / topic.internal). */
+export function alterableTopic(broker: Broker, type: number, name: string): void {
+  if (type === ResourceType.BROKER) throw new KafkaRefusal(KafkaError.INVALID_REQUEST, 'broker configs are read-only in Eddy (set them at start)');
+  if (type !== ResourceType.TOPIC) throw new KafkaRefusal(KafkaError.INVALID_REQUEST, `resource type ${type} is not supported (topic = 2)`);
+  refuseInternal(name);
+  broker.describeTopic(name);
+}
+
+/** Resources named twice in one request get INVALID_REQUEST (as Kafka answers). */
+export function duplicateResources(resources: readonly { type: number; name: string }[]): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const r of resources) {
+    const k = `${r.type}\0${r.name}`;
+    if (seen.has(k)) dup.add(k);
+    seen.add(k);
+  }
+  return dup;
+}
+
+/** Applies `alter` to each resource in order; a resource named twice fails with INVALID_REQUEST. */
+export async function alterEach<R extends { type: number; name: string }>(resources: readonly R[], alter: (res: R) => Promise<ItemError>): Promise<AlterResult[]> {
+  const dup = duplicateResources(resources);
+  const out: AlterResult[] = [];
+  for (const res of resources) {
+    const error = dup.has(`${res.type}\0${res.name}`) ? { code: KafkaError.INVALID_REQUEST, message: `resource "${res.name}" appears more than once` } : await alter(res);
+    out.push({ type: res.type, name: res.name, error });
+  }
+  return out;
+}
+
+/** The request of both alter APIs: resources [resource_type int8, resource_name, configs [entry]], validate_only. */
+export function readAlterRequest<C>(r: KafkaReader, readEntry: () => C, entryBytesMin: number, end: StructEnd): { resources: { type: number; name: string; configs: C[] }[]; validateOnly: boolean } {
+  const resources = r.array(() => {
+    const type = r.int8();
+    const name = r.string();
+    const configs = r.array(() => {
+      const c = readEntry();
+      end();
+      return c;
+    }, entryBytesMin);
+    end();
+    return { type, name, configs };
+  }, 4);
+  const validateOnly = r.bool();
+  end();
+  return { resources, validateOnly };
+}
+
+/** The response of both alter APIs: throttle_time_ms, responses [error_code, error_message, resource_type, resource_name]. */
+export function writeAlterResponse(w: KafkaWriter, results: readonly AlterResult[], end: StructEnd): void {
+  w.int32(0);
+  w.array(results, (r) => {
+    w.int16(r.error.code).nullableString(r.error.message).int8(r.type).string(r.name);
+    end();
+  });
+  end();
 }

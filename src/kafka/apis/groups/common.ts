@@ -35,7 +35,7 @@ export function kafkaClientHost(host: string): string {
 
 /**
  * group_id string, generation_id int32, member_id string, then group_instance_id nullable_string when
- * the version has it (Heartbeat and SyncGroup v3+): how those two requests open.
+ * the version has it (Heartbeat and SyncGroup v3+, OffsetCommit v7+): how those three requests open.
  */
 export function readMemberIdentity(r: KafkaReader, withGroupInstanceId: boolean): { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null } {
   const groupId = r.string();

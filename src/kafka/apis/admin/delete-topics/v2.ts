@@ -1,0 +1,3 @@
+// DeleteTopics v2 (key 20): the layout of v1 (the version marks the throttling change of KIP-219).
+
+export { decodeRequest, encodeResponse, flexible } from './v1.ts';

@@ -1,0 +1,3 @@
+// FindCoordinator v2 (key 10): the layout of v1 (the version marks the throttling change of KIP-219).
+
+export { decodeRequest, encodeResponse, flexible } from './v1.ts';

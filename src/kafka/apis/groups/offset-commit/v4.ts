@@ -1,0 +1,3 @@
+// OffsetCommit v4 (key 8): the layout of v3 (the version marks the throttling change of KIP-219).
+
+export { decodeRequest, encodeResponse, flexible } from './v3.ts';

@@ -1,0 +1,3 @@
+// ListOffsets v3 (key 2): the layout of v2 (the version marks the throttling change of KIP-219).
+
+export { decodeRequest, encodeResponse, flexible } from './v2.ts';
