@@ -49,7 +49,8 @@ async function subscriber(url: string, total: number, concurrency: number): Prom
   await h.ready;
   send({ ready: true });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  send({ lat, distinct: lat.length });
+  // Wait until the (large) report is written to the channel: disconnecting with it still queued lost it.
+  await new Promise<void>((resolve, reject) => process.send!({ lat, distinct: lat.length } satisfies ChildMsg, undefined, {}, (e) => (e ? reject(e) : resolve())));
   await bus.close();
   await transport.close();
   process.disconnect();

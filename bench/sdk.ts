@@ -6,7 +6,8 @@
 // `--subscriber`), so publishing and handling do not share an event loop. Publishing and handling
 // run at the same time; the clock starts when publishing starts (both processes use
 // performance.timeOrigin + now). Counted: distinct events handled (acked), so redeliveries do not
-// inflate the figure. One JSON line per run.
+// inflate the figure. Also CPU µs per event of the broker, the subscriber and the publisher (/proc).
+// One JSON line per run.
 // The subscriber receives over the WebSocket (the transport's default); EDDY_BENCH_DELIVERY=http
 // measures HTTP pull delivery instead.
 // Usage: node --import tsx bench/sdk.ts [events=200000] [concurrency=64] [chunk=500] [inflight=4] [timeoutSec=120]
@@ -20,6 +21,7 @@ import { z } from 'zod';
 import { createEventBus, createUuidV7, defineEvent, EddyHttpTransport, item, type Envelope, type OutgoingEvent } from '../src/client/index.ts';
 import type { SubscriptionSpec } from '../src/client/transport.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
+import { procCpuMs } from './kafka-support.ts';
 
 const BenchEvent = defineEvent('BenchEvent', {
   version: 1,
@@ -208,13 +210,22 @@ async function phase(mode: 'sdk' | 'raw', total: number, concurrency: number, ch
     const handledAll = childMessage(child, (m) => 'done' in m, deadlineAt, `${total} events handled`);
     handledAll.catch(() => {});
     const pub = await publisher(mode, url, total, chunk, inflight);
+    // CPU per event of each process over the run (/proc; 10 ms resolution): steadier than rates on a noisy VM.
+    const cpu0 = { broker: procCpuMs(broker.child.pid!), subscriber: procCpuMs(child.pid!), publisher: process.cpuUsage() };
     const t0 = now();
     await pub.publish();
     const published = now();
     const done = (await handledAll) as { handled: number; at: number };
+    const usPerEvent = (ms: number) => Math.round((ms * 1000) / total);
+    const publisherCpu = process.cpuUsage(cpu0.publisher);
+    const cpuUsPerEvent = {
+      broker: usPerEvent(procCpuMs(broker.child.pid!) - cpu0.broker),
+      subscriber: usPerEvent(procCpuMs(child.pid!) - cpu0.subscriber),
+      publisher: usPerEvent((publisherCpu.user + publisherCpu.system) / 1000),
+    };
     await pub.close();
     const secs = (x: number) => (x - t0) / 1000;
-    return { publishEventsPerSec: Math.round(total / secs(published)), endToEndEventsPerSec: Math.round(done.handled / secs(done.at)), seconds: Math.round(secs(done.at) * 100) / 100 };
+    return { publishEventsPerSec: Math.round(total / secs(published)), endToEndEventsPerSec: Math.round(done.handled / secs(done.at)), seconds: Math.round(secs(done.at) * 100) / 100, cpuUsPerEvent };
   } finally {
     if (child) await stopChild(child);
     await broker.stop();
@@ -251,6 +262,9 @@ if (process.argv[2] === '--subscriber') {
       sdkOverheadPct: Math.round((1 - sdk.endToEndEventsPerSec / raw.endToEndEventsPerSec) * 1000) / 10,
       sdkSeconds: sdk.seconds,
       rawSeconds: raw.seconds,
+      // CPU microseconds per event (publish + delivery + ack) of each process, SDK run and raw run.
+      sdkCpuUsPerEvent: sdk.cpuUsPerEvent,
+      rawCpuUsPerEvent: raw.cpuUsPerEvent,
     }),
   );
 }

@@ -181,6 +181,13 @@ test('CloudEvents: structured, batch and binary mode are stored with the Kafka b
   assertProblem(await call(b, 'POST', '/v1/topics/ce/events', JSON.stringify({ specversion: '0.3', id: 'x', source: 's', type: 't' }), { 'content-type': 'application/cloudevents+json' }), 400, 'event.invalid');
   assertProblem(await call(b, 'POST', '/v1/topics/ce/events', JSON.stringify({ specversion: '1.0', source: 's', type: 't' }), { 'content-type': 'application/cloudevents+json' }), 400, 'event.invalid');
   assertProblem(await call(b, 'POST', '/v1/topics/ce/events', JSON.stringify({ id: 1 }), { 'content-type': 'application/cloudevents-batch+json' }), 400, 'request.invalid');
+  // Attribute names: lowercase letters and digits, every time (valid names are remembered, invalid ones never).
+  const named = (extra: Record<string, unknown>) => JSON.stringify({ specversion: '1.0', id: `n-${Object.keys(extra)[0]}`, source: 's', type: 't', ...extra });
+  for (let i = 0; i < 2; i++) assertProblem(await call(b, 'POST', '/v1/topics/ce/events', named({ Bad_Name: 'x' }), { 'content-type': 'application/cloudevents+json' }), 400, 'event.invalid');
+  assertProblem(await call(b, 'POST', '/v1/topics/ce/events', named({ ['x'.repeat(65)]: 'x' }), { 'content-type': 'application/cloudevents+json' }), 400, 'event.invalid');
+  assertProblem(await call(b, 'POST', '/v1/topics/ce/events', named({ region: { nested: true } }), { 'content-type': 'application/cloudevents+json' }), 400, 'event.invalid');
+  assertProblem(await call(b, 'POST', '/v1/topics/ce/events', named({ region: 'é'.repeat(32 * 1024 + 1) }), { 'content-type': 'application/cloudevents+json' }), 400, 'event.invalid');
+  assert.equal((await call(b, 'POST', '/v1/topics/ce/events', named({ region: 'é'.repeat(32 * 1024) }), { 'content-type': 'application/cloudevents+json' })).status, 200);
 });
 
 test('SSE streams every record and resumes after Last-Event-ID', async (t) => {

@@ -18,6 +18,7 @@ import { limits } from '../limits.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { toStructured, type WireRecord } from './envelope.ts';
 import { WsSubscription } from './eddy-ws-subscription.ts';
+import { HttpRequestError, KeepAliveHttpClient, type HttpAnswer } from './http-client.ts';
 import { abortableSleep, backoffWaitMs } from './waits.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
@@ -65,9 +66,11 @@ export class EddyHttpTransport implements Transport {
   readonly #closing = new AbortController();
   readonly #delivery: EddyDelivery;
   readonly #open = new Set<WsSubscription>();
+  readonly #http: KeepAliveHttpClient;
 
   constructor(options: { url: string; clock?: Clock; onClose?: () => Promise<void>; reconnect?: ReconnectOptions; random?: () => number; delivery?: EddyDelivery }) {
     this.url = options.url.replace(/\/+$/, '');
+    this.#http = new KeepAliveHttpClient(this.url);
     this.#delivery = options.delivery ?? 'websocket';
     this.clock = options.clock ?? systemClock;
     this.#onClose = options.onClose ?? null;
@@ -92,29 +95,22 @@ export class EddyHttpTransport implements Transport {
   }
 
   async #once<T>(method: string, path: string, body: unknown, o: { contentType?: string; okCodes?: readonly ErrorCode[] }): Promise<T | null> {
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(this.url + path, {
-        method,
-        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': o.contentType ?? 'application/json' } }),
-      });
+      res = await this.#http.request(this.url + path, method, body === undefined ? undefined : { text: JSON.stringify(body), contentType: o.contentType ?? 'application/json' });
     } catch (e) {
-      const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : '';
-      throw new EddyError('sdk.transport_failed', `${method} ${path}: ${e instanceof Error ? e.message : String(e)}${cause}`, { url: this.url, retryable: true });
+      const what = e instanceof HttpRequestError && e.stage === 'cut' ? e.message : `${e instanceof Error ? e.message : String(e)}`;
+      throw new EddyError('sdk.transport_failed', `${method} ${path}: ${what}`, { url: this.url, retryable: true });
     }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (e) {
-      throw new EddyError('sdk.transport_failed', `${method} ${path}: response cut: ${e instanceof Error ? e.message : String(e)}`, { url: this.url, retryable: true });
-    }
+    const text = res.text;
+    const ok = res.status >= 200 && res.status < 300;
     let json: unknown = null;
     try {
       json = text.length > 0 ? JSON.parse(text) : null;
     } catch {
-      if (res.ok) throw new EddyError('sdk.transport_failed', `${method} ${path}: response is not JSON`, { status: res.status });
+      if (ok) throw new EddyError('sdk.transport_failed', `${method} ${path}: response is not JSON`, { status: res.status });
     }
-    if (res.ok) return json as T;
+    if (ok) return json as T;
     if (retryStatuses.has(res.status)) throw new EddyError('sdk.transport_failed', `${method} ${path}: HTTP ${res.status}`, { status: res.status, retryable: true });
     const code = typeof json === 'object' && json !== null ? (json as { code?: unknown }).code : undefined;
     if (typeof code === 'string' && code in ErrorCodes) {
@@ -225,6 +221,7 @@ export class EddyHttpTransport implements Transport {
   async close(): Promise<void> {
     this.#closing.abort();
     await Promise.all([...this.#open].map((s) => s.close()));
+    this.#http.close();
     await this.#onClose?.();
   }
 }

@@ -4,8 +4,8 @@
 // (`ce_<attr>` headers, `content-type`, data as the value, `partitionkey` as the key) that the broker
 // stores — so an SDK event is readable by kafkajs, kcat and HTTP, and theirs by the SDK.
 
-import { randomFillSync } from 'node:crypto';
 import { EddyError } from '../errors.ts';
+import { randomHex } from './random-pool.ts';
 
 export interface Envelope {
   specversion: '1.0';
@@ -101,19 +101,6 @@ export function fromWireRecord(r: WireRecord): Envelope {
     if (v !== undefined) e[k] = v;
   }
   return e;
-}
-
-/** Random bytes for ids, drawn from the CSPRNG a pool at a time (one call per event was a hot spot of publishMany). */
-const randomPool = Buffer.alloc(4096);
-let randomPoolAt = randomPool.length;
-
-function randomHex(bytes: number): string {
-  if (randomPoolAt + bytes > randomPool.length) {
-    randomFillSync(randomPool);
-    randomPoolAt = 0;
-  }
-  randomPoolAt += bytes;
-  return randomPool.toString('hex', randomPoolAt - bytes, randomPoolAt);
 }
 
 /** A new W3C traceparent: same trace as `parent` when given, a fresh span id, sampled. */

@@ -3,7 +3,7 @@
 // Invariant: ids from one generator sort strictly increasing as strings, even within a millisecond
 // or when the clock steps back (the last timestamp is reused and the counter carries into it).
 
-import { randomFillSync } from 'node:crypto';
+import { fillRandom } from './random-pool.ts';
 
 export interface UuidV7Options {
   now?: () => number;
@@ -15,7 +15,7 @@ const COUNTER_MAX = 0xfff;
 
 export function createUuidV7(options: UuidV7Options = {}): () => string {
   const now = options.now ?? Date.now;
-  const randomFill = options.randomFill ?? ((b: Uint8Array) => void randomFillSync(b));
+  const randomFill = options.randomFill ?? fillRandom;
   let lastMs = -1;
   let counter = 0;
   const rand = new Uint8Array(10);

@@ -1,0 +1,55 @@
+// The `eddy` transport's HTTP requests: node:http(s) with a keep-alive agent, the body sent with its
+// length and the answer read whole. Lighter than the global fetch (undici's web streams, Headers and
+// Response objects per request were a large share of a publisher's CPU and garbage at one publish per
+// millisecond). Errors are split the way the transport retries them: the request never got an answer
+// (`unreachable`), or the answer was cut (`cut`).
+
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export interface HttpAnswer {
+  status: number;
+  statusText: string;
+  text: string;
+}
+
+export class HttpRequestError extends Error {
+  readonly stage: 'unreachable' | 'cut';
+  constructor(stage: 'unreachable' | 'cut', message: string) {
+    super(message);
+    this.stage = stage;
+  }
+}
+
+export class KeepAliveHttpClient {
+  readonly #https: boolean;
+  readonly #agent: HttpAgent;
+
+  constructor(baseUrl: string) {
+    this.#https = new URL(baseUrl).protocol === 'https:';
+    this.#agent = this.#https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  }
+
+  request(url: string, method: string, body?: { text: string; contentType: string }): Promise<HttpAnswer> {
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const onAnswer = (res: IncomingMessage): void => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('aborted', () => reject(new HttpRequestError('cut', 'response cut')));
+        res.on('error', (e) => reject(new HttpRequestError('cut', `response cut: ${e.message}`)));
+      };
+      const headers = body === undefined ? {} : { 'content-type': body.contentType, 'content-length': Buffer.byteLength(body.text) };
+      const req = (this.#https ? httpsRequest : httpRequest)(url, { method, agent: this.#agent, headers }, onAnswer);
+      req.on('error', (e) => reject(new HttpRequestError(answered ? 'cut' : 'unreachable', e.message)));
+      req.end(body?.text);
+    });
+  }
+
+  /** Closes the idle keep-alive sockets; requests still running finish (their sockets idle unref'd, closed by the server). */
+  close(): void {
+    for (const sockets of Object.values(this.#agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+  }
+}
