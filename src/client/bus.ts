@@ -12,7 +12,7 @@ import { Consumer, type RawHandler } from './consumer.ts';
 import { MemoryIdempotencyStore, idempotencyWindowMsDefault, type IdempotencyStore } from './idempotency.ts';
 import { retryPolicy, type RetryOptions } from './retry.ts';
 import { resolveTransport, type TransportOption } from './resolve-transport.ts';
-import type { OutgoingEvent, Transport } from './transport.ts';
+import { publishDelayMsMax, type OutgoingEvent, type Transport } from './transport.ts';
 import { createUuidV7 } from './uuidv7.ts';
 import type { Registry } from 'prom-client';
 import type { Span, TracerProvider } from '@opentelemetry/api';
@@ -58,8 +58,7 @@ export interface PublishOptions {
   deliverAt?: number | Date;
 }
 
-/** The furthest ahead an event may be delayed (the broker's bound). */
-export const publishDelayMsMax = 365 * 24 * 60 * 60 * 1000;
+export { publishDelayMsMax } from './transport.ts';
 
 /** The due time of a publish's delay options, or undefined when it is due now. */
 function dueTimeOf(o: PublishOptions, nowMs: number): number | undefined {

@@ -8,10 +8,12 @@
 // At least once: a crash between the republish and the commit forwards it again (same CloudEvent id:
 // the idempotency stores see one event). A partition forwards in order, so a record waits behind an
 // earlier one that is due later (per-key order of delayed events is kept; use the eddy transport for
-// many unrelated long delays). Nothing is forwarded while no process subscribes to the topic: the
+// many unrelated long delays; a due time is clamped to 365 days after the record was written, see
+// dueOf). Nothing is forwarded while no process subscribes to the topic: the
 // records wait durably in the delay topic.
 
 import type { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
+import { publishDelayMsMax } from './transport.ts';
 import { abortableSleep } from './waits.ts';
 
 /** Suffix of the delay topic of `<topic>` (also the forwarders' consumer group). */
@@ -78,11 +80,19 @@ export class DelayForwarder {
   }
 }
 
-function dueOf(m: KafkaMessage): number {
+/**
+ * When a delay-topic record is forwarded: its `eddy.delay.due` header (epoch ms); at once when the
+ * header is missing or not a number; never later than publishDelayMsMax after the record's own
+ * timestamp, so a record written by another producer with a due time centuries ahead cannot block
+ * its partition longer than a delay the SDK itself accepts.
+ */
+export function dueOf(m: Pick<KafkaMessage, 'headers' | 'timestamp'>): number {
   const v = m.headers?.[delayDueHeader];
   const one = Array.isArray(v) ? v[v.length - 1] : v;
   const n = one === undefined ? 0 : Number(typeof one === 'string' ? one : one.toString('utf8'));
-  return Number.isFinite(n) ? n : 0;
+  if (!Number.isFinite(n)) return 0;
+  const written = Number(m.timestamp);
+  return Number.isFinite(written) && written > 0 ? Math.min(n, written + publishDelayMsMax) : n;
 }
 
 /** The record's headers without the delay header. */

@@ -93,3 +93,6 @@ export const DlqHeaders = {
 
 /** Nack reasons are stored in a header; the broker caps them at 256 characters. */
 export const nackReasonLengthMax = 256;
+
+/** The furthest ahead an event may be delayed (the broker's bound; the kafka transport's forwarder clamps to it too). */
+export const publishDelayMsMax = 365 * 24 * 60 * 60 * 1000;
