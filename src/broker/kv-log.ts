@@ -11,6 +11,14 @@ import type { PartitionLog } from '../log/partition-log.ts';
 
 const READ_BYTES = 4 * 1024 * 1024;
 
+/** Room left in a batch for its header (61 bytes) with margin. */
+const kvBatchOverheadBytes = 128;
+
+/** An upper bound of one record's encoded size: body, its length varint and the five per-record varints. */
+function kvRecordBytesBound(key: Uint8Array, value: Uint8Array | null): number {
+  return key.length + (value?.length ?? 0) + 32;
+}
+
 export class KvLog<V> {
   readonly topic: string;
   readonly #log: PartitionLog;
@@ -73,18 +81,40 @@ export class KvLog<V> {
     return this.#map.entries();
   }
 
-  /** Writes several keys in one durable batch (null deletes). */
+  /**
+   * Writes several keys durably (null deletes), in order. They travel in one batch — replayed all or
+   * none — unless together they exceed the topic's max.message.bytes (a topic deleted with offsets of
+   * many groups, say): then in consecutive batches that each fit, each atomic on its own. One entry
+   * too large for a batch fails with event.too_large before anything is written.
+   */
   async putMany(entries: readonly (readonly [string, V | null])[]): Promise<void> {
     if (entries.length === 0) return;
     const now = this.#clockNow();
-    const batch = encodeBatch(
-      entries.map(([k, v]) => ({ key: Buffer.from(k, 'utf8'), value: v === null ? null : Buffer.from(JSON.stringify(v), 'utf8'), timestampMs: now })),
-      { timestampMs: now },
-    );
-    await this.#log.append(batch);
-    for (const [k, v] of entries) {
-      if (v === null) this.#map.delete(k);
-      else this.#map.set(k, v);
+    const bytesMax = this.#log.config.maxMessageBytes - kvBatchOverheadBytes;
+    const records = entries.map(([k, v]) => ({ key: Buffer.from(k, 'utf8'), value: v === null ? null : Buffer.from(JSON.stringify(v), 'utf8'), timestampMs: now }));
+    const chunks: (typeof records)[] = [];
+    let chunk: typeof records = [];
+    let chunkBytes = 0;
+    for (const r of records) {
+      const bytes = kvRecordBytesBound(r.key, r.value);
+      if (bytes > bytesMax) throw new EddyError('event.too_large', `${this.topic}: an entry of ${bytes} bytes exceeds max.message.bytes`, { bytes, maxMessageBytes: this.#log.config.maxMessageBytes });
+      if (chunkBytes + bytes > bytesMax && chunk.length > 0) {
+        chunks.push(chunk);
+        chunk = [];
+        chunkBytes = 0;
+      }
+      chunk.push(r);
+      chunkBytes += bytes;
+    }
+    chunks.push(chunk);
+    let applied = 0;
+    for (const c of chunks) {
+      await this.#log.append(encodeBatch(c, { timestampMs: now }));
+      for (const [k, v] of entries.slice(applied, applied + c.length)) {
+        if (v === null) this.#map.delete(k);
+        else this.#map.set(k, v);
+      }
+      applied += c.length;
     }
   }
 

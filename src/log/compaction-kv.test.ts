@@ -50,3 +50,35 @@ test('KvLog over a compacted topic replays to the same map, before and after a r
   assert.deepEqual(sorted((await KvLog.open<{ n: number }>(m, TOPIC)).entries()), sorted(model), `${describeSeed(seed)} after restart`);
   await m.close();
 });
+
+test('KvLog.putMany larger than max.message.bytes is written in batches that fit; one entry too large writes nothing', async () => {
+  const io = new SimFileIO();
+  const clock = new FakeClock();
+  const open = async () => {
+    const m = await LogManager.open({ dataDir: '/data', io, clock, compactionCheckIntervalMs: 1e12 });
+    await m.openPartition(TOPIC, 0, compactConfig({ segmentBytes: 1 << 20, maxMessageBytes: 2_000 }));
+    return m;
+  };
+  let m = await open();
+  const kv = await KvLog.open<{ pad: string } | null>(m, TOPIC);
+  const entries = Array.from({ length: 300 }, (_, i) => [`k/${i}`, i % 7 === 0 ? null : { pad: 'x'.repeat(40) }] as const);
+  await kv.putMany(entries);
+  const log = m.get(TOPIC, 0)!;
+  assert.equal(log.highWatermark, 300);
+  const r = await log.read(0, 1 << 20);
+  let batches = 0;
+  for (let pos = 0; pos < r.bytes.length; pos += r.bytes.readInt32BE(pos + 8) + 12) {
+    batches++;
+    assert.ok(r.bytes.readInt32BE(pos + 8) + 12 <= 2_000, 'every batch fits max.message.bytes');
+  }
+  assert.ok(batches > 5, `${batches} batches`);
+  await assert.rejects(kv.putMany([['small', { pad: 'y' }], ['big', { pad: 'z'.repeat(3_000) }]]), (e: Error & { code?: string }) => e.code === 'event.too_large');
+  assert.equal(log.highWatermark, 300, 'nothing of the refused call was written');
+  assert.equal(kv.get('small'), undefined);
+  await m.close();
+  m = await open();
+  const replayed = await KvLog.open<{ pad: string } | null>(m, TOPIC);
+  const expected = entries.filter(([, v]) => v !== null).map(([k]) => k).sort();
+  assert.deepEqual([...replayed.entries()].map(([k]) => k).sort(), expected);
+  await m.close();
+});
