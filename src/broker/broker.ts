@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
-import { BATCH_HEADER_BYTES, decodeRecords, encodeBatch, type DecodedRecord, type RecordInput } from '../log/codec/record-batch.ts';
+import { BATCH_HEADER_BYTES, decodeRecordRefs, decodeRecords, encodeBatch, type DecodedRecord, type RecordInput, type RecordRef, type Result } from '../log/codec/record-batch.ts';
 import { registerCodecs } from '../log/codec/codecs.ts';
 import { utf8Length } from '../log/codec/utf8.ts';
 import type { FileIO } from '../log/file-io.ts';
@@ -85,6 +85,20 @@ export interface PublishEvent extends RecordInput {
 
 export interface PublishResult extends StoredAt {
   duplicate: boolean;
+}
+
+export interface ReadRecordsOptions {
+  limit: number;
+  maxBytes: number;
+  maxWaitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ReadRecordsResult<T> {
+  records: T[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
 }
 
 export const METADATA_TOPIC = '__eddy_metadata';
@@ -480,14 +494,24 @@ export class Broker {
   }
 
   /** Decoded records at or after `offset` (HTTP, SDK, CLI), control batches skipped. */
-  async readRecords(
+  readRecords(topicName: string, partition: number, offset: number, options: ReadRecordsOptions): Promise<ReadRecordsResult<DecodedRecord>> {
+    return this.#readDecoded(topicName, partition, offset, options, decodeRecords);
+  }
+
+  /** Like readRecords, records kept undecoded past their key (for readers that hold them a while: see RecordRef). */
+  readRecordRefs(topicName: string, partition: number, offset: number, options: ReadRecordsOptions): Promise<ReadRecordsResult<RecordRef>> {
+    return this.#readDecoded(topicName, partition, offset, options, decodeRecordRefs);
+  }
+
+  async #readDecoded<T extends { offset: number }>(
     topicName: string,
     partition: number,
     offset: number,
-    options: { limit: number; maxBytes: number; maxWaitMs?: number; signal?: AbortSignal },
-  ): Promise<{ records: DecodedRecord[]; nextOffset: number; highWatermark: number; logStartOffset: number }> {
+    options: ReadRecordsOptions,
+    decode: (buf: Uint8Array, pos: number, opts: { decompressedBytesMax: number }) => Result<T[]>,
+  ): Promise<ReadRecordsResult<T>> {
     const r = await this.fetch(topicName, partition, offset, options);
-    const records: DecodedRecord[] = [];
+    const records: T[] = [];
     let pos = 0;
     let next = offset;
     while (pos < r.bytes.length && records.length < options.limit) {
@@ -495,7 +519,7 @@ export class Broker {
       const total = r.bytes.readInt32BE(pos + 8) + 12;
       const lastOffset = Number(r.bytes.readBigInt64BE(pos)) + r.bytes.readInt32BE(pos + 23);
       if ((attributes & 0x20) === 0) {
-        const recs = decodeRecords(r.bytes, pos, { decompressedBytesMax: limits.decompressedBytesMax });
+        const recs = decode(r.bytes, pos, { decompressedBytesMax: limits.decompressedBytesMax });
         if (!recs.ok) throw new EddyError('log.io_error', `cannot decode batch of ${topicName}-${partition}: ${recs.error.message}`);
         for (const rec of recs.value) {
           if (rec.offset < offset) continue;

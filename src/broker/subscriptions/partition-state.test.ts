@@ -5,11 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DecodedRecord } from '../../log/codec/batch-decode.ts';
+import type { RecordRef } from '../../log/codec/batch-decode.ts';
 import { describeSeed, Random, seedFromEnv } from '../../testing/random.ts';
 import { PartitionState, type PendingMessage } from './partition-state.ts';
 
-const rec = (offset: number): DecodedRecord => ({ offset, timestampMs: 0, key: null, value: new Uint8Array(1), headers: [] });
+const rec = (offset: number): RecordRef => ({ offset, timestampMs: 0, key: null, valueBytes: 1, bytes: new Uint8Array(0), at: 0 });
 
 function walk(st: PartitionState): number[] {
   const { offsets, from } = st.inOrder();

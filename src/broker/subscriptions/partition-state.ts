@@ -6,7 +6,7 @@
 // of the whole window (a pull and an ack run them for every request).
 
 import { assert } from '../../errors.ts';
-import type { DecodedRecord } from '../../log/codec/record-batch.ts';
+import type { RecordRef } from '../../log/codec/record-batch.ts';
 import { subscriptionLimits } from './limits.ts';
 
 export const MessageStates = { ready: 'ready', leased: 'leased', deadLettering: 'deadLettering' } as const;
@@ -15,7 +15,8 @@ export type MessageState = (typeof MessageStates)[keyof typeof MessageStates];
 export interface PendingMessage {
   readonly partition: number;
   readonly offset: number;
-  readonly record: DecodedRecord;
+  /** The record, decoded at delivery (recordAt): the window holds no header objects. */
+  readonly record: RecordRef;
   /** Ordering key (latin1 of the record key), null when the record has no key. */
   readonly orderKey: string | null;
   readonly bytes: number;
@@ -108,13 +109,13 @@ export class PartitionState {
   }
 
   /** Adds a record read from the log; false when it was already done (acked before a restart). */
-  admit(record: DecodedRecord): PendingMessage | null {
+  admit(record: RecordRef): PendingMessage | null {
     assert(record.offset >= this.readOffset, 'subscription read went backwards');
     this.readOffset = record.offset + 1;
     if (this.acked.has(record.offset)) return null;
     const attempt = this.restoredAttempts.get(record.offset) ?? 0;
     this.restoredAttempts.delete(record.offset);
-    const bytes = (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0) + 64;
+    const bytes = (record.key?.byteLength ?? 0) + record.valueBytes + 64;
     const m: PendingMessage = {
       partition: this.partition,
       offset: record.offset,

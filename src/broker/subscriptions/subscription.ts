@@ -7,7 +7,7 @@
 import type { Broker } from '../broker.ts';
 import { EddyError } from '../../errors.ts';
 import type { Timer } from '../../log/clock.ts';
-import type { DecodedRecord } from '../../log/codec/record-batch.ts';
+import { recordAt, type DecodedRecord } from '../../log/codec/record-batch.ts';
 import type { PartitionLog } from '../../log/partition-log.ts';
 import { formatAckId, type AckRef } from './ack-id.ts';
 import { backoffMs, type SubscriptionConfig } from './config.ts';
@@ -223,7 +223,7 @@ export class Subscription {
       while (!this.#closed && !st.windowFull && st.readOffset < log.highWatermark) {
         const room = subscriptionLimits.outstandingOffsetsMax - (st.readOffset - st.floor);
         const from = st.readOffset;
-        const r = await this.#broker.readRecords(this.config.topic, st.partition, from, {
+        const r = await this.#broker.readRecordRefs(this.config.topic, st.partition, from, {
           limit: Math.max(1, Math.min(room, subscriptionLimits.pullMessagesMax)),
           maxBytes: subscriptionLimits.fillReadBytesMax,
         });
@@ -314,7 +314,7 @@ export class Subscription {
         st.delivering(m);
         m.state = MessageStates.leased;
         m.dueMs = now + this.config.ackDeadlineMs;
-        out.push({ ackId: formatAckId(this.config.name, m), deliveryAttempt: m.attempt, partition: m.partition, offset: m.offset, record: m.record });
+        out.push({ ackId: formatAckId(this.config.name, m), deliveryAttempt: m.attempt, partition: m.partition, offset: m.offset, record: recordAt(m.record) });
       }
     }
     this.#rotor = (this.#rotor + 1) % Math.max(1, parts.length);
@@ -328,8 +328,9 @@ export class Subscription {
     if (topic === null || this.#closed) return;
     m.state = MessageStates.deadLettering;
     m.dueMs = Infinity;
+    const record = recordAt(m.record);
     const headers = [
-      ...m.record.headers,
+      ...record.headers,
       { key: 'eddy.dlq.reason', value: utf8(m.reason ?? 'max_delivery_attempts') },
       { key: 'eddy.dlq.attempts', value: utf8(String(m.attempt)) },
       { key: 'eddy.dlq.topic', value: utf8(this.config.topic) },
@@ -340,7 +341,7 @@ export class Subscription {
     const id = `eddy.dlq/${this.config.name}/${this.config.createdMs}/${m.partition}/${m.offset}`;
     const run = (async () => {
       try {
-        await this.#broker.publish(topic, [{ key: m.record.key, value: m.record.value, headers, id }]);
+        await this.#broker.publish(topic, [{ key: record.key, value: record.value, headers, id }]);
       } catch {
         if (this.#closed) return;
         m.dueMs = this.#broker.clock.now() + Math.max(subscriptionLimits.deadLetterRetryMsMin, this.config.backoff.maxMs); // retried by #sweep

@@ -20,6 +20,22 @@ export interface DecodedRecord {
   headers: { key: string; value: Uint8Array | null }[];
 }
 
+/**
+ * A record checked whole but not decoded past its key: what a reader that holds many records for a
+ * while keeps (a subscription's window), so no header objects live that long. recordAt() decodes it
+ * when it is needed; `bytes` (the batch's records, or their decompressed copy) stays referenced.
+ */
+export interface RecordRef {
+  readonly offset: number;
+  readonly timestampMs: number;
+  readonly key: Uint8Array | null;
+  /** Length of the value (0 when null). */
+  readonly valueBytes: number;
+  readonly bytes: Uint8Array;
+  /** Where the record (its length varint) starts in `bytes`. */
+  readonly at: number;
+}
+
 /** attributes i8 + timestampDelta, offsetDelta, key length, value length, header count (1 byte each at least). */
 const RECORD_BODY_BYTES_MIN = 6;
 
@@ -29,29 +45,51 @@ const RECORD_BODY_BYTES_MIN = 6;
  * the message gives the offset within the decompressed bytes.
  */
 export function decodeRecords(buf: Uint8Array, pos: number, opts: { decompressedBytesMax: number }): Result<DecodedRecord[]> {
+  return decodeBatch(buf, pos, opts, decodeRecord);
+}
+
+/** Like decodeRecords, every record checked the same way, but kept as RecordRefs (see there). */
+export function decodeRecordRefs(buf: Uint8Array, pos: number, opts: { decompressedBytesMax: number }): Result<RecordRef[]> {
+  return decodeBatch(buf, pos, opts, decodeRecordRef);
+}
+
+/** The record a RecordRef points at, decoded (it was checked when the ref was made). */
+export function recordAt(ref: RecordRef): DecodedRecord {
+  const r = new ByteReader(ref.bytes, ref.at, ref.bytes.length);
+  const p = readPrefix(r);
+  const key = field(r, p.recordEnd);
+  const value = field(r, p.recordEnd);
+  const headers = decodeHeaders(r, p.recordEnd);
+  if (r.error !== null) throw new Error(`recordAt: the record at ${ref.at} no longer decodes: ${r.error.message}`);
+  return { offset: ref.offset, timestampMs: ref.timestampMs, key, value, headers };
+}
+
+type RecordDecoder<T> = (r: ByteReader, header: BatchHeader) => T;
+
+function decodeBatch<T>(buf: Uint8Array, pos: number, opts: { decompressedBytesMax: number }, decode: RecordDecoder<T>): Result<T[]> {
   const h = readBatchHeader(buf, pos);
   if (!h.ok) return h;
   const header = h.value;
   const start = pos + RECORDS_OFFSET;
   const end = pos + header.batchLength + BATCH_LOG_OVERHEAD_BYTES;
   if (end > buf.length) return fail('truncated', `batch at ${pos} needs ${end - pos} bytes, ${buf.length - pos} remain`, pos);
-  if (header.compression === Compression.none) return decodeAll(new ByteReader(buf, start, end), header);
+  if (header.compression === Compression.none) return decodeAll(new ByteReader(buf, start, end), header, decode);
 
   const maxBytes = Math.min(opts.decompressedBytesMax, limits.decompressedBytesMax);
   const d = decompress(header.compression, buf.subarray(start, end), { maxBytes });
   if (!d.ok) return fail(d.error.code, d.error.message, start);
-  const r = decodeAll(new ByteReader(d.value), header);
+  const r = decodeAll(new ByteReader(d.value), header, decode);
   if (r.ok) return r;
   return fail(r.error.code, `in decompressed records at byte ${r.error.position}: ${r.error.message}`, start);
 }
 
-function decodeAll(r: ByteReader, header: BatchHeader): Result<DecodedRecord[]> {
-  const out: DecodedRecord[] = [];
+function decodeAll<T>(r: ByteReader, header: BatchHeader, decode: RecordDecoder<T>): Result<T[]> {
+  const out: T[] = [];
   for (let i = 0; i < header.recordCount; i++) {
     if (r.remaining === 0) {
       return fail('record_count_mismatch', `recordCount is ${header.recordCount} but the payload holds ${i}`, r.pos);
     }
-    const record = decodeRecord(r, header);
+    const record = decode(r, header);
     if (r.error !== null) return { ok: false, error: r.error };
     out.push(record);
   }
@@ -61,8 +99,8 @@ function decodeAll(r: ByteReader, header: BatchHeader): Result<DecodedRecord[]> 
   return ok(out);
 }
 
-/** One record; on bad input sets r.error and returns a placeholder the caller discards. */
-function decodeRecord(r: ByteReader, header: BatchHeader): DecodedRecord {
+/** A record's length, attributes, timestamp and offset deltas. */
+function readPrefix(r: ByteReader): { at: number; recordEnd: number; timestampDelta: number; offsetDelta: number } {
   const at = r.pos;
   const length = r.varint();
   if (r.error === null && length < RECORD_BODY_BYTES_MIN) r.fail('bad_length', `record length ${length} at ${at} is too small`, at);
@@ -73,22 +111,55 @@ function decodeRecord(r: ByteReader, header: BatchHeader): DecodedRecord {
   r.int8(); // record attributes: unused by Kafka
   const timestampDelta = r.varlong();
   const offsetDelta = r.varint();
-  const key = field(r, recordEnd);
-  const value = field(r, recordEnd);
-  const headers = decodeHeaders(r, recordEnd);
-  if (r.error === null && r.pos !== recordEnd) {
-    r.fail('record_length_mismatch', `record at ${at} should end at ${recordEnd}, its fields end at ${r.pos}`, at);
+  return { at, recordEnd, timestampDelta, offsetDelta };
+}
+
+/** The record's offset and timestamp, and the checks every record gets once its fields are read. */
+function finish(r: ByteReader, header: BatchHeader, p: { at: number; recordEnd: number; timestampDelta: number; offsetDelta: number }): { offset: number; timestampMs: number } {
+  if (r.error === null && r.pos !== p.recordEnd) {
+    r.fail('record_length_mismatch', `record at ${p.at} should end at ${p.recordEnd}, its fields end at ${r.pos}`, p.at);
   }
-  const offset = header.baseOffset + offsetDelta;
-  const timestampMs = header.timestampType === TimestampType.logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta;
+  const offset = header.baseOffset + p.offsetDelta;
+  const timestampMs = header.timestampType === TimestampType.logAppendTime ? header.maxTimestamp : header.baseTimestamp + p.timestampDelta;
   if (r.error === null && !(Number.isSafeInteger(offset) && Number.isSafeInteger(timestampMs))) {
-    r.fail('int64_out_of_range', `record at ${at}: offset or timestamp outside the safe-integer range`, at);
+    r.fail('int64_out_of_range', `record at ${p.at}: offset or timestamp outside the safe-integer range`, p.at);
   }
+  return { offset, timestampMs };
+}
+
+function decodeRecordRef(r: ByteReader, header: BatchHeader): RecordRef {
+  const p = readPrefix(r);
+  const key = field(r, p.recordEnd);
+  const value = field(r, p.recordEnd);
+  skipHeaders(r, p.recordEnd);
+  const { offset, timestampMs } = finish(r, header, p);
+  return { offset, timestampMs, key, valueBytes: value?.length ?? 0, bytes: r.buf, at: p.at };
+}
+
+/** One record; on bad input sets r.error and returns a placeholder the caller discards. */
+function decodeRecord(r: ByteReader, header: BatchHeader): DecodedRecord {
+  const p = readPrefix(r);
+  const key = field(r, p.recordEnd);
+  const value = field(r, p.recordEnd);
+  const headers = decodeHeaders(r, p.recordEnd);
+  const { offset, timestampMs } = finish(r, header, p);
   return { offset, timestampMs, key, value, headers };
 }
 
 /** A varint-length byte field: -1 is null; other negatives are 'bad_length'; past the record 'record_overrun'. */
 function field(r: ByteReader, recordEnd: number): Uint8Array | null {
+  const n = fieldLength(r, recordEnd);
+  return n === null ? null : r.bytes(n);
+}
+
+/** Like field, without the subarray: its length, or null (a null field or an error). */
+function skipField(r: ByteReader, recordEnd: number): number | null {
+  const n = fieldLength(r, recordEnd);
+  if (n !== null) r.skip(n);
+  return n;
+}
+
+function fieldLength(r: ByteReader, recordEnd: number): number | null {
   const at = r.pos;
   const n = r.varint();
   if (r.error !== null) return null;
@@ -101,22 +172,28 @@ function field(r: ByteReader, recordEnd: number): Uint8Array | null {
     r.fail('record_overrun', `field of ${n} bytes at ${at} runs past its record`, at);
     return null;
   }
-  return r.bytes(n);
+  return n;
 }
 
-function decodeHeaders(r: ByteReader, recordEnd: number): { key: string; value: Uint8Array | null }[] {
+/** The header count, checked: at most limits.recordHeadersMax and no more than the record's bytes allow; -1 on error. */
+function headerCount(r: ByteReader, recordEnd: number): number {
   const at = r.pos;
   const count = r.varint();
-  if (r.error !== null) return [];
+  if (r.error !== null) return -1;
   if (count < 0) {
     r.fail('bad_length', `header count ${count} at ${at}`, at);
-    return [];
+    return -1;
   }
   // Each header takes at least 2 bytes (key length, value length): bounds the loop by the input.
   if (count > limits.recordHeadersMax || count * 2 > recordEnd - r.pos) {
     r.fail('too_many_headers', `${count} headers at ${at}: above limits.recordHeadersMax or the record's bytes`, at);
-    return [];
+    return -1;
   }
+  return count;
+}
+
+function decodeHeaders(r: ByteReader, recordEnd: number): { key: string; value: Uint8Array | null }[] {
+  const count = headerCount(r, recordEnd);
   const headers: { key: string; value: Uint8Array | null }[] = [];
   for (let i = 0; i < count && r.error === null; i++) {
     const keyAt = r.pos;
@@ -126,4 +203,14 @@ function decodeHeaders(r: ByteReader, recordEnd: number): { key: string; value: 
     headers.push({ key: key === null ? '' : readUtf8(key, 0, key.length), value });
   }
   return headers;
+}
+
+/** The same checks as decodeHeaders (lengths and counts; keys are not UTF-8-checked there either), nothing kept. */
+function skipHeaders(r: ByteReader, recordEnd: number): void {
+  const count = headerCount(r, recordEnd);
+  for (let i = 0; i < count && r.error === null; i++) {
+    const keyAt = r.pos;
+    if (skipField(r, recordEnd) === null && r.error === null) r.fail('bad_header_key', `header key at ${keyAt} is null`, keyAt);
+    skipField(r, recordEnd);
+  }
 }

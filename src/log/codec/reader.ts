@@ -190,7 +190,13 @@ export class ByteReader {
     return this.buf.subarray(p, p + n);
   }
 
+  /** Advances n bytes with the checks of bytes(), without making the subarray. */
   skip(n: number): void {
-    this.bytes(n);
+    if (this.#error !== null) return;
+    if (!(n >= 0) || !Number.isInteger(n)) {
+      this.fail('bad_length', `length ${n} at ${this.#pos} is not a non-negative integer`);
+      return;
+    }
+    if (this.#need(n)) this.#pos += n;
   }
 }

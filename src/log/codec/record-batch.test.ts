@@ -13,8 +13,10 @@ import { crc32c } from './crc32c.ts';
 import {
   BATCH_HEADER_BYTES,
   batchTotalBytes,
+  decodeRecordRefs,
   decodeRecords,
   encodeBatch,
+  recordAt,
   readBatchHeader,
   setBaseOffset,
   setPartitionLeaderEpoch,
@@ -397,4 +399,48 @@ test('encodeBatch rejects programmer errors', () => {
   assert.throws(() => encodeBatch(r, { timestampMs: Number.NaN }), RangeError);
   assert.throws(() => encodeBatch(r, { timestampMs: 0, baseOffset: 2 ** 53 }), RangeError);
   assert.throws(() => encodeBatch([{ key: null, value: null, timestampMs: 2 ** 52 }, { key: null, value: null, timestampMs: -(2 ** 52) }], { timestampMs: 0 }), RangeError);
+});
+
+// ---- record refs (decoded at delivery) ----
+
+/** decodeRecordRefs must accept exactly what decodeRecords accepts, with the same error, and recordAt give the same records. */
+function assertRefsAgree(batch: Uint8Array, pos = 0): void {
+  const eager = decodeRecords(batch, pos, decodeOpts);
+  const refs = decodeRecordRefs(batch, pos, decodeOpts);
+  assert.equal(refs.ok, eager.ok);
+  if (!eager.ok || !refs.ok) {
+    assert.deepEqual(!refs.ok && refs.error, !eager.ok && eager.error);
+    return;
+  }
+  assert.deepEqual(normalize(refs.value.map(recordAt)), normalize(eager.value));
+  assert.deepEqual(
+    refs.value.map((r) => [r.offset, r.timestampMs, hex(r.key), r.valueBytes]),
+    eager.value.map((r) => [r.offset, r.timestampMs, hex(r.key), r.value?.length ?? 0]),
+  );
+}
+
+test('record refs: same records as decodeRecords once decoded (none and gzip), and the same verdict on damaged records', () => {
+  fc.assert(
+    fc.property(batchArb(8, 120), ([records, opts]) => assertRefsAgree(encodeBatch(records, opts))),
+    fcOpts(200),
+  );
+  fc.assert(
+    fc.property(batchArb(4, 60), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), ([records, opts], edits) => {
+      const batch = encodeBatch(records, { ...opts, compression: Compression.none });
+      for (const [at, byte] of edits) batch[BATCH_HEADER_BYTES + (at % (batch.length - BATCH_HEADER_BYTES))] = byte;
+      assertRefsAgree(fixCrc(batch));
+    }),
+    fcOpts(400),
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 12 }), (payload, count) => {
+      const batch = new Uint8Array(BATCH_HEADER_BYTES + payload.length);
+      batch.set(encodeBatch([{ key: null, value: null }], { timestampMs: 5 }).subarray(0, BATCH_HEADER_BYTES));
+      batch.set(payload, BATCH_HEADER_BYTES);
+      view(batch).setInt32(8, batch.length - 12);
+      view(batch).setInt32(57, count);
+      assertRefsAgree(fixCrc(batch));
+    }),
+    fcOpts(400),
+  );
 });
