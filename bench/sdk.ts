@@ -263,8 +263,12 @@ if (process.argv[2] === '--subscriber') {
       sdkSeconds: sdk.seconds,
       rawSeconds: raw.seconds,
       // CPU microseconds per event (publish + delivery + ack) of each process, SDK run and raw run.
-      sdkCpuUsPerEvent: sdk.cpuUsPerEvent,
-      rawCpuUsPerEvent: raw.cpuUsPerEvent,
+      sdkBrokerCpuUsPerEvent: sdk.cpuUsPerEvent.broker,
+      sdkSubscriberCpuUsPerEvent: sdk.cpuUsPerEvent.subscriber,
+      sdkPublisherCpuUsPerEvent: sdk.cpuUsPerEvent.publisher,
+      rawBrokerCpuUsPerEvent: raw.cpuUsPerEvent.broker,
+      rawSubscriberCpuUsPerEvent: raw.cpuUsPerEvent.subscriber,
+      rawPublisherCpuUsPerEvent: raw.cpuUsPerEvent.publisher,
     }),
   );
 }

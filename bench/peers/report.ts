@@ -25,7 +25,7 @@ export interface Row {
 }
 
 const skipReasons: Record<string, string> = {
-  'sdk-consume': 'not run: the SDK consumer reads about 16 k events/s today (issue #4); these rows would take minutes',
+  'sdk-consume': 'not run: the SDK consumer reads 15–20 k events/s today (issue #4); these rows would take minutes',
 };
 
 /** Throughput workloads: [name, what, multiple of the best peer, absolute floor]. */
