@@ -598,7 +598,7 @@ export class Broker {
 
 /** Bytes a record adds to a batch, at most (varint lengths counted at their largest). */
 function recordBytesBound(e: RecordInput): number {
-  let n = 40 + (e.key?.byteLength ?? 0) + (e.value?.byteLength ?? 0);
+  let n = 40 + (e.key?.byteLength ?? 0) + (e.value === null ? 0 : typeof e.value === 'string' ? utf8Length(e.value) : e.value.byteLength);
   for (const h of e.headers ?? []) n += 10 + utf8Length(h.key) + (h.value === null ? 0 : typeof h.value === 'string' ? utf8Length(h.value) : h.value.byteLength);
   return n;
 }

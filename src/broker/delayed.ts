@@ -65,7 +65,8 @@ interface Slot {
   seq: number;
 }
 
-const b64 = (b: Uint8Array | null | undefined): string | null => (b === null || b === undefined ? null : Buffer.from(b).toString('base64'));
+/** Bytes (or a string, as its UTF-8) in base64. */
+const b64 = (b: Uint8Array | string | null | undefined): string | null => (b === null || b === undefined ? null : (typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b)).toString('base64'));
 const bin = (s: string | null): Buffer | null => (s === null ? null : Buffer.from(s, 'base64'));
 const entryBytes = (e: DelayedEntry): number => (e.value?.length ?? 0) + (e.key?.length ?? 0) + e.headers.reduce((n, h) => n + h.k.length + (h.v?.length ?? 0), 0) + 64;
 
@@ -177,7 +178,7 @@ export class DelayedDelivery {
         topic,
         key: b64(e.key),
         value: b64(e.value),
-        headers: headers.map((h) => ({ k: h.key, v: b64(typeof h.value === 'string' ? Buffer.from(h.value) : h.value) })),
+        headers: headers.map((h) => ({ k: h.key, v: b64(h.value) })),
         id,
         deliverAt: at,
         scheduledAt: now,

@@ -53,7 +53,7 @@ export function parseJsonEvents(body: unknown): PublishEvent[] {
     }
     const out: PublishEvent = {
       key: e.key === undefined || e.key === null ? null : Buffer.from(checkedString(e.key, 'key', limits.keyBytesMax, i)),
-      value: e.value === null ? null : Buffer.from(JSON.stringify(e.value)),
+      value: e.value === null ? null : JSON.stringify(e.value), // written into the batch as UTF-8
       headers,
     };
     if (e.partition !== undefined) {
@@ -125,13 +125,14 @@ export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
     headers.push({ key: header, value: s });
   }
   if (typeof ce.id === 'string' && ce.id.length > limits.eventIdLengthMax) throw invalid(`id is longer than ${limits.eventIdLengthMax} characters`, index);
-  let value: Uint8Array | null = null;
+  // Text values stay strings: the batch encoder writes them as UTF-8 (no Buffer per event).
+  let value: Uint8Array | string | null = null;
   if (typeof ce.data_base64 === 'string') value = Buffer.from(ce.data_base64, 'base64');
   else if ('data' in ce && ce.data !== undefined) {
     const jsonish = contentType === undefined || /json/i.test(contentType);
-    if (!jsonish && typeof ce.data === 'string') value = Buffer.from(ce.data);
+    if (!jsonish && typeof ce.data === 'string') value = ce.data;
     else {
-      value = Buffer.from(JSON.stringify(ce.data));
+      value = JSON.stringify(ce.data);
       contentType ??= 'application/json';
     }
   }

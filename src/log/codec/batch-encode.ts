@@ -28,7 +28,8 @@ export interface RecordHeader {
 
 export interface RecordInput {
   key: Uint8Array | null;
-  value: Uint8Array | null;
+  /** Bytes, or a string stored as its UTF-8 bytes (a JSON value needs no Buffer of its own). */
+  value: Uint8Array | string | null;
   headers?: readonly RecordHeader[];
   /** CreateTime of this record; defaults to opts.timestampMs. */
   timestampMs?: number;
@@ -66,8 +67,8 @@ interface Sizing {
   recordsBytes: number;
   /** Body size of each record (what its length prefix says). */
   bodyBytes: number[];
-  /** UTF-8 byte length of every header key, and of every string header value after its key, in order across all records. */
-  headerKeyBytes: number[];
+  /** UTF-8 byte length of every string written, in write order across all records: a string value, then each header key and string header value. */
+  stringBytes: number[];
   baseTimestamp: number;
   maxTimestamp: number;
 }
@@ -76,13 +77,18 @@ function size(records: readonly RecordInput[], defaultTimestampMs: number): Sizi
   const baseTimestamp = records[0]!.timestampMs ?? defaultTimestampMs;
   let maxTimestamp = baseTimestamp;
   const bodyBytes = new Array<number>(records.length);
-  const headerKeyBytes: number[] = [];
+  const stringBytes: number[] = [];
   let recordsBytes = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     const ts = r.timestampMs ?? defaultTimestampMs;
     if (ts > maxTimestamp) maxTimestamp = ts;
-    let body = 1 + varlongSize(ts - baseTimestamp) + varintSize(i) + fieldSize(r.key) + fieldSize(r.value);
+    let body = 1 + varlongSize(ts - baseTimestamp) + varintSize(i) + fieldSize(r.key);
+    if (typeof r.value === 'string') {
+      const valueBytes = utf8Length(r.value);
+      stringBytes.push(valueBytes);
+      body += varintSize(valueBytes) + valueBytes;
+    } else body += fieldSize(r.value);
     const headers = r.headers ?? [];
     if (headers.length > limits.recordHeadersMax) {
       throw new RangeError(`encodeBatch: record ${i} has ${headers.length} headers, above limits.recordHeadersMax`);
@@ -90,18 +96,18 @@ function size(records: readonly RecordInput[], defaultTimestampMs: number): Sizi
     body += varintSize(headers.length);
     for (const h of headers) {
       const keyBytes = utf8Length(h.key);
-      headerKeyBytes.push(keyBytes);
+      stringBytes.push(keyBytes);
       body += varintSize(keyBytes) + keyBytes;
       if (typeof h.value === 'string') {
         const valueBytes = utf8Length(h.value);
-        headerKeyBytes.push(valueBytes);
+        stringBytes.push(valueBytes);
         body += varintSize(valueBytes) + valueBytes;
       } else body += fieldSize(h.value);
     }
     bodyBytes[i] = body;
     recordsBytes += varintSize(body) + body;
   }
-  return { recordsBytes, bodyBytes, headerKeyBytes, baseTimestamp, maxTimestamp };
+  return { recordsBytes, bodyBytes, stringBytes, baseTimestamp, maxTimestamp };
 }
 
 function writeRecords(buf: Uint8Array, pos: number, records: readonly RecordInput[], s: Sizing, defaultTimestampMs: number): number {
@@ -113,15 +119,19 @@ function writeRecords(buf: Uint8Array, pos: number, records: readonly RecordInpu
     pos = writeVarlong(buf, pos, (r.timestampMs ?? defaultTimestampMs) - s.baseTimestamp);
     pos = writeVarint(buf, pos, i);
     pos = writeField(buf, pos, r.key);
-    pos = writeField(buf, pos, r.value);
+    if (typeof r.value === 'string') {
+      const valueBytes = s.stringBytes[k++]!;
+      pos = writeVarint(buf, pos, valueBytes);
+      pos = writeUtf8(buf, pos, r.value, valueBytes);
+    } else pos = writeField(buf, pos, r.value);
     const headers = r.headers ?? [];
     pos = writeVarint(buf, pos, headers.length);
     for (const h of headers) {
-      const keyBytes = s.headerKeyBytes[k++]!;
+      const keyBytes = s.stringBytes[k++]!;
       pos = writeVarint(buf, pos, keyBytes);
       pos = writeUtf8(buf, pos, h.key, keyBytes);
       if (typeof h.value === 'string') {
-        const valueBytes = s.headerKeyBytes[k++]!;
+        const valueBytes = s.stringBytes[k++]!;
         pos = writeVarint(buf, pos, valueBytes);
         pos = writeUtf8(buf, pos, h.value, valueBytes);
       } else pos = writeField(buf, pos, h.value);

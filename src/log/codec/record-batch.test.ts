@@ -46,7 +46,8 @@ const recordArb = (valueBytesMax: number): fc.Arbitrary<RecordInput> =>
   fc.record(
     {
       key: bytesOrNull(24),
-      value: bytesOrNull(valueBytesMax),
+      // Values as bytes, or as strings stored as their UTF-8 (short and long ASCII, non-ASCII, lone surrogates).
+      value: fc.oneof(bytesOrNull(valueBytesMax), fc.string({ unit: 'binary', maxLength: valueBytesMax }), fc.string({ minLength: 65, maxLength: Math.max(65, valueBytesMax) })),
       headers: fc.array(headerArb, { maxLength: 3 }),
       timestampMs: timestampArb,
     },
@@ -74,7 +75,7 @@ function expected(records: readonly RecordInput[], opts: EncodeBatchOptions) {
     offset: base + i,
     timestampMs: r.timestampMs ?? opts.timestampMs,
     key: hex(r.key),
-    value: hex(r.value),
+    value: hex(typeof r.value === 'string' ? Buffer.from(r.value) : r.value),
     headers: (r.headers ?? []).map((h) => ({ key: h.key, value: hex(typeof h.value === 'string' ? Buffer.from(h.value) : h.value) })),
   }));
 }

@@ -21,12 +21,17 @@ export function utf8Length(s: string): number {
 
 /** Writes s (whose utf8Length is `bytes`) at buf[pos]; returns the position after it. */
 export function writeUtf8(buf: Uint8Array, pos: number, s: string, bytes: number): number {
-  if (bytes === s.length) {
+  if (bytes === s.length && bytes <= SHORT_CHARS_MAX) {
     // Only ASCII has as many bytes as UTF-16 units.
     for (let i = 0; i < bytes; i++) buf[pos + i] = s.charCodeAt(i);
     return pos + bytes;
   }
   const target = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (bytes === s.length) {
+    // ASCII: its latin1 bytes are its UTF-8 bytes, and the latin1 writer is the fastest native one.
+    target.write(s, pos, bytes, 'latin1');
+    return pos + bytes;
+  }
   const written = target.write(s, pos, bytes, 'utf8');
   if (written !== bytes) throw new Error(`writeUtf8: expected ${bytes} bytes, wrote ${written}`);
   return pos + bytes;
