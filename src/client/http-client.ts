@@ -21,13 +21,18 @@ export class HttpRequestError extends Error {
   }
 }
 
+/** A request whose socket stays silent this long fails (as undici's fetch does after 300 s): a broker that accepts and never answers cannot hang a publish. */
+export const httpIdleTimeoutMsDefault = 300_000;
+
 export class KeepAliveHttpClient {
   readonly #https: boolean;
   readonly #agent: HttpAgent;
+  readonly #idleTimeoutMs: number;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, options: { idleTimeoutMs?: number } = {}) {
     this.#https = new URL(baseUrl).protocol === 'https:';
     this.#agent = this.#https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? httpIdleTimeoutMsDefault;
   }
 
   request(url: string, method: string, body?: { text: string; contentType: string }): Promise<HttpAnswer> {
@@ -44,6 +49,7 @@ export class KeepAliveHttpClient {
       const headers = body === undefined ? {} : { 'content-type': body.contentType, 'content-length': Buffer.byteLength(body.text) };
       const req = (this.#https ? httpsRequest : httpRequest)(url, { method, agent: this.#agent, headers }, onAnswer);
       req.on('error', (e) => reject(new HttpRequestError(answered ? 'cut' : 'unreachable', e.message)));
+      req.setTimeout(this.#idleTimeoutMs, () => req.destroy(new Error(`no answer for ${this.#idleTimeoutMs} ms`)));
       req.end(body?.text);
     });
   }
