@@ -1,6 +1,6 @@
 // Seeded fuzzing of the Kafka request decoders and of the framing layer (reliability note T7). For
 // every registered API and every advertised version: valid requests where this file can build them
-// (they must decode), then random and mutated bodies (bit flips, byte overwrites, inserts, deletes,
+// and the real clients' requests of the golden fixtures (they must decode), then random and mutated bodies (bit flips, byte overwrites, inserts, deletes,
 // truncations, boundary lengths) fed to api.decode on a KafkaReader. Invariants: decode never throws,
 // allocates nothing larger than the frame (Buffer and Array allocations are recorded), and the values
 // it returns hold no more elements than the frame's bytes can justify. The framing layer gets valid
@@ -10,8 +10,10 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Broker } from '../src/broker/broker.ts';
+import type { GoldenEntry } from '../scripts/kafka-recorder.ts';
 import type { AnyKafkaApi, KafkaApiVersion } from '../src/kafka/api.ts';
 import { KafkaConnection } from '../src/kafka/connection.ts';
 import { KafkaReader } from '../src/kafka/protocol/reader.ts';
@@ -153,6 +155,29 @@ const seeds: Record<number, Body[]> = {
   ],
 };
 
+/** Real client requests (the golden fixtures of kcat, kafkajs and @platformatic/kafka), body only, by "key/version": valid seeds for the APIs this file has no builder for. */
+function goldenBodies(): Map<string, Uint8Array[]> {
+  const dir = new URL('./fixtures/kafka/clients/', import.meta.url);
+  const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as GoldenEntry[];
+  const out = new Map<string, Uint8Array[]>();
+  for (const e of manifest) {
+    const codec = kafkaApis.find((a) => a.key === e.apiKey)?.version(e.version);
+    if (!codec) continue; // the golden test reports it
+    const frame = readFileSync(new URL(e.request, dir));
+    const head = new KafkaReader(frame);
+    head.int16();
+    head.int16();
+    head.int32();
+    head.nullableString();
+    const rest = new KafkaReader(frame, { start: frame.length - head.remaining, flexible: codec.flexible });
+    rest.tags(); // request header v2
+    const key = `${e.apiKey}/${e.version}`;
+    out.set(key, [...(out.get(key) ?? []), Uint8Array.from(frame.subarray(frame.length - rest.remaining))]);
+  }
+  return out;
+}
+const golden = goldenBodies();
+
 /** The module of a version the registry serves. */
 function served(api: AnyKafkaApi, version: number): KafkaApiVersion<unknown, unknown> {
   const codec = api.version(version);
@@ -288,7 +313,7 @@ test('every decoder, every advertised version: valid requests decode; mutated an
   const restore = recordAllocations();
   try {
     for (const { api, version } of pairs) {
-      const valid = (seeds[api.key] ?? []).map((s) => build(api, version, s));
+      const valid = [...(seeds[api.key] ?? []).map((s) => build(api, version, s)), ...(golden.get(`${api.key}/${version}`) ?? [])];
       for (const v of valid) assert.ok(decodeChecked(api, version, v, 'a valid request'), `${api.name} v${version} rejects a valid request`);
       const corpus = valid.length > 0 ? valid : [new Uint8Array(0)];
       for (let i = 0; i < perPair; i++) {
