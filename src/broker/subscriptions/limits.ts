@@ -7,16 +7,27 @@ export const subscriptionLimits = {
   subscriptionsMax: 10_000,
   /** Offsets between the ack floor and the read position of one partition; reading stops when full (backpressure). */
   outstandingOffsetsMax: 10_000,
-  /** Bytes of records held in memory per partition for redelivery; reading stops when exceeded. */
-  bufferedBytesMax: 32 * 1024 * 1024,
+  /**
+   * Bytes of records (whole, headers included) held in memory per partition of a subscription for
+   * delivery and redelivery; reading stops when exceeded. 8 MiB: enough read-ahead for thousands of
+   * small events or 8 of the largest, while 16 windows (4 groups of a 4-partition topic) hold at most
+   * ~130 MB (at 32 MiB, 4 SDK groups reading 1 KiB events took the broker past 1 GB).
+   */
+  bufferedBytesMax: 8 * 1024 * 1024,
+  /** Like fillOffsetsMin, in bytes: a window is topped up once a quarter of bufferedBytesMax is free. */
+  fillBytesMin: 2 * 1024 * 1024,
   /**
    * A partition's window is topped up only once this many offsets are free (or nothing is pending):
    * log reads return whole batches, so refilling a few freed offsets per pull re-decoded the same
    * batches on every pull. 10% of outstandingOffsetsMax: the window stays 90-100% full.
    */
   fillOffsetsMin: 1_000,
-  /** Bytes read from the log per fill step. */
-  fillReadBytesMax: 1024 * 1024,
+  /**
+   * Bytes read from the log per fill step. A read buffer stays in memory while any record read with
+   * it waits in the window, so large reads multiply what a window really holds (1 MiB reads: 1 GB
+   * for 4 SDK groups, 256 KiB: 670 MB, 64 KiB: 630 MB, before the byte bound above).
+   */
+  fillReadBytesMax: 256 * 1024,
   /** Messages returned by one pull (Pub/Sub's maxMessages is 1000). */
   pullMessagesMax: 1000,
   /** Long-poll wait for a pull. */

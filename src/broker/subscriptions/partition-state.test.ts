@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RecordRef } from '../../log/codec/batch-decode.ts';
 import { describeSeed, Random, seedFromEnv } from '../../testing/random.ts';
+import { subscriptionLimits } from './limits.ts';
 import { PartitionState, type PendingMessage } from './partition-state.ts';
 
-const rec = (offset: number): RecordRef => ({ offset, timestampMs: 0, key: null, valueBytes: 1, bytes: new Uint8Array(0), at: 0 });
+const rec = (offset: number): RecordRef => ({ offset, timestampMs: 0, key: null, valueBytes: 1, recordBytes: 9, bytes: new Uint8Array(0), at: 0 });
 
 function walk(st: PartitionState): number[] {
   const { offsets, from } = st.inOrder();
@@ -70,4 +71,24 @@ test('a restored partition skips done offsets and keeps restored attempts until 
   st.complete(admitted[0]!);
   assert.equal(st.floor, 12, 'the floor passes 11, acked before the restart');
   assert.deepEqual(st.persisted(), { floor: 12, acked: [13], attempts: [[14, 1]], delivered: 5, deadLettered: 0 });
+});
+
+test('the window is bounded in bytes of whole records, and refills only once a quarter of it is free again', () => {
+  const st = new PartitionState(0, PartitionState.fresh(0));
+  const big = (offset: number): RecordRef => ({ ...rec(offset), recordBytes: 256 * 1024 });
+  const admitted: PendingMessage[] = [];
+  while (!st.windowFull) admitted.push(st.admit(big(st.readOffset))!);
+  const per = 256 * 1024 + 64;
+  assert.equal(admitted.length, Math.ceil(subscriptionLimits.bufferedBytesMax / per), 'full at bufferedBytesMax, far below the offset bound');
+  assert.ok(st.readOffset - st.floor < subscriptionLimits.outstandingOffsetsMax);
+  assert.equal(st.wantsFill, false);
+  // Completing records frees bytes: no refill until fillBytesMin of them are free.
+  let freed = 0;
+  while (st.bufferedBytes > subscriptionLimits.bufferedBytesMax - subscriptionLimits.fillBytesMin) {
+    assert.equal(st.wantsFill, false, `after ${freed} completed`);
+    st.complete(admitted[freed++]!);
+  }
+  assert.equal(st.windowFull, false);
+  assert.equal(st.wantsFill, true, `after ${freed} completed`);
+  assert.equal(st.bufferedBytes, (admitted.length - freed) * per);
 });

@@ -101,7 +101,11 @@ export class PartitionState {
    */
   get wantsFill(): boolean {
     if (this.pending.size === 0) return true;
-    return !this.windowFull && subscriptionLimits.outstandingOffsetsMax - (this.readOffset - this.floor) >= subscriptionLimits.fillOffsetsMin;
+    return (
+      !this.windowFull &&
+      subscriptionLimits.outstandingOffsetsMax - (this.readOffset - this.floor) >= subscriptionLimits.fillOffsetsMin &&
+      this.bufferedBytes <= subscriptionLimits.bufferedBytesMax - subscriptionLimits.fillBytesMin
+    );
   }
 
   get windowFull(): boolean {
@@ -115,7 +119,7 @@ export class PartitionState {
     if (this.acked.has(record.offset)) return null;
     const attempt = this.restoredAttempts.get(record.offset) ?? 0;
     this.restoredAttempts.delete(record.offset);
-    const bytes = (record.key?.byteLength ?? 0) + record.valueBytes + 64;
+    const bytes = record.recordBytes + 64;
     const m: PendingMessage = {
       partition: this.partition,
       offset: record.offset,

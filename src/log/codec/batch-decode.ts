@@ -31,6 +31,8 @@ export interface RecordRef {
   readonly key: Uint8Array | null;
   /** Length of the value (0 when null). */
   readonly valueBytes: number;
+  /** Bytes of the whole record in the batch (length prefix included): what holding it costs. */
+  readonly recordBytes: number;
   readonly bytes: Uint8Array;
   /** Where the record (its length varint) starts in `bytes`. */
   readonly at: number;
@@ -133,7 +135,7 @@ function decodeRecordRef(r: ByteReader, header: BatchHeader): RecordRef {
   const value = field(r, p.recordEnd);
   skipHeaders(r, p.recordEnd);
   const { offset, timestampMs } = finish(r, header, p);
-  return { offset, timestampMs, key, valueBytes: value?.length ?? 0, bytes: r.buf, at: p.at };
+  return { offset, timestampMs, key, valueBytes: value?.length ?? 0, recordBytes: p.recordEnd - p.at, bytes: r.buf, at: p.at };
 }
 
 /** One record; on bad input sets r.error and returns a placeholder the caller discards. */
