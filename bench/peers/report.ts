@@ -24,6 +24,7 @@ export interface Row {
   latency?: { p50: number; p99: number; p999: number; max: number; samples: number; ackP50: number; ackP99: number };
 }
 
+/** Reasons of skipped rows, kept so that saved results render (`--report`). */
 const skipReasons: Record<string, string> = {
   'sdk-consume': 'not run: the SDK consumer reads 15–20 k events/s today (issue #4); these rows would take minutes',
 };
