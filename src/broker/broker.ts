@@ -611,10 +611,14 @@ function encodeWithin(idxs: readonly number[], at: (i: number) => RecordInput, n
   const out: { batch: Uint8Array; count: number }[] = [];
   let start = 0;
   while (start < idxs.length) {
-    let end = start;
-    let bytes = BATCH_HEADER_BYTES;
-    do bytes += recordBytesBound(at(idxs[end++]!));
-    while (end < idxs.length && bytes + recordBytesBound(at(idxs[end]!)) <= maxBytes);
+    // The first record always goes in (one too large alone is refused before this); each bound is computed once.
+    let end = start + 1;
+    let bytes = BATCH_HEADER_BYTES + recordBytesBound(at(idxs[start]!));
+    for (; end < idxs.length; end++) {
+      const next = recordBytesBound(at(idxs[end]!));
+      if (bytes + next > maxBytes) break;
+      bytes += next;
+    }
     // Records without their own timestamp get `now`.
     out.push({ batch: encodeBatch(idxs.slice(start, end).map(at), { timestampMs: now }), count: end - start });
     start = end;

@@ -152,16 +152,9 @@ export function duplicates(names: readonly (string | null)[]): Set<string> {
 }
 
 /** The topic id of "no id" (a DeleteTopics entry named by name; a topic not created). */
-export const ZERO_UUID = new Uint8Array(16);
+import type { StructEnd } from '../../protocol/layout.ts';
 
-/**
- * What ends each structure of a layout: nothing in a classic version (`untagged`), the tagged-field
- * section in a flexible one (KIP-482: `() => r.tags()` / `() => w.tags()`). A layout function taking
- * it serves both, so a flexible version reuses the classic layout and only adds its tags.
- */
-export type StructEnd = () => void;
-
-export const untagged: StructEnd = () => {};
+export { untagged, ZERO_UUID, type StructEnd } from '../../protocol/layout.ts';
 
 // ---- AlterConfigs and IncrementalAlterConfigs ----
 

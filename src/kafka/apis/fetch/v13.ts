@@ -16,10 +16,10 @@ import type { KafkaReader } from '../../protocol/reader.ts';
 import type { KafkaWriter } from '../../protocol/writer.ts';
 import type { FetchRequest, FetchResponse } from './index.ts';
 import * as v12 from './v12.ts';
+import { ZERO_UUID } from '../../protocol/layout.ts';
 
 export { flexible } from './v12.ts';
 
-const ZERO_UUID = new Uint8Array(16);
 
 export function decodeRequest(r: KafkaReader): FetchRequest {
   return v12.readRequest(r, () => ({ name: '', id: r.uuid() }));

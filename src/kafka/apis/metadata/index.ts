@@ -20,6 +20,7 @@ import * as v9 from './v9.ts';
 import * as v10 from './v10.ts';
 import * as v11 from './v11.ts';
 import * as v12 from './v12.ts';
+import { ZERO_UUID } from '../../protocol/layout.ts';
 
 export interface MetadataRequest {
   /** Null: every topic. */
@@ -44,7 +45,6 @@ export interface MetadataResponse {
   topics: MetadataTopic[];
 }
 
-const ZERO_UUID = new Uint8Array(16);
 
 export const metadata = defineApi<MetadataRequest, MetadataResponse>({
   key: 3,

@@ -6,6 +6,7 @@
 // records holds one record batch v2 (checked by ./validate.ts before the broker sees it);
 // log_append_time_ms is -1 (CreateTime topics).
 
+import { untagged, type StructEnd } from '../../protocol/layout.ts';
 import { kafkaLimits } from '../../protocol/limits.ts';
 import type { KafkaReader } from '../../protocol/reader.ts';
 import type { KafkaWriter } from '../../protocol/writer.ts';
@@ -13,16 +14,27 @@ import type { ProducePartitionResult, ProduceRequest, ProduceResponse } from './
 
 export const flexible = false;
 
-export function decodeRequest(r: KafkaReader): ProduceRequest {
+/** The request of every version; `end` closes each structure (tags from v9). */
+export function readRequest(r: KafkaReader, end: StructEnd): ProduceRequest {
   const transactionalId = r.nullableString();
   const acks = r.int16();
   const timeoutMs = r.int32();
   const topics = r.array(() => {
     const name = r.string();
-    const partitions = r.array(() => ({ index: r.int32(), records: r.nullableBytes(kafkaLimits.frameBytesMax) }), 5);
+    const partitions = r.array(() => {
+      const partition = { index: r.int32(), records: r.nullableBytes(kafkaLimits.frameBytesMax) };
+      end();
+      return partition;
+    }, 5);
+    end();
     return { name, partitions };
   }, 5);
+  end();
   return { transactionalId, acks, timeoutMs, topics };
+}
+
+export function decodeRequest(r: KafkaReader): ProduceRequest {
+  return readRequest(r, untagged);
 }
 
 /** The fields every version's partition response starts with. */

@@ -6,30 +6,16 @@
 //   log_start_offset, record_errors [batch_index, batch_index_error_message, tags], error_message,
 //   tags], tags], throttle_time_ms int32, tags
 
-import { kafkaLimits } from '../../protocol/limits.ts';
 import type { KafkaReader } from '../../protocol/reader.ts';
 import type { KafkaWriter } from '../../protocol/writer.ts';
 import type { ProduceRequest, ProduceResponse } from './index.ts';
+import { readRequest } from './v3.ts';
 import { writePartition } from './v8.ts';
 
 export const flexible = true;
 
 export function decodeRequest(r: KafkaReader): ProduceRequest {
-  const transactionalId = r.nullableString();
-  const acks = r.int16();
-  const timeoutMs = r.int32();
-  const topics = r.array(() => {
-    const name = r.string();
-    const partitions = r.array(() => {
-      const partition = { index: r.int32(), records: r.nullableBytes(kafkaLimits.frameBytesMax) };
-      r.tags();
-      return partition;
-    }, 5);
-    r.tags();
-    return { name, partitions };
-  }, 5);
-  r.tags();
-  return { transactionalId, acks, timeoutMs, topics };
+  return readRequest(r, () => r.tags());
 }
 
 export function encodeResponse(w: KafkaWriter, res: ProduceResponse): void {
