@@ -18,7 +18,7 @@ import { limits } from '../limits.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { toStructured, type WireRecord } from './envelope.ts';
 import { WsSubscription } from './eddy-ws-subscription.ts';
-import { KeepAliveHttpClient, type HttpAnswer } from './http-client.ts';
+import { HttpRequestError, KeepAliveHttpClient, type HttpAnswer } from './http-client.ts';
 import { abortableSleep, backoffWaitMs } from './waits.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
@@ -99,8 +99,9 @@ export class EddyHttpTransport implements Transport {
     try {
       res = await this.#http.request(this.url + path, method, body === undefined ? undefined : { text: JSON.stringify(body), contentType: o.contentType ?? 'application/json' });
     } catch (e) {
-      // Unreachable or cut short (HttpRequestError says which in its message): both are retried.
-      throw new EddyError('sdk.transport_failed', `${method} ${path}: ${e instanceof Error ? e.message : String(e)}`, { url: this.url, retryable: true });
+      // Unreachable or cut short: retried; an answer too large to be the broker's: not.
+      const retryable = !(e instanceof HttpRequestError && e.stage === 'too_large');
+      throw new EddyError('sdk.transport_failed', `${method} ${path}: ${e instanceof Error ? e.message : String(e)}`, { url: this.url, retryable });
     }
     const text = res.text;
     const ok = res.status >= 200 && res.status < 300;

@@ -1,6 +1,7 @@
 // The eddy transport's HTTP client: answers read whole over a reused keep-alive socket, bodies sent
 // with their length, and the two failures the transport retries told apart: no answer
-// ('unreachable': refused, or a socket silent past the idle timeout) and an answer cut short ('cut').
+// ('unreachable': refused, or a socket silent past the idle timeout), an answer cut short ('cut'), and
+// an answer above the size limit ('too_large', not retried by the transport).
 
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -70,4 +71,18 @@ test('no answer: a refused connection and a silent server are "unreachable"; an 
   assert.equal(await stageOf(new KeepAliveHttpClient(refusedUrl).request(`${refusedUrl}/`, 'GET')), 'unreachable');
   assert.equal(await stageOf(new KeepAliveHttpClient(silentUrl, { idleTimeoutMs: 50 }).request(`${silentUrl}/`, 'POST', { text: '{}', contentType: 'application/json' })), 'unreachable');
   assert.equal(await stageOf(new KeepAliveHttpClient(cutUrl).request(`${cutUrl}/`, 'GET')), 'cut');
+});
+
+test('an answer above responseBytesMax is refused as "too_large" without being buffered whole', async (t) => {
+  const { server, url } = await serve((_req, res) => {
+    res.writeHead(200);
+    res.end(Buffer.alloc(64 * 1024, 0x61));
+  });
+  t.after(() => close(server));
+  const small = new KeepAliveHttpClient(url, { responseBytesMax: 1024 });
+  await assert.rejects(small.request(`${url}/`, 'GET'), (e: unknown) => e instanceof HttpRequestError && e.stage === 'too_large');
+  const roomy = new KeepAliveHttpClient(url, { responseBytesMax: 64 * 1024 });
+  assert.equal((await roomy.request(`${url}/`, 'GET')).text.length, 64 * 1024, 'exactly the limit is read');
+  small.close();
+  roomy.close();
 });

@@ -13,9 +13,12 @@ export interface HttpAnswer {
   text: string;
 }
 
+/** Why a request failed: no answer, an answer cut short (both worth retrying), or an answer above responseBytesMax (not). */
+export type HttpFailure = 'unreachable' | 'cut' | 'too_large';
+
 export class HttpRequestError extends Error {
-  readonly stage: 'unreachable' | 'cut';
-  constructor(stage: 'unreachable' | 'cut', message: string) {
+  readonly stage: HttpFailure;
+  constructor(stage: HttpFailure, message: string) {
     super(message);
     this.stage = stage;
   }
@@ -24,15 +27,23 @@ export class HttpRequestError extends Error {
 /** A request whose socket stays silent this long fails (as undici's fetch does after 300 s): a broker that accepts and never answers cannot hang a publish. */
 export const httpIdleTimeoutMsDefault = 300_000;
 
+/**
+ * The largest answer read (64 MiB): the broker's biggest answers (a read of 10,000 events, at most
+ * 1 MiB of log, as JSON) are a few MiB; anything far larger is not an Eddy answer and is not buffered.
+ */
+export const httpResponseBytesMaxDefault = 64 * 1024 * 1024;
+
 export class KeepAliveHttpClient {
   readonly #https: boolean;
   readonly #agent: HttpAgent;
   readonly #idleTimeoutMs: number;
+  readonly #responseBytesMax: number;
 
-  constructor(baseUrl: string, options: { idleTimeoutMs?: number } = {}) {
+  constructor(baseUrl: string, options: { idleTimeoutMs?: number; responseBytesMax?: number } = {}) {
     this.#https = new URL(baseUrl).protocol === 'https:';
     this.#agent = this.#https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.#idleTimeoutMs = options.idleTimeoutMs ?? httpIdleTimeoutMsDefault;
+    this.#responseBytesMax = options.responseBytesMax ?? httpResponseBytesMaxDefault;
   }
 
   request(url: string, method: string, body?: { text: string; contentType: string }): Promise<HttpAnswer> {
@@ -41,7 +52,16 @@ export class KeepAliveHttpClient {
       const onAnswer = (res: IncomingMessage): void => {
         answered = true;
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (bytes > this.#responseBytesMax) {
+            reject(new HttpRequestError('too_large', `answer larger than ${this.#responseBytesMax} bytes`));
+            req.destroy();
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
         res.on('aborted', () => reject(new HttpRequestError('cut', 'response cut')));
         res.on('error', (e) => reject(new HttpRequestError('cut', `response cut: ${e.message}`)));
