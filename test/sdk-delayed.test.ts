@@ -21,6 +21,18 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** Publishes #1 after `firstMs`, #2 at `secondMs` from now and #3 at once; they are handled 3, 1, 2, none early. */
+async function delayedInOrder(bus: EventBus, got: { n: number; at: number }[], firstMs: number, secondMs: number): Promise<void> {
+  const t0 = Date.now();
+  await bus.publish(Reminder, { n: 1 }, { delayMs: firstMs });
+  await bus.publish(Reminder, { n: 2 }, { deliverAt: new Date(t0 + secondMs) });
+  await bus.publish(Reminder, { n: 3 });
+  await until(() => got.length === 3, 'all handled');
+  assert.deepEqual(got.map((g) => g.n), [3, 1, 2]);
+  assert.ok(got[1]!.at >= t0 + firstMs, `handled ${got[1]!.at - t0} ms after publish`);
+  assert.ok(got[2]!.at >= t0 + secondMs);
+}
+
 test('eddy transport (embedded): a delayed event is handled after its time, an immediate one at once', async (t) => {
   const { dir, cleanup } = await tempDir('eddy-sdk-delay-');
   const bus = await createEventBus({ source: 'svc', transport: { embedded: { dataDir: dir } } });
@@ -30,14 +42,7 @@ test('eddy transport (embedded): a delayed event is handled after its time, an i
   });
   const got: { n: number; at: number }[] = [];
   await bus.subscribe(Reminder, (d) => void got.push({ n: d.n, at: Date.now() }), { group: 'g', pollWaitMs: 100 }).ready;
-  const t0 = Date.now();
-  await bus.publish(Reminder, { n: 1 }, { delayMs: 300 });
-  await bus.publish(Reminder, { n: 2 }, { deliverAt: new Date(t0 + 400) });
-  await bus.publish(Reminder, { n: 3 });
-  await until(() => got.length === 3, 'all handled');
-  assert.deepEqual(got.map((g) => g.n), [3, 1, 2]);
-  assert.ok(got[1]!.at >= t0 + 300, `handled ${got[1]!.at - t0} ms after publish`);
-  assert.ok(got[2]!.at >= t0 + 400);
+  await delayedInOrder(bus, got, 300, 400);
   await assert.rejects(bus.publish(Reminder, { n: 4 }, { delayMs: -1 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options');
   await assert.rejects(bus.publish(Reminder, { n: 4 }, { delayMs: 366 * 24 * 3600 * 1000 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options');
 });
@@ -107,13 +112,7 @@ for (const restart of [false, true]) {
     await first.subscribe(Reminder, handler, { group: 'g', pollWaitMs: 100 }).ready;
     const t0 = Date.now();
     if (!restart) {
-      await first.publish(Reminder, { n: 1 }, { delayMs: 400 });
-      await first.publish(Reminder, { n: 2 }, { deliverAt: new Date(t0 + 600) });
-      await first.publish(Reminder, { n: 3 });
-      await until(() => got.length === 3, 'all handled');
-      assert.deepEqual(got.map((g) => g.n), [3, 1, 2]);
-      assert.ok(got[1]!.at >= t0 + 400, `handled ${got[1]!.at - t0} ms after publish`);
-      assert.ok(got[2]!.at >= t0 + 600);
+      await delayedInOrder(first, got, 400, 600);
     } else {
       await first.publish(Reminder, { n: 7 }, { delayMs: 1500 });
       await first.close(); // no subscriber (and no forwarder) left before the due time
