@@ -10,7 +10,7 @@ import { describeSeed, Random, seedFromEnv } from '../../testing/random.ts';
 import { subscriptionLimits } from './limits.ts';
 import { PartitionState, type PendingMessage } from './partition-state.ts';
 
-const rec = (offset: number): RecordRef => ({ offset, timestampMs: 0, key: null, valueBytes: 1, recordBytes: 9, bytes: new Uint8Array(0), at: 0 });
+const rec = (offset: number): RecordRef => ({ offset, timestampMs: 0, key: null, recordBytes: 9, bytes: new Uint8Array(0), at: 0 });
 
 function walk(st: PartitionState): number[] {
   const { offsets, from } = st.inOrder();

@@ -29,8 +29,6 @@ export interface RecordRef {
   readonly offset: number;
   readonly timestampMs: number;
   readonly key: Uint8Array | null;
-  /** Length of the value (0 when null). */
-  readonly valueBytes: number;
   /** Bytes of the whole record in the batch (length prefix included): what holding it costs. */
   readonly recordBytes: number;
   readonly bytes: Uint8Array;
@@ -132,10 +130,10 @@ function finish(r: ByteReader, header: BatchHeader, p: { at: number; recordEnd: 
 function decodeRecordRef(r: ByteReader, header: BatchHeader): RecordRef {
   const p = readPrefix(r);
   const key = field(r, p.recordEnd);
-  const value = field(r, p.recordEnd);
+  skipField(r, p.recordEnd); // the value
   skipHeaders(r, p.recordEnd);
   const { offset, timestampMs } = finish(r, header, p);
-  return { offset, timestampMs, key, valueBytes: value?.length ?? 0, recordBytes: p.recordEnd - p.at, bytes: r.buf, at: p.at };
+  return { offset, timestampMs, key, recordBytes: p.recordEnd - p.at, bytes: r.buf, at: p.at };
 }
 
 /** One record; on bad input sets r.error and returns a placeholder the caller discards. */
