@@ -87,6 +87,25 @@ export interface PublishResult extends StoredAt {
   duplicate: boolean;
 }
 
+/** One partition's share of a publish, encoded: what waits for the disk (not the events). */
+interface PreparedPartition {
+  partition: number;
+  log: PartitionLog;
+  /** Request positions of the stored events, in batch order, and their ids. */
+  idxs: number[];
+  ids: (string | undefined)[];
+  batches: { batch: Uint8Array; count: number }[];
+}
+
+interface PreparedPublish {
+  now: number;
+  results: (PublishResult | null)[];
+  parts: PreparedPartition[];
+  sameAs: [number, number][];
+  waits: [number, Promise<StoredAt>][];
+  settle: Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>;
+}
+
 export interface ReadRecordsOptions {
   limit: number;
   maxBytes: number;
@@ -407,15 +426,32 @@ export class Broker {
    * Publishes events (HTTP / SDK): each goes to its explicit partition, else murmur2(key), else the
    * request's sticky partition; events of one partition become one batch. Events whose id was seen
    * in the duplicate window are not stored again. Results come back in request order.
+   *
+   * Not `async`: the events are encoded at once and nothing refers to them while the appends wait for
+   * the disk (an async frame keeps its arguments alive across its awaits). Held for milliseconds,
+   * a request's parsed values survived young-generation collections, were promoted and piled up in
+   * the old generation until the next full collection.
    */
-  async publish(topicName: string, events: readonly PublishEvent[]): Promise<PublishResult[]> {
-    this.#checkOpen();
-    const topic = await this.#topicForWrite(topicName);
+  publish(topicName: string, events: readonly PublishEvent[]): Promise<PublishResult[]> {
+    try {
+      this.#checkOpen();
+      const topic = this.#topics.get(topicName);
+      if (topic) return this.#commitPublish(topic, this.#preparePublish(topic, events));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#topicForWrite(topicName).then((topic) => this.#commitPublish(topic, this.#preparePublish(topic, events)));
+  }
+
+  /** The synchronous half of publish: duplicate checks, partitioning and encoding. */
+  #preparePublish(topic: Topic, events: readonly PublishEvent[]): PreparedPublish {
     const now = this.clock.now();
     topic.dedupe.sweep(now); // O(expired): ids are kept in expiry order
     const results: (PublishResult | null)[] = new Array<PublishResult | null>(events.length).fill(null);
     const byPartition = new Map<number, number[]>();
     const firstOfId = new Map<string, number>();
+    /** Where each event that is not stored (a duplicate within the request) takes its answer from. */
+    const sameAs: [number, number][] = [];
     const waits: [number, Promise<StoredAt>][] = [];
     const sticky = topic.sticky.nextPartition(topic.partitions);
     for (let i = 0; i < events.length; i++) {
@@ -431,7 +467,11 @@ export class Broker {
           waits.push([i, inflight]); // the same id is being stored by a concurrent publish
           continue;
         }
-        if (firstOfId.has(e.id)) continue; // resolved below to the first one's position
+        const first = firstOfId.get(e.id);
+        if (first !== undefined) {
+          sameAs.push([i, first]);
+          continue;
+        }
         firstOfId.set(e.id, i);
       }
       const p = e.partition ?? (e.key ? partitionForKey(e.key, topic.partitions) : sticky);
@@ -440,31 +480,39 @@ export class Broker {
       if (!list) byPartition.set(p, (list = []));
       list.push(i);
     }
+    const parts: PreparedPartition[] = [];
+    for (const [p, idxs] of byPartition) {
+      // One batch per partition when it fits max.message.bytes, else several (appended in order, so
+      // they share a group commit); only a single event too large for it is refused.
+      const log = this.#logOf(topic, p);
+      parts.push({ partition: p, log, idxs, ids: idxs.map((i) => events[i]!.id), batches: encodeWithin(idxs, (i) => events[i]!, now, log.config.maxMessageBytes) });
+    }
     const settle = new Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>();
     for (const id of firstOfId.keys()) {
       const pending = new Promise<StoredAt>((resolve, reject) => settle.set(id, { resolve, reject }));
       pending.catch(() => {});
       topic.inflightIds.set(id, pending);
     }
+    return { now, results, parts, sameAs, waits, settle };
+  }
+
+  /** The asynchronous half: appends, remembers the ids, answers in request order. */
+  async #commitPublish(topic: Topic, prepared: PreparedPublish): Promise<PublishResult[]> {
+    const { now, results, parts, sameAs, waits, settle } = prepared;
     try {
       await Promise.all(
-        [...byPartition].map(async ([p, idxs]) => {
-          // One batch per partition when it fits max.message.bytes, else several (appended in order,
-          // so they share a group commit); only a single event too large for it is refused.
-          const log = this.#logOf(topic, p);
-          const batches = encodeWithin(idxs, (i) => events[i]!, now, log.config.maxMessageBytes);
+        parts.map(async ({ partition, log, idxs, ids, batches }) => {
           const stored = await Promise.all(batches.map((b) => log.append(b.batch)));
-          const offsetOf: number[] = [];
+          let k = 0;
           stored.forEach((r, b) => {
-            for (let k = 0; k < batches[b]!.count; k++) offsetOf.push(r.baseOffset + k);
-          });
-          idxs.forEach((i, k) => {
-            const at = { partition: p, offset: offsetOf[k]! };
-            results[i] = { ...at, duplicate: false };
-            const id = events[i]!.id;
-            if (id !== undefined) {
-              topic.dedupe.remember(id, at, now);
-              settle.get(id)?.resolve(at);
+            for (let j = 0; j < batches[b]!.count; j++, k++) {
+              const at = { partition, offset: r.baseOffset + j };
+              results[idxs[k]!] = { ...at, duplicate: false };
+              const id = ids[k];
+              if (id !== undefined) {
+                topic.dedupe.remember(id, at, now);
+                settle.get(id)?.resolve(at);
+              }
             }
           });
         }),
@@ -473,14 +521,11 @@ export class Broker {
       for (const s of settle.values()) s.reject(e);
       throw e;
     } finally {
-      for (const id of firstOfId.keys()) topic.inflightIds.delete(id);
+      for (const id of settle.keys()) topic.inflightIds.delete(id);
     }
     for (const [i, pending] of waits) results[i] = { ...(await pending), duplicate: true };
-    return results.map((r, i) => {
-      if (r) return r;
-      const first = results[firstOfId.get(events[i]!.id!)!]!;
-      return { partition: first.partition, offset: first.offset, duplicate: true };
-    });
+    for (const [i, first] of sameAs) results[i] = { ...results[first]!, duplicate: true };
+    return results as PublishResult[];
   }
 
   /**

@@ -45,19 +45,37 @@ export function headerDelay(headers: Record<string, string | string[] | undefine
   return { ...(delayMs !== undefined ? { delayMs } : {}), ...(deliverAt !== undefined ? { deliverAt } : {}) };
 }
 
-export async function publishWithDelays(
+/**
+ * Publishes the events that are due now and schedules the others. Not `async` on the common path
+ * (nothing delayed): it hands the events to broker.publish, which encodes them at once, and keeps no
+ * reference to them while the append waits (see Broker.publish).
+ */
+export function publishWithDelays(
   broker: Broker,
   delayed: DelayedDelivery | undefined,
   topic: string,
   events: readonly DelayableEvent[],
   httpHeaders: Record<string, string | string[] | undefined>,
 ): Promise<PublishSlot[]> {
-  const requestDelay = headerDelay(httpHeaders);
-  if (requestDelay === undefined && !events.some((e) => e.delay !== undefined)) {
-    // The common case: nothing delayed.
-    const r = await broker.publish(topic, events);
-    return r.map((x) => ({ partition: x.partition, offset: x.offset, ...(x.duplicate ? { duplicate: true as const } : {}) }));
+  let requestDelay: DelayRequest | undefined;
+  try {
+    requestDelay = headerDelay(httpHeaders);
+  } catch (e) {
+    return Promise.reject(e);
   }
+  if (requestDelay === undefined && !events.some((e) => e.delay !== undefined)) {
+    return broker.publish(topic, events).then((r) => r.map((x) => ({ partition: x.partition, offset: x.offset, ...(x.duplicate ? { duplicate: true as const } : {}) })));
+  }
+  return publishSomeLater(broker, delayed, topic, events, requestDelay);
+}
+
+async function publishSomeLater(
+  broker: Broker,
+  delayed: DelayedDelivery | undefined,
+  topic: string,
+  events: readonly DelayableEvent[],
+  requestDelay: DelayRequest | undefined,
+): Promise<PublishSlot[]> {
   const now = broker.clock.now();
   const max = delayed?.delayMsMax;
   const now_: number[] = [];

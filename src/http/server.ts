@@ -7,7 +7,7 @@ import type { Broker } from '../broker/broker.ts';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { cloudEventFromBinary, cloudEventFromJson, parseCloudEventBatch, parseJsonEvents, recordView } from './events.ts';
-import { publishWithDelays } from './delayed-publish.ts';
+import { publishWithDelays, type PublishSlot } from './delayed-publish.ts';
 import { registerGroupRoutes } from './group-routes.ts';
 import type { DelayedDelivery } from '../broker/delayed.ts';
 import { createMetrics, type HttpMetrics } from './metrics.ts';
@@ -98,6 +98,18 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
   });
 
   app.post('/v1/topics/:topic/events', async (req: FastifyRequest<{ Params: Params; Body: unknown }>, reply: FastifyReply) => {
+    const { count, published } = startPublish(req);
+    const offsets = await published;
+    metrics.publishedEvents.inc({ topic: req.params.topic }, count);
+    return reply.send({ offsets });
+  });
+
+  /**
+   * Parses the body and starts the publish; synchronous, so that neither the parsed body nor the
+   * events stay referenced while the append waits for the disk (the route's async frame would keep
+   * them alive, and the request object keeps `body`): they die young instead of being promoted.
+   */
+  function startPublish(req: FastifyRequest<{ Params: Params; Body: unknown }>): { count: number; published: Promise<PublishSlot[]> } {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     let events;
     if (type === 'application/json') events = parseJsonEvents(req.body);
@@ -105,11 +117,10 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     else if (type === 'application/cloudevents-batch+json') events = parseCloudEventBatch(req.body);
     else if (req.headers['ce-specversion'] !== undefined) events = [cloudEventFromBinary(req.headers, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0))];
     else throw new EddyError('request.unsupported_media_type', `content type "${type}" is not accepted: use application/json, application/cloudevents+json, application/cloudevents-batch+json, or binary-mode CloudEvents (ce-* headers)`);
+    req.body = undefined;
     // Delayed events (delayMs / deliverAt, or eddy-delay-ms / eddy-deliver-at headers) answer { partition: null, offset: null, scheduled: true, deliverAt, id }.
-    const offsets = await publishWithDelays(broker, options.delayed, req.params.topic, events, req.headers);
-    metrics.publishedEvents.inc({ topic: req.params.topic }, events.length);
-    return reply.send({ offsets });
-  });
+    return { count: events.length, published: publishWithDelays(broker, options.delayed, req.params.topic, events, req.headers) };
+  }
 
   app.get('/v1/topics/:topic/partitions/:partition/events', async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
     const partition = intParam(req.params.partition, 'partition', 0, limits.partitionsMax - 1);
