@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { z } from 'zod';
+import { boundHeapGrowth } from '../src/cli/start.ts';
 import { createEventBus, defineEvent, EddyHttpTransport } from '../src/client/index.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 import { eddyBin, startChildBroker } from './support/child-broker.ts';
@@ -78,6 +79,12 @@ test('eddy CLI round trip: topic create, produce, consume, describe, delete', as
   const gone = await run(['topic', 'describe', 'cli', url]);
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /topic\.not_found/);
+});
+
+test('eddy start bounds V8 heap growth unless node was started with its own --heap-growing-percent', () => {
+  assert.equal(boundHeapGrowth(['--heap-growing-percent=300']), false);
+  assert.equal(boundHeapGrowth(['--expose-gc', '--heap_growing_percent=300']), false);
+  assert.equal(boundHeapGrowth(['--max-old-space-size=512']), true, 'other flags do not count');
 });
 
 test('eddy CLI exit codes: usage 2, unreachable 3, and start refuses a bad setting', async () => {
