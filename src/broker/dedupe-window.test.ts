@@ -72,15 +72,15 @@ const idPool = (seed: number): string[] => {
   return out;
 };
 
-test('property: the compact window answers exactly like a map of entries, across growth, eviction, expiry and reuse of slots', () => {
+test('property: the compact window answers exactly like a map of entries, across growth, eviction, expiry, holes and rebuilds of its ring', () => {
   const op = fc.oneof(
     fc.record({ kind: fc.constant('remember' as const), id: fc.nat(), partition: fc.integer({ min: 0, max: 1023 }), offset: fc.maxSafeNat(), dt: fc.integer({ min: 0, max: 50 }) }),
     fc.record({ kind: fc.constant('lookup' as const), id: fc.nat(), dt: fc.integer({ min: 0, max: 50 }) }),
     fc.record({ kind: fc.constant('sweep' as const), dt: fc.integer({ min: 0, max: 200 }) }),
   );
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 30 }), fc.integer(), fc.array(op, { maxLength: 400 }), (windowMs, maxIds, seed, ops) => {
-      const w = new DedupeWindow(windowMs, maxIds);
+    fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer(), fc.array(op, { maxLength: 400 }), (windowMs, maxIds, initialSlots, seed, ops) => {
+      const w = new DedupeWindow(windowMs, maxIds, initialSlots); // a small first ring: growth, holes and rebuilds within a few operations
       const m = new ModelWindow(windowMs, maxIds);
       const ids = idPool(seed);
       let now = 0;

@@ -2,14 +2,15 @@
 // not stored again; the publish answers with the original partition and offset. Bounded in count
 // (oldest ids are forgotten first) and in time (ids expire after windowMs of clock time).
 //
-// Compact, because a busy topic holds a million ids: where each id was stored and when it expires
-// live in typed arrays indexed by slot. Ids in the canonical UUID form (lowercase hex, as the SDK's
-// UUIDv7 and most CloudEvents producers write them) are kept as their 128 bits in an open-addressing
-// table (linear probing, backward-shift deletion) — no heap object per id, and exact: the text and
-// the bits map one to one. Any other id is a key of a Map. Insertion order (eviction and expiry
-// order) is a ring of slots; an entry whose slot was forgotten or reused meanwhile is skipped.
-// A million UUID ids cost ~60 MB of typed arrays instead of ~90 MB of heap objects the garbage
-// collector has to mark, and the heap V8 keeps grows with the live heap.
+// Compact, because a busy topic holds a million ids. Entries live in typed arrays used as a ring in
+// insertion order (which is expiry order for ids remembered at clock time), so expiry and eviction
+// pop the head. Ids in the canonical UUID form (lowercase hex, as the SDK's UUIDv7 and most
+// CloudEvents producers write them) are kept as their 128 bits and found through an open-addressing
+// table of slot numbers (linear probing, backward-shift deletion): no heap object per id, and exact
+// (the text and the bits map one to one). Any other id is a key of a Map. An id forgotten out of
+// order (re-remembered, or found expired by a lookup) leaves a hole in the ring; a full ring is
+// rebuilt without its holes, doubling while below the cap. ~44 bytes per UUID id at a million ids
+// (35 in the ring, 8 in the table, 1/16 of slack), where a Map of objects costs ~90 on the heap.
 
 import { assert } from '../errors.ts';
 import { limits } from '../limits.ts';
@@ -19,8 +20,8 @@ export interface StoredAt {
   offset: number;
 }
 
-/** Slots allocated when the first id arrives; doubled when full, up to maxIds + 1. */
-const initialSlots = 1024;
+/** Ring slots allocated when the first id arrives (then doubled while full, up to the cap and its slack). */
+const initialSlotsDefault = 1024;
 
 /** What a slot holds. */
 const Kind = { free: 0, uuid: 1, text: 2 } as const;
@@ -57,32 +58,37 @@ function mix(a: number, b: number, c: number, d: number): number {
 export class DedupeWindow {
   readonly windowMs: number;
   readonly #maxIds: number;
+  /**
+   * Ring slots at most: the cap plus 1/16. A full ring then always has at least that many holes, so
+   * a rebuild at the cap frees enough slots to pay for itself however ids are re-remembered.
+   */
+  readonly #capacityMax: number;
+  readonly #initialSlots: number;
+  /** Live ids. */
   #size = 0;
+  // The ring: #count slots from #head in insertion order, holes included.
+  #capacity = 0;
+  #head = 0;
+  #count = 0;
   // Per slot.
   #kind = new Uint8Array(0);
   #partition = new Uint16Array(0);
   #offset = new Float64Array(0);
   #expiresMs = new Float64Array(0);
-  /** Bumped when a slot is freed, so ring entries naming its earlier use are recognised as stale. */
-  #generation = new Uint32Array(0);
   #words = new Uint32Array(0); // 4 per slot, uuid ids
-  #texts: (string | undefined)[] = []; // text ids
-  #free: number[] = [];
-  #used = 0;
-  // UUID index: slot + 1 per cell, 0 = empty; size a power of two, at most half full.
+  #texts = new Map<number, string>(); // slot -> text id
+  readonly #textIndex = new Map<string, number>(); // text id -> slot
+  // UUID index: slot + 1 per cell, 0 = empty; a power of two, at most half full.
   #table = new Int32Array(0);
   #mask = 0;
-  readonly #textIndex = new Map<string, number>();
-  // Insertion order: slot and its generation per entry, a ring that grows by doubling.
-  #ringSlot = new Int32Array(0);
-  #ringGen = new Uint32Array(0);
-  #ringHead = 0;
-  #ringLength = 0;
   readonly #scratch = new Uint32Array(4);
 
-  constructor(windowMs: number, maxIds: number = limits.duplicateWindowIdsMax) {
+  /** `initialSlots` is for tests: a small first ring makes a few operations go through its growth. */
+  constructor(windowMs: number, maxIds: number = limits.duplicateWindowIdsMax, initialSlots = initialSlotsDefault) {
     this.windowMs = windowMs;
     this.#maxIds = maxIds;
+    this.#initialSlots = Math.max(1, initialSlots);
+    this.#capacityMax = maxIds + Math.ceil(maxIds / 16) + 1;
   }
 
   get size(): number {
@@ -100,10 +106,13 @@ export class DedupeWindow {
   }
 
   remember(id: string, at: StoredAt, timestampMs: number): void {
-    if (this.windowMs <= 0) return;
+    if (this.windowMs <= 0 || this.#maxIds <= 0) return;
     const old = this.#find(id);
     if (old >= 0) this.#forget(old); // re-inserted at the end: insertion order stays expiry order
-    const slot = this.#slot();
+    if (this.#size >= this.#maxIds) this.#evictOldest();
+    if (this.#count === this.#capacity) this.#rebuild();
+    const slot = (this.#head + this.#count) % this.#capacity;
+    this.#count++;
     this.#partition[slot] = at.partition;
     this.#offset[slot] = at.offset;
     this.#expiresMs[slot] = timestampMs + this.windowMs;
@@ -114,25 +123,38 @@ export class DedupeWindow {
       this.#insertUuid(slot);
     } else {
       this.#kind[slot] = Kind.text;
-      this.#texts[slot] = id;
+      this.#texts.set(slot, id);
       this.#textIndex.set(id, slot);
     }
     this.#size++;
-    this.#pushRing(slot);
-    while (this.#size > this.#maxIds) {
-      const oldest = this.#oldest();
-      if (oldest < 0) break;
-      this.#forget(oldest);
-    }
   }
 
   /** Drops expired ids (insertion order is expiry order for ids remembered at clock time). */
   sweep(nowMs: number): void {
-    for (;;) {
-      const slot = this.#oldest();
-      if (slot < 0 || this.#expiresMs[slot]! > nowMs) return;
-      this.#forget(slot);
+    while (this.#count > 0) {
+      const slot = this.#head;
+      if (this.#kind[slot] !== Kind.free) {
+        if (this.#expiresMs[slot]! > nowMs) return;
+        this.#forget(slot);
+      }
+      this.#popHead();
     }
+  }
+
+  /** Forgets the oldest live id (and the holes before it). */
+  #evictOldest(): void {
+    while (this.#count > 0) {
+      const slot = this.#head;
+      const live = this.#kind[slot] !== Kind.free;
+      if (live) this.#forget(slot);
+      this.#popHead();
+      if (live) return;
+    }
+  }
+
+  #popHead(): void {
+    this.#head = (this.#head + 1) % this.#capacity;
+    this.#count--;
   }
 
   /** The slot of `id`, or -1. */
@@ -140,15 +162,11 @@ export class DedupeWindow {
     const words = this.#scratch;
     if (!uuidWords(id, words)) return this.#textIndex.get(id) ?? -1;
     if (this.#table.length === 0) return -1;
-    for (let i = this.#hash(words) & this.#mask; ; i = (i + 1) & this.#mask) {
+    for (let i = mix(words[0]!, words[1]!, words[2]!, words[3]!) & this.#mask; ; i = (i + 1) & this.#mask) {
       const cell = this.#table[i]!;
       if (cell === 0) return -1;
       if (this.#sameWords(cell - 1, words)) return cell - 1;
     }
-  }
-
-  #hash(w: Uint32Array): number {
-    return mix(w[0]!, w[1]!, w[2]!, w[3]!);
   }
 
   #sameWords(slot: number, w: Uint32Array): boolean {
@@ -163,27 +181,11 @@ export class DedupeWindow {
     return mix(s[o]!, s[o + 1]!, s[o + 2]!, s[o + 3]!);
   }
 
+  /** Adds a uuid slot to the table (sized by #rebuild for every id the ring can hold). */
   #insertUuid(slot: number): void {
-    if ((this.#uuidCount() + 1) * 2 > this.#table.length) this.#rehash(Math.max(initialSlots * 2, this.#table.length * 2));
     let i = this.#slotHash(slot) & this.#mask;
     while (this.#table[i] !== 0) i = (i + 1) & this.#mask;
     this.#table[i] = slot + 1;
-  }
-
-  #uuidCount(): number {
-    return this.#size - this.#textIndex.size;
-  }
-
-  #rehash(cells: number): void {
-    const old = this.#table;
-    this.#table = new Int32Array(cells);
-    this.#mask = cells - 1;
-    for (const cell of old) {
-      if (cell === 0) continue;
-      let i = this.#slotHash(cell - 1) & this.#mask;
-      while (this.#table[i] !== 0) i = (i + 1) & this.#mask;
-      this.#table[i] = cell;
-    }
   }
 
   /** Removes a uuid slot from the table: backward-shift deletion keeps every probe run unbroken. */
@@ -210,69 +212,63 @@ export class DedupeWindow {
     t[i] = 0;
   }
 
+  /** Drops an id from the index and leaves a hole in the ring (popped when it reaches the head). */
   #forget(slot: number): void {
     if (this.#kind[slot] === Kind.uuid) this.#deleteUuid(slot);
     else {
-      this.#textIndex.delete(this.#texts[slot]!);
-      this.#texts[slot] = undefined;
+      this.#textIndex.delete(this.#texts.get(slot)!);
+      this.#texts.delete(slot);
     }
     this.#kind[slot] = Kind.free;
-    this.#generation[slot] = (this.#generation[slot]! + 1) >>> 0;
-    this.#free.push(slot);
     this.#size--;
   }
 
-  #slot(): number {
-    const reused = this.#free.pop();
-    if (reused !== undefined) return reused;
-    if (this.#used === this.#offset.length) this.#growSlots();
-    return this.#used++;
-  }
-
-  #growSlots(): void {
-    // One more than the cap: remember() takes a slot before it evicts the oldest id.
-    const n = Math.min(this.#maxIds + 1, Math.max(initialSlots, this.#offset.length * 2));
-    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T, per = 1): T => {
-      const b = make(n * per);
-      b.set(a);
-      return b;
-    };
-    this.#kind = grow(this.#kind, (k) => new Uint8Array(k));
-    this.#partition = grow(this.#partition, (k) => new Uint16Array(k));
-    this.#offset = grow(this.#offset, (k) => new Float64Array(k));
-    this.#expiresMs = grow(this.#expiresMs, (k) => new Float64Array(k));
-    this.#generation = grow(this.#generation, (k) => new Uint32Array(k));
-    this.#words = grow(this.#words, (k) => new Uint32Array(k), 4);
-  }
-
-  #pushRing(slot: number): void {
-    if (this.#ringLength === this.#ringSlot.length) {
-      const n = Math.max(initialSlots, this.#ringSlot.length * 2);
-      const slots = new Int32Array(n);
-      const gens = new Uint32Array(n);
-      for (let k = 0; k < this.#ringLength; k++) {
-        const from = (this.#ringHead + k) % this.#ringSlot.length;
-        slots[k] = this.#ringSlot[from]!;
-        gens[k] = this.#ringGen[from]!;
+  /**
+   * The ring is full: copies its live entries, in order and without holes, to slot 0 onwards of new
+   * arrays — twice as many while at least half the slots are live and the cap allows, else as many
+   * (at least half, or the slack, were holes) — and rebuilds the table.
+   */
+  #rebuild(): void {
+    const old = this.#capacity;
+    let n = old;
+    if (old === 0) n = Math.min(this.#capacityMax, this.#initialSlots);
+    else if (this.#size * 2 >= old && old < this.#capacityMax) n = Math.min(this.#capacityMax, old * 2);
+    const kind = new Uint8Array(n);
+    const partition = new Uint16Array(n);
+    const offset = new Float64Array(n);
+    const expiresMs = new Float64Array(n);
+    const words = new Uint32Array(n * 4);
+    const texts = new Map<number, string>();
+    let j = 0;
+    for (let k = 0; k < this.#count; k++) {
+      const s = (this.#head + k) % old;
+      const kd = this.#kind[s]!;
+      if (kd === Kind.free) continue;
+      kind[j] = kd;
+      partition[j] = this.#partition[s]!;
+      offset[j] = this.#offset[s]!;
+      expiresMs[j] = this.#expiresMs[s]!;
+      if (kd === Kind.uuid) words.set(this.#words.subarray(s * 4, s * 4 + 4), j * 4);
+      else {
+        const text = this.#texts.get(s)!;
+        texts.set(j, text);
+        this.#textIndex.set(text, j);
       }
-      this.#ringSlot = slots;
-      this.#ringGen = gens;
-      this.#ringHead = 0;
+      j++;
     }
-    const at = (this.#ringHead + this.#ringLength) % this.#ringSlot.length;
-    this.#ringSlot[at] = slot;
-    this.#ringGen[at] = this.#generation[slot]!;
-    this.#ringLength++;
-  }
-
-  /** The oldest live slot (stale ring entries at the head are dropped on the way), or -1. */
-  #oldest(): number {
-    while (this.#ringLength > 0) {
-      const slot = this.#ringSlot[this.#ringHead]!;
-      if (this.#kind[slot] !== Kind.free && this.#ringGen[this.#ringHead] === this.#generation[slot]) return slot;
-      this.#ringHead = (this.#ringHead + 1) % this.#ringSlot.length;
-      this.#ringLength--;
-    }
-    return -1;
+    this.#kind = kind;
+    this.#partition = partition;
+    this.#offset = offset;
+    this.#expiresMs = expiresMs;
+    this.#words = words;
+    this.#texts = texts;
+    this.#capacity = n;
+    this.#head = 0;
+    this.#count = j;
+    // Never more than #maxIds live ids: a table of twice that (rounded up to a power of two) stays at most half full.
+    const cells = 2 ** Math.ceil(Math.log2(Math.max(2, 2 * Math.min(n, this.#maxIds))));
+    this.#table = new Int32Array(cells);
+    this.#mask = cells - 1;
+    for (let s = 0; s < j; s++) if (kind[s] === Kind.uuid) this.#insertUuid(s);
   }
 }
