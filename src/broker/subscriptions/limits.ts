@@ -9,14 +9,15 @@ export const subscriptionLimits = {
   outstandingOffsetsMax: 10_000,
   /**
    * Bytes of records (whole, headers included) held in memory per partition of a subscription for
-   * delivery and redelivery; reading stops when exceeded. 2 MiB: a couple of thousand 1 KiB events
-   * of read-ahead (a fill of 256 KiB from the page cache takes well under a millisecond), while 16
-   * windows (4 groups of a 4-partition topic) hold ~40 MB. At 8 MiB the same fan-out took the
-   * broker to 495 MB RSS (340 MB at 2 MiB) for no measurable gain in consume rate; at 32 MiB past 1 GB.
+   * delivery and redelivery; reading stops when exceeded. 1 MiB: about a thousand 1 KiB events of
+   * read-ahead (a fill of 256 KiB from the page cache takes well under a millisecond), while 16
+   * windows (4 groups of a 4-partition topic) hold ~20 MB. Measured with 4 SDK groups fanning out
+   * 1 KiB events: broker RSS 495 MB at 8 MiB, 264-270 at 2 MiB, 245-249 at 1 MiB, with the same
+   * consume rates within the noise (at 32 MiB it went past 1 GB).
    */
-  bufferedBytesMax: 2 * 1024 * 1024,
+  bufferedBytesMax: 1024 * 1024,
   /** Like fillOffsetsMin, in bytes: a window is topped up once a quarter of bufferedBytesMax is free. */
-  fillBytesMin: 512 * 1024,
+  fillBytesMin: 256 * 1024,
   /**
    * A partition's window is topped up only once this many offsets are free (or nothing is pending):
    * log reads return whole batches, so refilling a few freed offsets per pull re-decoded the same

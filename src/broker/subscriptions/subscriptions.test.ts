@@ -10,6 +10,7 @@ import { FakeClock } from '../../testing/fake-clock.ts';
 import { Random } from '../../testing/random.ts';
 import { SimFileIO } from '../../testing/sim-file-io.ts';
 import type { CreateSubscriptionOptions } from './config.ts';
+import { subscriptionLimits } from './limits.ts';
 import { SubscriptionManager } from './manager.ts';
 import type { PulledMessage } from './subscription.ts';
 
@@ -158,6 +159,28 @@ test('more events than the read-ahead window: each is delivered once, in order, 
   assert.deepEqual(seen, Array.from({ length: total }, (_, i) => i));
   await e.subs.ack('s', leased);
   assert.equal(e.subs.stats('s').backlog, 0);
+});
+
+test('events larger than the whole byte window are read one at a time and each delivered once, in order', async (t) => {
+  const e = await open();
+  const big = subscriptionLimits.bufferedBytesMax + 1024;
+  await e.broker.createTopic('t', { partitions: 1, config: { 'max.message.bytes': 4 * big } });
+  t.after(async () => {
+    await e.subs.close();
+    await e.broker.close();
+  });
+  const values = ['a', 'B'.repeat(big), 'c', 'D'.repeat(big), 'E'.repeat(big), 'f'];
+  for (const v of values) await publish(e, 't', [v]); // one batch each: a read returns whole batches
+  await create(e);
+  const seen: string[] = [];
+  while (seen.length < values.length) {
+    const got = await e.subs.pull('s', { max: 10 });
+    assert.ok(got.length > 0, `stalled after ${seen.length} events`);
+    assert.ok(got.filter((m) => m.record.value!.length >= big).length <= 1, 'never two large events in the window at once');
+    seen.push(...texts(got));
+    await e.subs.ack('s', got.map((m) => m.ackId));
+  }
+  assert.deepEqual(seen, values);
 });
 
 test('after maxDeliveryAttempts the event goes to the dead-letter topic with its failure headers', async (t) => {
