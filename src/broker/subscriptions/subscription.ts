@@ -378,7 +378,10 @@ export class Subscription {
         ac.signal.addEventListener('abort', () => resolve(), { once: true });
         timer = this.#broker.clock.setTimer(remainingMs, resolve);
         for (const st of this.#parts.values()) {
-          if (st.windowFull) continue; // only an ack or dead letter makes room
+          // Records at the read position wake a puller only if a fill would read them: a window in
+          // its refill band (not full, but not free enough to be worth a read) waits for acks, which
+          // notify. Waking on them spun pull's loop without ever yielding to I/O.
+          if (!st.wantsFill) continue;
           const log = this.#log(st.partition);
           if (log) void log.waitFor(st.readOffset, remainingMs, ac.signal).then((arrived) => arrived && resolve());
         }

@@ -183,6 +183,28 @@ test('events larger than the whole byte window are read one at a time and each d
   assert.deepEqual(seen, values);
 });
 
+test('a window in its refill band waits for acks: newer records in the log do not wake the puller again and again', async (t) => {
+  const e = await env(t);
+  const value = 'v'.repeat(1000);
+  for (let i = 0; i < 4; i++) await publish(e, 't', Array.from({ length: 500 }, () => value)); // 2 MB: more than the window
+  await create(e);
+  const leased = await e.subs.pull('s', { max: 1000 });
+  assert.ok(leased.length > 0 && leased.length < 2000, 'the byte bound stopped the read-ahead');
+  // Ack a little: the window is no longer full, but too little is free for a read to be worth it.
+  const per = leased[0]!.record.value!.length;
+  await e.subs.ack('s', leased.splice(0, Math.ceil(subscriptionLimits.fillBytesMin / 2 / per)).map((m) => m.ackId));
+  const log = e.broker.partitionLog('t', 0);
+  const waitFor = log.waitFor.bind(log);
+  let wakeups = 0;
+  // Counts the puller's log waits; after 100 it stops answering, so a spinning puller ends up waiting.
+  log.waitFor = (offset, ms, signal) => (++wakeups > 100 ? new Promise<boolean>(() => {}) : waitFor(offset, ms, signal));
+  const next = e.subs.pull('s', { max: 10, waitMs: 60_000 });
+  await settle();
+  assert.equal(wakeups, 0, 'the puller waits on acks, not on the log');
+  await e.subs.ack('s', leased.map((m) => m.ackId)); // room: the waiting pull reads on
+  assert.ok((await next).length > 0);
+});
+
 test('after maxDeliveryAttempts the event goes to the dead-letter topic with its failure headers', async (t) => {
   const e = await env(t);
   await e.broker.publish('t', [{ key: Buffer.from('k'), value: Buffer.from('poison'), headers: [{ key: 'trace', value: Buffer.from('abc') }] }]);
