@@ -487,13 +487,7 @@ export class Broker {
       const log = this.#logOf(topic, p);
       parts.push({ partition: p, log, idxs, ids: idxs.map((i) => events[i]!.id), batches: encodeWithin(idxs, (i) => events[i]!, now, log.config.maxMessageBytes) });
     }
-    const settle = new Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>();
-    for (const id of firstOfId.keys()) {
-      const pending = new Promise<StoredAt>((resolve, reject) => settle.set(id, { resolve, reject }));
-      pending.catch(() => {});
-      topic.inflightIds.set(id, pending);
-    }
-    return { now, results, parts, sameAs, waits, settle };
+    return { now, results, parts, sameAs, waits, settle: markInflight(topic, firstOfId.keys()) };
   }
 
   /** The asynchronous half: appends, remembers the ids, answers in request order. */
@@ -652,6 +646,21 @@ function recordBytesBound(e: RecordInput): number {
  * Encodes the records at `idxs` as consecutive batches of at most `maxBytes` each (a single record
  * larger than that is still encoded alone: the log refuses it with event.too_large).
  */
+/**
+ * Registers ids being stored, for concurrent publishes of the same id to wait on. Outside
+ * #preparePublish on purpose: closures made there share its scope, events included, and these live
+ * (in the promises' reactions) until the append settles.
+ */
+function markInflight(topic: Topic, ids: Iterable<string>): Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }> {
+  const settle = new Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>();
+  for (const id of ids) {
+    const pending = new Promise<StoredAt>((resolve, reject) => settle.set(id, { resolve, reject }));
+    pending.catch(() => {}); // waiters handle the rejection; unobserved otherwise
+    topic.inflightIds.set(id, pending);
+  }
+  return settle;
+}
+
 function encodeWithin(idxs: readonly number[], at: (i: number) => RecordInput, now: number, maxBytes: number): { batch: Uint8Array; count: number }[] {
   const out: { batch: Uint8Array; count: number }[] = [];
   let start = 0;
