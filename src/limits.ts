@@ -45,6 +45,8 @@ export const limits = {
   pendingAppendsMax: 100_000,
   /** Duplicate window default (Kafka-like producer dedup for HTTP/SDK event ids). */
   duplicateWindowMsDefault: 120_000,
+  /** Every topic's duplicate window drops expired ids this often, published to or not (their memory is released). */
+  duplicateWindowSweepMs: 30_000,
   /** Ids remembered per topic in the duplicate window (bounds memory). */
   duplicateWindowIdsMax: 1_000_000,
   /** Bytes read per partition at start to refill the duplicate window (bounds restart time). */

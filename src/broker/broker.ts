@@ -76,6 +76,8 @@ export interface TopicDescription {
   partitions: PartitionInfo[];
   config: Record<string, string>;
   createdMs: number;
+  /** Ids remembered by the duplicate window and the bytes its arrays hold. */
+  duplicateWindow: { ids: number; bytes: number };
 }
 
 export interface PublishEvent extends RecordInput {
@@ -181,6 +183,11 @@ export class Broker {
       for (let p = 0; p < rec.partitions; p++) topic.logs[p] = await this.#openPartition(topic, p);
     }
     await this.#rebuildDedupeWindows();
+    // Publishes sweep their topic's window; this sweeps the quiet ones too.
+    this.logs.every(limits.duplicateWindowSweepMs, async () => {
+      const now = this.clock.now();
+      for (const t of this.#topics.values()) t.dedupe.sweep(now);
+    });
     this.groups = new GroupCoordinator({ clock: this.clock, offsets: await KvOffsetStore.open(this.logs) });
     await this.groups.ready();
     // Directories of topics whose deletion was recorded but not finished: finish it.
@@ -371,7 +378,7 @@ export class Broker {
         offline: offline ? { code: offline.code, message: offline.message } : null,
       });
     }
-    return { name: t.name, partitions, config: topicConfigToStrings(t.config, this.fsync), createdMs: t.createdMs };
+    return { name: t.name, partitions, config: topicConfigToStrings(t.config, this.fsync), createdMs: t.createdMs, duplicateWindow: { ids: t.dedupe.size, bytes: t.dedupe.bytes } };
   }
 
   #checkOpen(): void {

@@ -122,3 +122,20 @@ for (const [kind, idOf] of [
     assert.deepEqual(w.lookup(idOf(10_000), 69_999), { partition: 10_000 % 7, offset: 30_000 });
   });
 }
+
+test('sweeping shrinks a window that is at most a quarter full and releases an empty one; the ids left stay exact', () => {
+  const id = (i: number) => `0190f3a2-7b1c-7000-8000-${i.toString(16).padStart(12, '0')}`;
+  const w = new DedupeWindow(10_000, 100_000, 64);
+  for (let i = 0; i < 20_000; i++) w.remember(id(i), { partition: 0, offset: i }, i);
+  const full = w.bytes;
+  w.sweep(10_000 + 17_999); // ids 0..17,999 expired: 2,000 of 20,000 left
+  assert.equal(w.size, 2000);
+  assert.ok(w.bytes < full / 4, `shrunk: ${w.bytes} of ${full} bytes`);
+  for (let i = 18_000; i < 20_000; i++) assert.deepEqual(w.lookup(id(i), 27_999), { partition: 0, offset: i });
+  assert.equal(w.lookup(id(17_999), 27_999), undefined);
+  w.sweep(10_000 + 19_999);
+  assert.equal(w.size, 0);
+  assert.equal(w.bytes, 0, 'an empty window holds no arrays');
+  w.remember(id(1), { partition: 1, offset: 7 }, 40_000);
+  assert.deepEqual(w.lookup(id(1), 40_000), { partition: 1, offset: 7 }, 'and grows again');
+});

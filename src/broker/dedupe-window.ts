@@ -110,7 +110,7 @@ export class DedupeWindow {
     const old = this.#find(id);
     if (old >= 0) this.#forget(old); // re-inserted at the end: insertion order stays expiry order
     if (this.#size >= this.#maxIds) this.#evictOldest();
-    if (this.#count === this.#capacity) this.#rebuild();
+    if (this.#count === this.#capacity) this.#rebuild(this.#grownCapacity());
     const slot = (this.#head + this.#count) % this.#capacity;
     this.#count++;
     this.#partition[slot] = at.partition;
@@ -129,16 +129,28 @@ export class DedupeWindow {
     this.#size++;
   }
 
-  /** Drops expired ids (insertion order is expiry order for ids remembered at clock time). */
+  /**
+   * Drops expired ids (insertion order is expiry order for ids remembered at clock time); a ring at
+   * most a quarter full is rebuilt at half that size, and an empty one releases its arrays (a topic
+   * that had a burst of ids and went quiet does not keep their memory).
+   */
   sweep(nowMs: number): void {
     while (this.#count > 0) {
       const slot = this.#head;
       if (this.#kind[slot] !== Kind.free) {
-        if (this.#expiresMs[slot]! > nowMs) return;
+        if (this.#expiresMs[slot]! > nowMs) break;
         this.#forget(slot);
       }
       this.#popHead();
     }
+    if (this.#capacity > 0 && this.#size * 4 <= this.#capacity && (this.#size === 0 || this.#capacity > this.#initialSlots)) {
+      this.#rebuild(this.#size === 0 ? 0 : Math.max(Math.min(this.#initialSlots, this.#capacityMax), this.#size * 2));
+    }
+  }
+
+  /** Bytes held by the ring and the table (typed arrays; text ids not counted). */
+  get bytes(): number {
+    return this.#kind.byteLength + this.#partition.byteLength + this.#offset.byteLength + this.#expiresMs.byteLength + this.#words.byteLength + this.#table.byteLength;
   }
 
   /** Forgets the oldest live id (and the holes before it). */
@@ -224,15 +236,18 @@ export class DedupeWindow {
   }
 
   /**
-   * The ring is full: copies its live entries, in order and without holes, to slot 0 onwards of new
-   * arrays — twice as many while at least half the slots are live and the cap allows, else as many
-   * (at least half, or the slack, were holes) — and rebuilds the table.
+   * The capacity for a full ring: twice as many slots while at least half are live and the cap
+   * allows, else as many (at least half, or the slack, are holes).
    */
-  #rebuild(): void {
+  #grownCapacity(): number {
     const old = this.#capacity;
-    let n = old;
-    if (old === 0) n = Math.min(this.#capacityMax, this.#initialSlots);
-    else if (this.#size * 2 >= old && old < this.#capacityMax) n = Math.min(this.#capacityMax, old * 2);
+    if (old === 0) return Math.min(this.#capacityMax, this.#initialSlots);
+    return this.#size * 2 >= old && old < this.#capacityMax ? Math.min(this.#capacityMax, old * 2) : old;
+  }
+
+  /** Copies the live entries, in order and without holes, to slot 0 onwards of `n`-slot arrays, and rebuilds the table. */
+  #rebuild(n: number): void {
+    const old = this.#capacity;
     const kind = new Uint8Array(n);
     const partition = new Uint16Array(n);
     const offset = new Float64Array(n);
@@ -266,9 +281,9 @@ export class DedupeWindow {
     this.#head = 0;
     this.#count = j;
     // Never more than #maxIds live ids: a table of twice that (rounded up to a power of two) stays at most half full.
-    const cells = 2 ** Math.ceil(Math.log2(Math.max(2, 2 * Math.min(n, this.#maxIds))));
+    const cells = n === 0 ? 0 : 2 ** Math.ceil(Math.log2(Math.max(2, 2 * Math.min(n, this.#maxIds))));
     this.#table = new Int32Array(cells);
-    this.#mask = cells - 1;
+    this.#mask = Math.max(0, cells - 1);
     for (let s = 0; s < j; s++) if (kind[s] === Kind.uuid) this.#insertUuid(s);
   }
 }

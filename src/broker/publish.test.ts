@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { FileHandle } from '../log/file-io.ts';
+import { limits } from '../limits.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { SimFileIO } from '../testing/sim-file-io.ts';
 import { Broker, type PublishEvent } from './broker.ts';
@@ -83,4 +84,21 @@ test('while the append waits for the disk, the published events can be collected
   assert.deepEqual(r.map((x) => x.offset), Array.from({ length: 100 }, (_, i) => i));
   const read = await broker.readRecords('t', 0, 0, { limit: 100, maxBytes: 1 << 20 });
   assert.equal(Buffer.from(read.records[99]!.value!).toString(), 'x'.repeat(1000) + 99);
+});
+
+test("a quiet topic's duplicate window is swept on a timer, and its memory released", async (t) => {
+  const clock = new FakeClock();
+  const broker = await Broker.open({ dataDir: '/data', io: new SimFileIO(), clock, freeBytesFloor: 0 });
+  t.after(() => broker.close());
+  await broker.createTopic('quiet', { partitions: 1 });
+  await broker.publish('quiet', Array.from({ length: 50 }, (_, i) => ({ key: null, value: 'v', id: uuid(i) })));
+  const held = broker.describeTopic('quiet').duplicateWindow;
+  assert.equal(held.ids, 50);
+  assert.ok(held.bytes > 0);
+  // No publish meanwhile: the sweep timer runs every duplicateWindowSweepMs (re-armed once a run settles).
+  for (let waited = 0; waited <= limits.duplicateWindowMsDefault; waited += limits.duplicateWindowSweepMs) {
+    clock.advance(limits.duplicateWindowSweepMs);
+    await macrotask();
+  }
+  assert.deepEqual(broker.describeTopic('quiet').duplicateWindow, { ids: 0, bytes: 0 });
 });

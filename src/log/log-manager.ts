@@ -81,13 +81,14 @@ export class LogManager {
       await io.fsyncDir(dirname(options.dataDir));
     }
     await m.checkDiskSpace();
-    m.#every(m.#diskCheckIntervalMs, () => m.checkDiskSpace());
-    m.#every(m.#retentionCheckIntervalMs, () => m.applyRetention());
-    m.#every(m.#compactionCheckIntervalMs, () => m.compact());
+    m.every(m.#diskCheckIntervalMs, () => m.checkDiskSpace());
+    m.every(m.#retentionCheckIntervalMs, () => m.applyRetention());
+    m.every(m.#compactionCheckIntervalMs, () => m.compact());
     return m;
   }
 
-  #every(intervalMs: number, fn: () => Promise<unknown>): void {
+  /** Runs `fn` every `intervalMs` of clock time (after the previous run settles) until close. */
+  every(intervalMs: number, fn: () => Promise<unknown>): void {
     const tick = () => {
       if (this.#closed) return;
       void fn()
