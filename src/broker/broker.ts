@@ -105,8 +105,11 @@ interface PreparedPublish {
   parts: PreparedPartition[];
   sameAs: [number, number][];
   waits: [number, Promise<StoredAt>][];
-  settle: Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>;
+  settle: IdSettlers;
 }
+
+/** Per id being stored by a publish: settles the promise concurrent publishes of that id wait on. */
+type IdSettlers = Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>;
 
 export interface ReadRecordsOptions {
   limit: number;
@@ -650,16 +653,12 @@ function recordBytesBound(e: RecordInput): number {
 }
 
 /**
- * Encodes the records at `idxs` as consecutive batches of at most `maxBytes` each (a single record
- * larger than that is still encoded alone: the log refuses it with event.too_large).
- */
-/**
  * Registers ids being stored, for concurrent publishes of the same id to wait on. Outside
  * #preparePublish on purpose: closures made there share its scope, events included, and these live
  * (in the promises' reactions) until the append settles.
  */
-function markInflight(topic: Topic, ids: Iterable<string>): Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }> {
-  const settle = new Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>();
+function markInflight(topic: Topic, ids: Iterable<string>): IdSettlers {
+  const settle: IdSettlers = new Map();
   for (const id of ids) {
     const pending = new Promise<StoredAt>((resolve, reject) => settle.set(id, { resolve, reject }));
     pending.catch(() => {}); // waiters handle the rejection; unobserved otherwise
@@ -668,6 +667,10 @@ function markInflight(topic: Topic, ids: Iterable<string>): Map<string, { resolv
   return settle;
 }
 
+/**
+ * Encodes the records at `idxs` as consecutive batches of at most `maxBytes` each (a single record
+ * larger than that is still encoded alone: the log refuses it with event.too_large).
+ */
 function encodeWithin(idxs: readonly number[], at: (i: number) => RecordInput, now: number, maxBytes: number): { batch: Uint8Array; count: number }[] {
   const out: { batch: Uint8Array; count: number }[] = [];
   let start = 0;

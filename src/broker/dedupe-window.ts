@@ -66,8 +66,7 @@ export class DedupeWindow {
   readonly #initialSlots: number;
   /** Live ids. */
   #size = 0;
-  // The ring: #count slots from #head in insertion order, holes included.
-  #capacity = 0;
+  // The ring: #count slots from #head in insertion order, holes included; its size is the arrays' length.
   #head = 0;
   #count = 0;
   // Per slot.
@@ -95,6 +94,11 @@ export class DedupeWindow {
     return this.#size;
   }
 
+  /** Ring slots allocated. */
+  get #capacity(): number {
+    return this.#kind.length;
+  }
+
   lookup(id: string, nowMs: number): StoredAt | undefined {
     const slot = this.#find(id);
     if (slot < 0) return undefined;
@@ -107,7 +111,9 @@ export class DedupeWindow {
 
   remember(id: string, at: StoredAt, timestampMs: number): void {
     if (this.windowMs <= 0 || this.#maxIds <= 0) return;
-    const old = this.#find(id);
+    const words = this.#scratch;
+    const isUuid = uuidWords(id, words);
+    const old = isUuid ? this.#findUuid(words) : (this.#textIndex.get(id) ?? -1);
     if (old >= 0) this.#forget(old); // re-inserted at the end: insertion order stays expiry order
     if (this.#size >= this.#maxIds) this.#evictOldest();
     if (this.#count === this.#capacity) this.#rebuild(this.#grownCapacity());
@@ -116,8 +122,7 @@ export class DedupeWindow {
     this.#partition[slot] = at.partition;
     this.#offset[slot] = at.offset;
     this.#expiresMs[slot] = timestampMs + this.windowMs;
-    const words = this.#scratch;
-    if (uuidWords(id, words)) {
+    if (isUuid) {
       this.#kind[slot] = Kind.uuid;
       this.#words.set(words, slot * 4);
       this.#insertUuid(slot);
@@ -172,7 +177,11 @@ export class DedupeWindow {
   /** The slot of `id`, or -1. */
   #find(id: string): number {
     const words = this.#scratch;
-    if (!uuidWords(id, words)) return this.#textIndex.get(id) ?? -1;
+    return uuidWords(id, words) ? this.#findUuid(words) : (this.#textIndex.get(id) ?? -1);
+  }
+
+  /** The slot of the uuid whose words are `words`, or -1. */
+  #findUuid(words: Uint32Array): number {
     if (this.#table.length === 0) return -1;
     for (let i = mix(words[0]!, words[1]!, words[2]!, words[3]!) & this.#mask; ; i = (i + 1) & this.#mask) {
       const cell = this.#table[i]!;
@@ -277,7 +286,6 @@ export class DedupeWindow {
     this.#expiresMs = expiresMs;
     this.#words = words;
     this.#texts = texts;
-    this.#capacity = n;
     this.#head = 0;
     this.#count = j;
     // Never more than #maxIds live ids: a table of twice that (rounded up to a power of two) stays at most half full.

@@ -5,7 +5,7 @@
 // broker's delayed-delivery scheduler and answer `{ partition: null, offset: null, scheduled: true,
 // deliverAt, id }` in their slot; the others are published at once as usual.
 
-import type { Broker, PublishEvent } from '../broker/broker.ts';
+import type { Broker, PublishEvent, PublishResult } from '../broker/broker.ts';
 import { resolveDelay, type DelayedDelivery } from '../broker/delayed.ts';
 import { EddyError } from '../errors.ts';
 
@@ -20,6 +20,9 @@ export type DelayableEvent = PublishEvent & { delay?: DelayRequest };
 export type PublishSlot =
   | { partition: number; offset: number; duplicate?: true }
   | { partition: null; offset: null; scheduled: true; deliverAt: number; id: string };
+
+/** How the HTTP answer shows an event stored now (`duplicate` only when it was one). */
+const storedSlot = (x: PublishResult): PublishSlot => ({ partition: x.partition, offset: x.offset, ...(x.duplicate ? { duplicate: true as const } : {}) });
 
 function headerInt(v: string | string[] | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -64,7 +67,7 @@ export function publishWithDelays(
     return Promise.reject(e);
   }
   if (requestDelay === undefined && !events.some((e) => e.delay !== undefined)) {
-    return broker.publish(topic, events).then((r) => r.map((x) => ({ partition: x.partition, offset: x.offset, ...(x.duplicate ? { duplicate: true as const } : {}) })));
+    return broker.publish(topic, events).then((r) => r.map(storedSlot));
   }
   return publishSomeLater(broker, delayed, topic, events, requestDelay);
 }
@@ -109,7 +112,7 @@ async function publishSomeLater(
     (async () => {
       if (now_.length === 0) return;
       const r = await broker.publish(topic, now_.map((i) => strip(events[i]!)));
-      now_.forEach((i, k) => (slots[i] = { partition: r[k]!.partition, offset: r[k]!.offset, ...(r[k]!.duplicate ? { duplicate: true as const } : {}) }));
+      now_.forEach((i, k) => (slots[i] = storedSlot(r[k]!)));
     })(),
     (async () => {
       if (later.length === 0) return;
