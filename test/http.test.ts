@@ -239,6 +239,12 @@ test('healthz, metrics and openapi', async (t) => {
   const m = await fetch(b.http.url + '/metrics');
   const text = await m.text();
   assert.match(text, /eddy_fsync_policy\{policy="always"\} 1/);
+  assert.match(text, /^eddy_subscription_window_bytes 0$/m);
+  // A subscription pulled and not acked holds its records in its window: the gauge counts them.
+  assert.equal((await call(b, 'POST', '/v1/subscriptions', { name: 'ms', topic: 'm', from: 'earliest' })).status, 201);
+  assert.equal((await call(b, 'POST', '/v1/subscriptions/ms/pull', { max: 10 })).json.messages.length, 1);
+  const held = Number(/^eddy_subscription_window_bytes (\d+)$/m.exec(await (await fetch(b.http.url + '/metrics')).text())?.[1]);
+  assert.ok(held > 0, `held ${held}`);
   assert.match(text, /eddy_partition_high_watermark\{topic="m",partition="0"\} 1/);
   assert.match(text, /eddy_http_requests_total\{route="\/v1\/topics\/:topic\/events",method="POST",status="200"\} 1/);
   const syncs = Number(/^eddy_log_sync_seconds_count (\d+)$/m.exec(text)?.[1] ?? 0);

@@ -3,6 +3,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Broker } from '../broker/broker.ts';
+import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { formatFsyncPolicy } from '../broker/topic-config.ts';
 
 export interface HttpMetrics {
@@ -14,7 +15,7 @@ export interface HttpMetrics {
   wsConnections: Gauge;
 }
 
-export function createMetrics(broker: Broker): HttpMetrics {
+export function createMetrics(broker: Broker, subscriptions?: SubscriptionManager): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'eddy_process_' });
   const requests = new Counter({ name: 'eddy_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'method', 'status'] as const, registers: [registry] });
@@ -73,5 +74,16 @@ export function createMetrics(broker: Broker): HttpMetrics {
       for (const t of broker.listTopics()) for (const p of t.partitions) this.set({ topic: t.name, partition: String(p.partition) }, p.bytes);
     },
   });
+  if (subscriptions) {
+    const windows = subscriptions.windows;
+    new Gauge({
+      name: 'eddy_subscription_window_bytes',
+      help: `Bytes of records held for delivery by every subscription's windows (budget ${windows.totalBytes}, shared by the windows)`,
+      registers: [registry],
+      collect() {
+        this.set(windows.heldBytes);
+      },
+    });
+  }
   return { registry, requests, requestSeconds, publishedEvents, sseClients, wsConnections };
 }

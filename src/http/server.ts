@@ -47,7 +47,7 @@ export function intParam(raw: string | undefined, name: string, min: number, max
 export function buildHttpServer(options: HttpServerOptions): { app: FastifyInstance; metrics: HttpMetrics } {
   const { broker } = options;
   const app = Fastify({ bodyLimit: options.bodyBytesMax ?? limits.httpBodyBytesMax, logger: false, return503OnClosing: true });
-  const metrics = createMetrics(broker);
+  const metrics = createMetrics(broker, options.subscriptions);
 
   // Bodies are treated as data only (never merged into objects), so prototype-poisoning scans are not
   // needed; plain JSON.parse is markedly faster on large event batches.

@@ -16,20 +16,20 @@ export const subscriptionLimits = {
    * consume rates within the noise (at 32 MiB it went past 1 GB).
    */
   bufferedBytesMax: 1024 * 1024,
-  /** Like fillOffsetsMin, in bytes: a window is topped up once a quarter of bufferedBytesMax is free. */
-  fillBytesMin: 256 * 1024,
+  /**
+   * Bytes of records held by the windows of every subscription of the broker together: each of the
+   * N windows (one per partition of each subscription) may hold windowBytesTotalMax / N, at most
+   * bufferedBytesMax. 64 MiB: 64 windows at the full megabyte; 6,400 windows (100 subscriptions of
+   * a 64-partition topic) at 10 KiB each instead of 6.4 GB. A window is topped up once a quarter of
+   * its share is free, reading a quarter of its share from the log at a time (at least one batch).
+   */
+  windowBytesTotalMax: 64 * 1024 * 1024,
   /**
    * A partition's window is topped up only once this many offsets are free (or nothing is pending):
    * log reads return whole batches, so refilling a few freed offsets per pull re-decoded the same
    * batches on every pull. 10% of outstandingOffsetsMax: the window stays 90-100% full.
    */
   fillOffsetsMin: 1_000,
-  /**
-   * Bytes read from the log per fill step. A read buffer stays in memory while any record read with
-   * it waits in the window, so large reads multiply what a window really holds (1 MiB reads: 1 GB
-   * for 4 SDK groups, 256 KiB: 670 MB, 64 KiB: 630 MB, before the byte bound above).
-   */
-  fillReadBytesMax: 256 * 1024,
   /** Messages returned by one pull (Pub/Sub's maxMessages is 1000). */
   pullMessagesMax: 1000,
   /** Long-poll wait for a pull. */

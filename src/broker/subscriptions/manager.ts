@@ -9,7 +9,7 @@ import { KvLog } from '../kv-log.ts';
 import { parseAckIds } from './ack-id.ts';
 import { StartPositions, validateCreate, validateSubscriptionName, type CreateSubscriptionOptions, type SubscriptionConfig } from './config.ts';
 import { subscriptionLimits as L } from './limits.ts';
-import { PartitionState, type PersistedPartition } from './partition-state.ts';
+import { PartitionState, WindowBudget, type PersistedPartition } from './partition-state.ts';
 import { Subscription, type PulledMessage, type SubscriptionHost, type SubscriptionStats } from './subscription.ts';
 
 export const SUBSCRIPTIONS_TOPIC = '__eddy_subscriptions';
@@ -33,8 +33,14 @@ function intOption(v: unknown, name: string, min: number, max: number, fallback:
   return v;
 }
 
+export interface SubscriptionManagerOptions {
+  /** Bytes all subscription windows may hold together (default subscriptionLimits.windowBytesTotalMax). */
+  windowBytesTotal?: number;
+}
+
 export class SubscriptionManager implements SubscriptionHost {
   readonly broker: Broker;
+  readonly windows: WindowBudget;
   readonly #kv: KvLog<Stored>;
   readonly #subs = new Map<string, Subscription>();
   readonly #dirty = new Map<string, { sub: Subscription; partition: number }>();
@@ -43,8 +49,9 @@ export class SubscriptionManager implements SubscriptionHost {
   #admin: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  constructor(broker: Broker, kv: KvLog<Stored>) {
+  constructor(broker: Broker, kv: KvLog<Stored>, options: SubscriptionManagerOptions = {}) {
     this.broker = broker;
+    this.windows = new WindowBudget(options.windowBytesTotal);
     this.#kv = kv;
     const parts = new Map<string, Map<number, PersistedPartition>>();
     for (const [key, value] of kv.entries()) {
@@ -61,8 +68,8 @@ export class SubscriptionManager implements SubscriptionHost {
     }
   }
 
-  static async open(broker: Broker): Promise<SubscriptionManager> {
-    return new SubscriptionManager(broker, await KvLog.open<Stored>(broker.logs, SUBSCRIPTIONS_TOPIC));
+  static async open(broker: Broker, options: SubscriptionManagerOptions = {}): Promise<SubscriptionManager> {
+    return new SubscriptionManager(broker, await KvLog.open<Stored>(broker.logs, SUBSCRIPTIONS_TOPIC), options);
   }
 
   /** Serialises create / delete so two of them never interleave. */

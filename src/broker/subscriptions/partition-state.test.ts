@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { RecordRef } from '../../log/codec/batch-decode.ts';
 import { describeSeed, Random, seedFromEnv } from '../../testing/random.ts';
 import { subscriptionLimits } from './limits.ts';
-import { PartitionState, type PendingMessage } from './partition-state.ts';
+import { PartitionState, WindowBudget, type PendingMessage } from './partition-state.ts';
 
 const rec = (offset: number): RecordRef => ({ offset, timestampMs: 0, key: null, recordBytes: 9, bytes: new Uint8Array(0), at: 0 });
 
@@ -22,7 +22,7 @@ function walk(st: PartitionState): number[] {
 test('floor, acked, order walk and persisted state match a full scan under random admits and completes', () => {
   const seed = seedFromEnv();
   const r = new Random(seed);
-  const st = new PartitionState(0, PartitionState.fresh(100));
+  const st = new PartitionState(0, PartitionState.fresh(100), new WindowBudget());
   const model = new Map<number, PendingMessage>(); // pending, by offset
   const done = new Set<number>(); // completed offsets ever
   for (let step = 0; step < 8_000; step++) {
@@ -63,7 +63,7 @@ test('floor, acked, order walk and persisted state match a full scan under rando
 });
 
 test('a restored partition skips done offsets and keeps restored attempts until re-read', () => {
-  const st = new PartitionState(0, { floor: 10, acked: [11, 13], attempts: [[10, 2], [14, 1]], delivered: 5, deadLettered: 0 });
+  const st = new PartitionState(0, { floor: 10, acked: [11, 13], attempts: [[10, 2], [14, 1]], delivered: 5, deadLettered: 0 }, new WindowBudget());
   const admitted = [10, 11, 12, 13].map((o) => st.admit(rec(o)));
   assert.deepEqual(admitted.map((m) => m?.offset ?? null), [10, null, 12, null]);
   assert.equal(admitted[0]!.attempt, 2);
@@ -74,7 +74,9 @@ test('a restored partition skips done offsets and keeps restored attempts until 
 });
 
 test('the window is bounded in bytes of whole records, and refills only once a quarter of it is free again', () => {
-  const st = new PartitionState(0, PartitionState.fresh(0));
+  const budget = new WindowBudget();
+  const st = new PartitionState(0, PartitionState.fresh(0), budget);
+  assert.equal(budget.shareBytes, subscriptionLimits.bufferedBytesMax, 'one window alone gets the whole per-window bound');
   const big = (offset: number): RecordRef => ({ ...rec(offset), recordBytes: 256 * 1024 });
   const admitted: PendingMessage[] = [];
   while (!st.windowFull) admitted.push(st.admit(big(st.readOffset))!);
@@ -82,13 +84,48 @@ test('the window is bounded in bytes of whole records, and refills only once a q
   assert.equal(admitted.length, Math.ceil(subscriptionLimits.bufferedBytesMax / per), 'full at bufferedBytesMax, far below the offset bound');
   assert.ok(st.readOffset - st.floor < subscriptionLimits.outstandingOffsetsMax);
   assert.equal(st.wantsFill, false);
-  // Completing records frees bytes: no refill until fillBytesMin of them are free.
+  assert.equal(budget.heldBytes, st.bufferedBytes);
+  // Completing records frees bytes: no refill until a quarter of the window is free.
   let freed = 0;
-  while (st.bufferedBytes > subscriptionLimits.bufferedBytesMax - subscriptionLimits.fillBytesMin) {
+  while (st.bufferedBytes > budget.shareBytes - budget.fillBytes) {
     assert.equal(st.wantsFill, false, `after ${freed} completed`);
     st.complete(admitted[freed++]!);
   }
   assert.equal(st.windowFull, false);
   assert.equal(st.wantsFill, true, `after ${freed} completed`);
   assert.equal(st.bufferedBytes, (admitted.length - freed) * per);
+  assert.equal(budget.heldBytes, st.bufferedBytes);
+});
+
+test('windows share one byte budget: each holds total / windows, an empty one still reads, leaving releases its share', () => {
+  const total = 64 * 1024;
+  const budget = new WindowBudget(total);
+  const a = new PartitionState(0, PartitionState.fresh(0), budget);
+  assert.equal(budget.shareBytes, total, 'one window: the whole budget (under bufferedBytesMax)');
+  const others = Array.from({ length: 7 }, (_, p) => new PartitionState(p + 1, PartitionState.fresh(0), budget));
+  assert.equal(budget.windows, 8);
+  assert.equal(budget.shareBytes, total / 8);
+  assert.equal(budget.fillBytes, total / 32);
+  const small = (offset: number): RecordRef => ({ ...rec(offset), recordBytes: 1000 });
+  for (const st of [a, ...others]) {
+    assert.equal(st.wantsFill, true, 'an empty window always reads');
+    while (!st.windowFull) st.admit(small(st.readOffset));
+    assert.ok(st.bufferedBytes < total / 8 + 1064, 'each window stops at its share');
+  }
+  assert.ok(budget.heldBytes <= total + 8 * 1064, `all windows together stay within the budget: ${budget.heldBytes}`);
+  // More windows shrink every share: a window over its new share reads nothing until it drains.
+  const late = Array.from({ length: 8 }, (_, p) => new PartitionState(p + 8, PartitionState.fresh(0), budget));
+  assert.equal(budget.shareBytes, total / 16);
+  assert.equal(a.windowFull, true);
+  assert.equal(a.wantsFill, false);
+  assert.equal(late[0]!.wantsFill, true);
+  // Leaving gives the share back and takes the window's bytes out of the count.
+  const held = budget.heldBytes;
+  const aBytes = a.bufferedBytes;
+  for (const st of late) st.release();
+  a.release();
+  a.release();
+  assert.equal(budget.windows, 7, 'released once, however often release() is called');
+  assert.equal(budget.heldBytes, held - aBytes);
+  assert.equal(budget.shareBytes, Math.floor(total / 7));
 });

@@ -39,6 +39,53 @@ export interface PersistedPartition {
   deadLettered: number;
 }
 
+/**
+ * The byte budget the windows of every subscription share (subscriptionLimits.windowBytesTotalMax):
+ * each window's share is total / windows, at most bufferedBytesMax, so memory does not grow with the
+ * number of subscriptions and partitions. A window over its share (after others joined) reads nothing
+ * until deliveries drain it; an empty window always reads (at least one batch), so none starves.
+ */
+export class WindowBudget {
+  readonly totalBytes: number;
+  #windows = 0;
+  /** Bytes the windows hold now (their bufferedBytes summed). */
+  heldBytes = 0;
+
+  constructor(totalBytes: number = subscriptionLimits.windowBytesTotalMax) {
+    this.totalBytes = totalBytes;
+  }
+
+  get windows(): number {
+    return this.#windows;
+  }
+
+  /** What one window may hold. */
+  get shareBytes(): number {
+    return Math.max(1, Math.min(subscriptionLimits.bufferedBytesMax, Math.floor(this.totalBytes / Math.max(1, this.#windows))));
+  }
+
+  /**
+   * Bytes read from the log per fill step, and the free room that makes a fill worth it: a quarter
+   * of the share. A read buffer stays in memory while any record read with it waits in the window,
+   * so large reads multiply what a window really holds (before the byte bound, 4 SDK groups held
+   * 1 GB with 1 MiB reads, 670 MB with 256 KiB reads).
+   */
+  get fillBytes(): number {
+    return Math.max(1, Math.floor(this.shareBytes / 4));
+  }
+
+  /** @internal */
+  join(): void {
+    this.#windows++;
+  }
+
+  /** @internal */
+  leave(heldBytes: number): void {
+    this.#windows--;
+    this.heldBytes -= heldBytes;
+  }
+}
+
 export class PartitionState {
   readonly partition: number;
   /** Pending messages by offset (lookups; use inOrder() to walk them in offset order). */
@@ -60,9 +107,13 @@ export class PartitionState {
   bufferedBytes = 0;
   delivered = 0;
   deadLettered = 0;
+  /** The shared budget this window counts in; null once released. */
+  #budget: WindowBudget | null;
 
-  constructor(partition: number, persisted: PersistedPartition) {
+  constructor(partition: number, persisted: PersistedPartition, budget: WindowBudget) {
     this.partition = partition;
+    this.#budget = budget;
+    budget.join();
     this.readOffset = persisted.floor;
     for (const o of persisted.acked) this.acked.add(o);
     for (const [o, a] of persisted.attempts) this.restoredAttempts.set(o, a);
@@ -101,15 +152,28 @@ export class PartitionState {
    */
   get wantsFill(): boolean {
     if (this.pending.size === 0) return true;
+    const budget = this.#budget;
     return (
+      budget !== null &&
       !this.windowFull &&
       subscriptionLimits.outstandingOffsetsMax - (this.readOffset - this.floor) >= subscriptionLimits.fillOffsetsMin &&
-      this.bufferedBytes <= subscriptionLimits.bufferedBytesMax - subscriptionLimits.fillBytesMin
+      this.bufferedBytes <= budget.shareBytes - budget.fillBytes
     );
   }
 
   get windowFull(): boolean {
-    return this.readOffset - this.floor >= subscriptionLimits.outstandingOffsetsMax || this.bufferedBytes >= subscriptionLimits.bufferedBytesMax;
+    return this.readOffset - this.floor >= subscriptionLimits.outstandingOffsetsMax || this.bufferedBytes >= (this.#budget?.shareBytes ?? 0);
+  }
+
+  /** Bytes to read from the log per fill step (see WindowBudget.fillBytes). */
+  get fillBytes(): number {
+    return this.#budget?.fillBytes ?? 1;
+  }
+
+  /** Leaves the shared budget (the subscription closed); the window holds what it holds until dropped. */
+  release(): void {
+    this.#budget?.leave(this.bufferedBytes);
+    this.#budget = null;
   }
 
   /** Adds a record read from the log; false when it was already done (acked before a restart). */
@@ -135,6 +199,7 @@ export class PartitionState {
     this.#order.push(record.offset);
     if (attempt > 0) this.#attempted.add(m);
     this.bufferedBytes += bytes;
+    if (this.#budget) this.#budget.heldBytes += bytes;
     return m;
   }
 
@@ -150,6 +215,7 @@ export class PartitionState {
     this.pending.delete(m.offset);
     this.#attempted.delete(m);
     this.bufferedBytes -= m.bytes;
+    if (this.#budget) this.#budget.heldBytes -= m.bytes;
     this.acked.add(m.offset);
     const order = this.#order;
     while (this.#head < order.length && !this.pending.has(order[this.#head]!)) this.#head++;

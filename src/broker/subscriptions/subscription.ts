@@ -12,7 +12,7 @@ import type { PartitionLog } from '../../log/partition-log.ts';
 import { formatAckId, type AckRef } from './ack-id.ts';
 import { backoffMs, type SubscriptionConfig } from './config.ts';
 import { subscriptionLimits } from './limits.ts';
-import { MessageStates, PartitionState, type PendingMessage, type PersistedPartition } from './partition-state.ts';
+import { MessageStates, PartitionState, type PendingMessage, type PersistedPartition, type WindowBudget } from './partition-state.ts';
 
 export interface PulledMessage {
   ackId: string;
@@ -33,6 +33,8 @@ export interface SubscriptionStats {
 /** What a subscription needs from its manager: the broker and batched, durable state writes. */
 export interface SubscriptionHost {
   readonly broker: Broker;
+  /** The byte budget shared by every subscription's windows. */
+  readonly windows: WindowBudget;
   markDirty(sub: Subscription, partition: number): void;
   /** Resolves once every state marked dirty before the call is durable. */
   flush(): Promise<void>;
@@ -57,7 +59,7 @@ export class Subscription {
   constructor(host: SubscriptionHost, config: SubscriptionConfig, persisted: ReadonlyMap<number, PersistedPartition>) {
     this.#host = host;
     this.config = config;
-    for (const [p, state] of persisted) this.#parts.set(p, new PartitionState(p, state));
+    for (const [p, state] of persisted) this.#parts.set(p, new PartitionState(p, state, host.windows));
   }
 
   get #broker(): Broker {
@@ -173,6 +175,7 @@ export class Subscription {
     this.#closed = true;
     this.#timer?.handle.cancel();
     this.#timer = null;
+    for (const st of this.#parts.values()) st.release();
     this.#notify();
     await Promise.allSettled([...this.#deadLetters]);
   }
@@ -201,7 +204,7 @@ export class Subscription {
     for (let p = 0; p < n; p++) {
       if (this.#parts.has(p)) continue;
       const start = this.#log(p)?.logStartOffset ?? 0;
-      this.#parts.set(p, new PartitionState(p, PartitionState.fresh(start)));
+      this.#parts.set(p, new PartitionState(p, PartitionState.fresh(start), this.#host.windows));
       this.#host.markDirty(this, p);
     }
   }
@@ -225,7 +228,7 @@ export class Subscription {
         const from = st.readOffset;
         const r = await this.#broker.readRecordRefs(this.config.topic, st.partition, from, {
           limit: Math.max(1, Math.min(room, subscriptionLimits.pullMessagesMax)),
-          maxBytes: subscriptionLimits.fillReadBytesMax,
+          maxBytes: st.fillBytes,
         });
         if (this.#closed || st.readOffset !== from) return; // closed, or the log moved under us
         for (const rec of r.records) {

@@ -183,6 +183,53 @@ test('events larger than the whole byte window are read one at a time and each d
   assert.deepEqual(seen, values);
 });
 
+test('many subscriptions share the window budget: memory stays bounded, and each still gets every event once, in order', async (t) => {
+  const io = new SimFileIO();
+  const clock = new FakeClock();
+  const broker = await Broker.open({ dataDir: '/data', io, clock, freeBytesFloor: 0 });
+  const subs = await SubscriptionManager.open(broker, { windowBytesTotal: 64 * 1024 });
+  const e: Env = { io, clock, broker, subs };
+  t.after(async () => {
+    await subs.close();
+    await broker.close();
+  });
+  await broker.createTopic('t', { partitions: 4 });
+  const value = (p: number, i: number) => `${p}:${i}:`.padEnd(500, 'x');
+  for (let p = 0; p < 4; p++) {
+    for (let b = 0; b < 10; b++) await broker.publish('t', Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(value(p, b * 10 + i)), partition: p })));
+  }
+  const names = Array.from({ length: 8 }, (_, i) => `s${i}`);
+  for (const name of names) await create(e, { name });
+  assert.equal(subs.windows.windows, 32);
+  assert.equal(subs.windows.shareBytes, 2048);
+  // One pull each, nothing acked: every window filled as far as its share lets it.
+  const firsts = new Map<string, PulledMessage[]>();
+  for (const name of names) firsts.set(name, await subs.pull(name, { max: 1000 }));
+  const oneBatch = 10 * (500 + 64 + 20);
+  assert.ok(subs.windows.heldBytes <= 32 * (2048 + oneBatch), `held ${subs.windows.heldBytes} B`);
+  for (const got of firsts.values()) assert.ok(got.length > 0 && got.length < 400, `a share holds part of the backlog: ${got.length}`);
+  // Every subscription drains everything, once and in order per partition.
+  for (const name of names) {
+    const seen = new Map<number, number[]>();
+    let got = firsts.get(name)!;
+    for (let rounds = 0; got.length > 0 || [...seen.values()].reduce((n, v) => n + v.length, 0) < 400; rounds++) {
+      assert.ok(rounds < 1000, `${name} stalled`);
+      for (const m of got) {
+        const [p, i] = text(m).split(':').map(Number);
+        assert.equal(m.partition, p);
+        if (!seen.has(p!)) seen.set(p!, []);
+        seen.get(p!)!.push(i!);
+      }
+      await subs.ack(name, got.map((m) => m.ackId));
+      got = await subs.pull(name, { max: 1000 });
+    }
+    for (let p = 0; p < 4; p++) assert.deepEqual(seen.get(p), Array.from({ length: 100 }, (_, i) => i), `${name} partition ${p}`);
+  }
+  assert.equal(subs.windows.heldBytes, 0, 'all acked: nothing held');
+  await subs.delete('s0');
+  assert.equal(subs.windows.windows, 28, 'a deleted subscription gives its windows back');
+});
+
 test('a window in its refill band waits for acks: newer records in the log do not wake the puller again and again', async (t) => {
   const e = await env(t);
   const value = 'v'.repeat(1000);
@@ -192,7 +239,7 @@ test('a window in its refill band waits for acks: newer records in the log do no
   assert.ok(leased.length > 0 && leased.length < 2000, 'the byte bound stopped the read-ahead');
   // Ack a little: the window is no longer full, but too little is free for a read to be worth it.
   const per = leased[0]!.record.value!.length;
-  await e.subs.ack('s', leased.splice(0, Math.ceil(subscriptionLimits.fillBytesMin / 2 / per)).map((m) => m.ackId));
+  await e.subs.ack('s', leased.splice(0, Math.ceil(e.subs.windows.fillBytes / 2 / per)).map((m) => m.ackId));
   const log = e.broker.partitionLog('t', 0);
   const waitFor = log.waitFor.bind(log);
   let wakeups = 0;
