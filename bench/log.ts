@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { systemClock } from '../src/log/clock.ts';
 import { encodeBatch } from '../src/log/codec/record-batch.ts';
 import { NodeFileIO } from '../src/log/node-file-io.ts';
+import { limits } from '../src/limits.ts';
+import { TailCache } from '../src/log/tail-cache.ts';
 import { PartitionLog } from '../src/log/partition-log.ts';
 
 const records = Number(process.argv[2] ?? 2_000_000);
@@ -20,7 +22,7 @@ try {
     dir: join(dir, 'bench-0'),
     clock: systemClock,
     config: { segmentBytes: 1024 * 1024 * 1024, segmentMs: 1e15, fsync: { kind: 'always' }, retentionMs: -1, retentionBytes: -1, maxMessageBytes: 16 * 1024 * 1024, cleanupPolicy: 'delete', deleteRetentionMs: 86_400_000 },
-    dirState: { failed: null, diskFull: false, onFatal() {} },
+    dirState: { failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) },
   });
   const value = Buffer.alloc(100, 0x61);
   const template = Array.from({ length: perBatch }, () => ({ key: null, value }));

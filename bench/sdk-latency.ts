@@ -5,7 +5,8 @@
 // child process (this file, forked with `--subscriber`). Each event carries its send time
 // (performance.timeOrigin + now: one clock across processes); the handler records now - t on
 // entry. The warm-up of bench/warmup.ts (events numbered from `total`, handled but not measured)
-// comes first. Prints p50, p99, p99.9 and max. One JSON line per run.
+// comes first. Prints p50, p99, p99.9 and max, and each process's CPU per event over the measured
+// sends (broker and subscriber from /proc). One JSON line per run.
 // The subscriber receives over the WebSocket (the default); EDDY_BENCH_DELIVERY=http measures HTTP pulls.
 // Usage: node --import tsx bench/sdk-latency.ts [rate=5000] [seconds=10] [concurrency=64]
 
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { createEventBus, defineEvent, EddyHttpTransport, item } from '../src/client/index.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
+import { procCpuMs } from './kafka-support.ts';
 import { latencyWarmupSeconds } from './warmup.ts';
 
 const LatencyEvent = defineEvent('LatencyEvent', {
@@ -113,8 +115,17 @@ async function main(): Promise<void> {
       }
     };
     await paced(Math.round(rate * latencyWarmupSeconds), total);
+    // CPU of each process over the measured sends (/proc for the children): what the rate costs.
+    const cpu0 = { broker: procCpuMs(broker.child.pid!), subscriber: procCpuMs(child.pid!), publisher: process.cpuUsage() };
     await paced(total, 0);
     await Promise.all(inflight);
+    const publisherCpu = process.cpuUsage(cpu0.publisher);
+    const usPerEvent = (ms: number) => Math.round((ms * 1000) / total);
+    const cpuUsPerEvent = {
+      brokerCpuUsPerEvent: usPerEvent(procCpuMs(broker.child.pid!) - cpu0.broker),
+      subscriberCpuUsPerEvent: usPerEvent(procCpuMs(child.pid!) - cpu0.subscriber),
+      publisherCpuUsPerEvent: usPerEvent((publisherCpu.user + publisherCpu.system) / 1000),
+    };
     const complete = (await allHandled) !== null;
     await bus.close();
     const reported = once(child, (m) => 'lat' in m, 10_000);
@@ -123,7 +134,7 @@ async function main(): Promise<void> {
     if (!r) throw new Error('subscriber did not report its latencies');
     const latencies = r.lat.sort((a, b) => a - b);
     const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 1000) / 1000;
-    console.log(JSON.stringify({ bench: 'sdk-latency', rate, seconds, concurrency, events: latencies.length, complete: complete ? 1 : 0, publishErrors, p50Ms: q(0.5), p99Ms: q(0.99), p999Ms: q(0.999), maxMs: q(1) }));
+    console.log(JSON.stringify({ bench: 'sdk-latency', rate, seconds, concurrency, events: latencies.length, complete: complete ? 1 : 0, publishErrors, p50Ms: q(0.5), p99Ms: q(0.99), p999Ms: q(0.999), maxMs: q(1), ...cpuUsPerEvent }));
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((res) => child!.once('exit', () => res()));

@@ -35,6 +35,11 @@ export const limits = {
   headerBytesMax: 64 * 1024,
   /** Record keys over HTTP. */
   keyBytesMax: 64 * 1024,
+  /**
+   * Newest record batches kept in memory per data directory (all partitions together), so readers at
+   * the tail are answered without reading the file; a batch larger than an eighth of it is not kept.
+   */
+  tailCacheBytes: Number(process.env.EDDY_TAIL_CACHE_BYTES ?? 524288),
   /** Sparse index: one entry every this many bytes of log (Kafka's index.interval.bytes). */
   indexIntervalBytes: 4096,
   /** Default segment size (Kafka's segment.bytes). */

@@ -10,11 +10,13 @@ import { FakeClock } from '../testing/fake-clock.ts';
 import { describeSeed, Random, seedFromEnv } from '../testing/random.ts';
 import { SimFileIO } from '../testing/sim-file-io.ts';
 import type { FileIO } from './file-io.ts';
+import { limits } from '../limits.ts';
+import { TailCache } from './tail-cache.ts';
 import { PartitionLog } from './partition-log.ts';
 
 const DIR = '/data/t-0';
 const ITERATIONS = 200;
-const dirState = () => ({ failed: null, diskFull: false, onFatal() {} });
+const dirState = () => ({ failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) });
 
 interface Built {
   sim: SimFileIO;

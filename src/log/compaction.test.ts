@@ -11,11 +11,13 @@ import { Compression } from './codec/compression.ts';
 import { encodeBatch, readBatchHeader } from './codec/record-batch.ts';
 import type { FileIO } from './file-io.ts';
 import { LogManager } from './log-manager.ts';
+import { limits } from '../limits.ts';
+import { TailCache } from './tail-cache.ts';
 import { PartitionLog, type PartitionLogConfig } from './partition-log.ts';
 import { segmentFileName } from './segment.ts';
 
 const DIR = '/data/t-0';
-const dirState = () => ({ failed: null, diskFull: false, onFatal() {} });
+const dirState = () => ({ failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) });
 
 function open(io: FileIO, clock: FakeClock, over: Partial<PartitionLogConfig> = {}): Promise<PartitionLog> {
   return PartitionLog.open({ io, dir: DIR, clock, config: compactConfig(over), dirState: dirState() });

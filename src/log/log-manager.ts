@@ -5,11 +5,13 @@
 
 import { dirname, join } from 'node:path';
 import { EddyError } from '../errors.ts';
+import { limits } from '../limits.ts';
 import { systemClock, type Clock, type Timer } from './clock.ts';
 import type { CompactionStats } from './compaction.ts';
 import type { FileIO } from './file-io.ts';
 import { NodeFileIO } from './node-file-io.ts';
 import { PartitionLog, type DirState, type PartitionLogConfig } from './partition-log.ts';
+import { TailCache } from './tail-cache.ts';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -24,6 +26,8 @@ export interface LogManagerOptions {
   /** How often partitions with cleanup.policy=compact are compacted (Kafka log.cleaner.backoff.ms). */
   compactionCheckIntervalMs?: number;
   onEvent?: (event: LogEvent) => void;
+  /** Bytes of the newest batches kept in memory for readers at the tail (0: none); default limits.tailCacheBytes. */
+  tailCacheBytes?: number;
 }
 
 export type LogEvent =
@@ -70,6 +74,7 @@ export class LogManager {
       failed: null,
       diskFull: false,
       onFatal: (error) => this.#onEvent({ type: 'dir_failed', error }),
+      tailCache: new TailCache(options.tailCacheBytes ?? limits.tailCacheBytes),
     };
   }
 

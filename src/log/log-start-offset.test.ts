@@ -12,6 +12,8 @@ import { SimFileIO } from '../testing/sim-file-io.ts';
 import { encodeBatch } from './codec/record-batch.ts';
 import type { FileIO } from './file-io.ts';
 import { decodeLogStartCheckpoint, encodeLogStartCheckpoint } from './log-start-checkpoint.ts';
+import { limits } from '../limits.ts';
+import { TailCache } from './tail-cache.ts';
 import { PartitionLog, type PartitionLogConfig } from './partition-log.ts';
 
 const DIR = '/data/t-0';
@@ -26,7 +28,7 @@ const config = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => (
   deleteRetentionMs: 86_400_000,
   ...over,
 });
-const dirState = () => ({ failed: null, diskFull: false, onFatal() {} });
+const dirState = () => ({ failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) });
 
 function batchOf(n: number, tag: string, timestampMs: number): Uint8Array {
   const records = [];

@@ -11,6 +11,8 @@ import { tempDir } from '../testing/tmp.ts';
 import { encodeBatch, decodeRecords } from './codec/record-batch.ts';
 import type { FileHandle, FileIO } from './file-io.ts';
 import { NodeFileIO } from './node-file-io.ts';
+import { limits } from '../limits.ts';
+import { TailCache } from './tail-cache.ts';
 import { PartitionLog, type DirState, type PartitionLogConfig } from './partition-log.ts';
 
 const config = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => ({
@@ -26,7 +28,7 @@ const config = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => (
 });
 
 function dirState(): DirState {
-  return { failed: null, diskFull: false, onFatal() {} };
+  return { failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) };
 }
 
 function batchOf(n: number, tag: string, timestampMs = 1_700_000_000_000): Uint8Array {

@@ -12,6 +12,7 @@ import type { FileIO } from './file-io.ts';
 import { readLogStartCheckpoint, writeLogStartCheckpoint } from './log-start-checkpoint.ts';
 import { parseSegmentNames, Segment, type OpenResult } from './segment.ts';
 import { recoverSwaps } from './segment-swap.ts';
+import type { PartitionTail, TailCache } from './tail-cache.ts';
 
 export type FsyncPolicy = { readonly kind: 'always' } | { readonly kind: 'interval'; readonly intervalMs: number } | { readonly kind: 'never' };
 
@@ -42,6 +43,8 @@ export interface DirState {
   onFatal(error: EddyError): void;
   /** Observes how long each group commit's trip to the disk took (durable write or fdatasync), in seconds. */
   onSync?: (seconds: number) => void;
+  /** The newest batches of every partition's active segment, served to readers at the tail. */
+  tailCache: TailCache;
 }
 
 export interface AppendResult {
@@ -103,6 +106,8 @@ export class PartitionLog {
   #deletedBefore = 0;
   /** deleteRecordsBefore() calls, one at a time. */
   #deleting: Promise<unknown> = Promise.resolve();
+  /** This partition's batches in the tail cache: the end of the active segment. */
+  readonly #tail: PartitionTail;
 
   private constructor(io: FileIO, dir: string, clock: Clock, config: PartitionLogConfig, dirState: DirState, segments: Segment[], recovery: RecoveryReport) {
     this.io = io;
@@ -116,6 +121,7 @@ export class PartitionLog {
     this.#nextOffset = active.nextOffset;
     this.#highWatermark = active.nextOffset;
     this.#readablePosition = active.size;
+    this.#tail = dirState.tailCache.partition();
     this.#scheduleSync();
   }
 
@@ -292,6 +298,7 @@ export class PartitionLog {
       this.#nextOffset = next;
       if (!durable) this.#unsynced = true;
       this.#readablePosition = active.size;
+      for (let k = 0; k < slice.length; k++) this.#tail.add(slice[k]!.batch, results[k]!.baseOffset, results[k]!.lastOffset + 1);
       this.#advanceHighWatermark(next);
       for (let k = 0; k < slice.length; k++) slice[k]!.resolve(results[k]!);
       i = j;
@@ -312,6 +319,7 @@ export class PartitionLog {
     const seg = await Segment.create(this.io, this.dir, active.nextOffset);
     this.#segments.push(seg);
     this.#readablePosition = 0;
+    this.#tail.clear();
     return seg;
   }
 
@@ -388,6 +396,8 @@ export class PartitionLog {
     }
     const empty = { bytes: Buffer.alloc(0), highWatermark: hw, logStartOffset: start };
     if (offset === hw) return empty;
+    const cached = this.#tail.read(offset, maxBytes);
+    if (cached) return { bytes: cached, highWatermark: hw, logStartOffset: start };
     const segments = this.#segments;
     for (let i = findSegment(segments, offset); i < segments.length; i++) {
       const seg = segments[i]!;
@@ -512,6 +522,7 @@ export class PartitionLog {
     await this.#deleting;
     this.#closed = true;
     this.#syncTimer?.cancel();
+    this.#tail.clear();
     for (const w of [...this.#waiters]) w.resolve(false);
     try {
       if (!this.dirState.failed) {
@@ -528,6 +539,7 @@ export class PartitionLog {
   async abandon(): Promise<void> {
     this.#closed = true;
     this.#syncTimer?.cancel();
+    this.#tail.clear();
     for (const w of [...this.#waiters]) w.resolve(false);
     await Promise.all([...this.#segments, ...this.#retired].map((s) => s.close().catch(() => {})));
   }
