@@ -8,15 +8,13 @@ import { test } from 'node:test';
 import { compactConfig, CrashingIO, expectedAfterCompaction, kvBatch, readRecords, replay, segmentBases, type Rec } from '../testing/compaction-fixtures.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { describeSeed, Random, seedFromEnv } from '../testing/random.ts';
+import { dirState } from '../testing/log-fixtures.ts';
 import { SimFileIO } from '../testing/sim-file-io.ts';
 import type { FileIO } from './file-io.ts';
-import { limits } from '../limits.ts';
-import { TailCache } from './tail-cache.ts';
 import { PartitionLog } from './partition-log.ts';
 
 const DIR = '/data/t-0';
 const ITERATIONS = 200;
-const dirState = () => ({ failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) });
 
 interface Built {
   sim: SimFileIO;

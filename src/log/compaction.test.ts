@@ -6,18 +6,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { compactConfig, expectedAfterCompaction, kvBatch, readRecords, segmentBases, type Rec } from '../testing/compaction-fixtures.ts';
+import { dirState } from '../testing/log-fixtures.ts';
 import { SimFileIO } from '../testing/sim-file-io.ts';
 import { Compression } from './codec/compression.ts';
 import { encodeBatch, readBatchHeader } from './codec/record-batch.ts';
 import type { FileIO } from './file-io.ts';
 import { LogManager } from './log-manager.ts';
-import { limits } from '../limits.ts';
-import { TailCache } from './tail-cache.ts';
 import { PartitionLog, type PartitionLogConfig } from './partition-log.ts';
 import { segmentFileName } from './segment.ts';
 
 const DIR = '/data/t-0';
-const dirState = () => ({ failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) });
 
 function open(io: FileIO, clock: FakeClock, over: Partial<PartitionLogConfig> = {}): Promise<PartitionLog> {
   return PartitionLog.open({ io, dir: DIR, clock, config: compactConfig(over), dirState: dirState() });

@@ -8,27 +8,15 @@ import { EddyError } from '../errors.ts';
 import { CrashingIO } from '../testing/compaction-fixtures.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { describeSeed, Random, seedFromEnv } from '../testing/random.ts';
+import { dirState, logConfig } from '../testing/log-fixtures.ts';
 import { SimFileIO } from '../testing/sim-file-io.ts';
 import { encodeBatch } from './codec/record-batch.ts';
 import type { FileIO } from './file-io.ts';
 import { decodeLogStartCheckpoint, encodeLogStartCheckpoint } from './log-start-checkpoint.ts';
-import { limits } from '../limits.ts';
-import { TailCache } from './tail-cache.ts';
 import { PartitionLog, type PartitionLogConfig } from './partition-log.ts';
 
 const DIR = '/data/t-0';
-const config = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => ({
-  segmentBytes: 400,
-  segmentMs: 3_600_000,
-  fsync: { kind: 'always' },
-  retentionMs: -1,
-  retentionBytes: -1,
-  maxMessageBytes: 1024 * 1024,
-  cleanupPolicy: 'delete',
-  deleteRetentionMs: 86_400_000,
-  ...over,
-});
-const dirState = () => ({ failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) });
+const config = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => logConfig({ segmentBytes: 400, ...over });
 
 function batchOf(n: number, tag: string, timestampMs: number): Uint8Array {
   const records = [];

@@ -7,29 +7,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { EddyError } from '../errors.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
+import { dirState, logConfig } from '../testing/log-fixtures.ts';
 import { tempDir } from '../testing/tmp.ts';
 import { encodeBatch, decodeRecords } from './codec/record-batch.ts';
 import type { FileHandle, FileIO } from './file-io.ts';
 import { NodeFileIO } from './node-file-io.ts';
-import { limits } from '../limits.ts';
-import { TailCache } from './tail-cache.ts';
 import { PartitionLog, type DirState, type PartitionLogConfig } from './partition-log.ts';
 
-const config = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => ({
-  segmentBytes: 1024 * 1024,
-  segmentMs: 3_600_000,
-  fsync: { kind: 'always' },
-  retentionMs: -1,
-  retentionBytes: -1,
-  maxMessageBytes: 1024 * 1024,
-  cleanupPolicy: 'delete',
-  deleteRetentionMs: 86_400_000,
-  ...over,
-});
+const config = logConfig;
 
-function dirState(): DirState {
-  return { failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(limits.tailCacheBytes) };
-}
 
 function batchOf(n: number, tag: string, timestampMs = 1_700_000_000_000): Uint8Array {
   const records = [];

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { FakeClock } from '../testing/fake-clock.ts';
+import { dirState, logConfig } from '../testing/log-fixtures.ts';
 import { SimFileIO } from '../testing/sim-file-io.ts';
 import { encodeBatch } from './codec/record-batch.ts';
-import { PartitionLog, type PartitionLogConfig } from './partition-log.ts';
+import { PartitionLog } from './partition-log.ts';
 import { TailCache } from './tail-cache.ts';
 
 const batchBytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
@@ -76,24 +77,14 @@ test('tail cache: dead entries of cleared partitions do not pile up in the share
   assert.equal(quiet.read(0, 10)![0], 1);
 });
 
-const logConfig = (segmentBytes: number): PartitionLogConfig => ({
-  segmentBytes,
-  segmentMs: 3_600_000,
-  fsync: { kind: 'always' },
-  retentionMs: -1,
-  retentionBytes: -1,
-  maxMessageBytes: 1024 * 1024,
-  cleanupPolicy: 'delete',
-  deleteRetentionMs: 86_400_000,
-});
 
 async function openLog(io: SimFileIO, cacheBytes: number, segmentBytes: number): Promise<PartitionLog> {
   return PartitionLog.open({
     io,
     dir: '/data/t-0',
     clock: new FakeClock(0),
-    config: logConfig(segmentBytes),
-    dirState: { failed: null, diskFull: false, onFatal() {}, tailCache: new TailCache(cacheBytes) },
+    config: logConfig({ segmentBytes }),
+    dirState: dirState(cacheBytes),
   });
 }
 

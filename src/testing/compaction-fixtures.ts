@@ -9,6 +9,7 @@ import { decodeRecords, encodeBatch, validateBatch } from '../log/codec/record-b
 import type { FileHandle, FileIO } from '../log/file-io.ts';
 import type { PartitionLog, PartitionLogConfig } from '../log/partition-log.ts';
 import { parseSegmentNames } from '../log/segment.ts';
+import { logConfig } from './log-fixtures.ts';
 
 export interface Rec {
   offset: number;
@@ -17,17 +18,7 @@ export interface Rec {
   timestampMs: number;
 }
 
-export const compactConfig = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => ({
-  segmentBytes: 400,
-  segmentMs: Number.MAX_SAFE_INTEGER,
-  fsync: { kind: 'always' },
-  retentionMs: -1,
-  retentionBytes: -1,
-  maxMessageBytes: 1024 * 1024,
-  cleanupPolicy: 'compact',
-  deleteRetentionMs: 86_400_000,
-  ...over,
-});
+export const compactConfig = (over: Partial<PartitionLogConfig> = {}): PartitionLogConfig => logConfig({ segmentBytes: 400, segmentMs: Number.MAX_SAFE_INTEGER, cleanupPolicy: 'compact', ...over });
 
 /** One batch of [key, value] pairs (null key / null value allowed) stamped `timestampMs`. */
 export function kvBatch(entries: readonly (readonly [string | null, string | null])[], timestampMs: number, compression = 0): Uint8Array {
