@@ -238,6 +238,24 @@ for (const delivery of ['websocket', 'http'] as const) test(`eddy (${delivery} d
   }
 });
 
+test('eddy: many publishes waiting for an unreachable broker share the transport signal without a MaxListenersExceededWarning', async () => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const url = `http://127.0.0.1:${await freePort()}`; // nothing listens there
+    const transport = new EddyHttpTransport({ url, reconnect: { initialMs: 50, maxMs: 50, giveUpMs: 300 }, random: () => 1 });
+    const bus = await createEventBus({ source: 's', transport });
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, n) => bus.publish(Job, { n })));
+    for (const o of outcomes) assert.ok(o.status === 'rejected' && o.reason instanceof EddyError && o.reason.code === 'sdk.transport_failed');
+    await bus.close();
+    await yieldTick(); // warnings are emitted on the next tick
+    assert.deepEqual(warnings.map((w) => w.name), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('bus.trace: reconstructs a 3-step causal chain across topics', async (t) => {
   const Placed = defineEvent('OrderPlaced', { version: 1, schema: z.object({ orderId: z.string() }) });
   const Reserved = defineEvent('InventoryReserved', { version: 1, schema: z.object({ orderId: z.string() }) });

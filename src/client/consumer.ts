@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import type { BusMetrics, ProcessedStatus } from './metrics.ts';
 import { endSpan, type BusTracing } from './tracing.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
-import { abortableSleep } from './waits.ts';
+import { abortableSleep, sharedAbortController } from './waits.ts';
 
 export type RawHandler = (data: unknown, ctx: EventContext) => unknown;
 
@@ -94,7 +94,7 @@ export class Consumer {
   readonly #slotWaiters: (() => void)[] = [];
   #slotFreed: (() => void) | null = null;
   #stopping = false;
-  readonly #abort = new AbortController();
+  readonly #abort = sharedAbortController();
   readonly #loop: Promise<void>;
   /** Lease extension of held deliveries; null without a clock, an ack deadline or a transport `extend`. */
   readonly #leases: LeaseKeeper | null;

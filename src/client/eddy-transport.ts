@@ -19,7 +19,7 @@ import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { toStructured, type WireRecord } from './envelope.ts';
 import { WsSubscription } from './eddy-ws-subscription.ts';
 import { HttpRequestError, KeepAliveHttpClient, type HttpAnswer } from './http-client.ts';
-import { abortableSleep, backoffWaitMs } from './waits.ts';
+import { abortableSleep, backoffWaitMs, sharedAbortController } from './waits.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
 interface EventView {
@@ -63,7 +63,7 @@ export class EddyHttpTransport implements Transport {
   readonly #onClose: (() => Promise<void>) | null;
   readonly #reconnect: Required<ReconnectOptions>;
   readonly #random: () => number;
-  readonly #closing = new AbortController();
+  readonly #closing = sharedAbortController();
   readonly #delivery: EddyDelivery;
   readonly #open = new Set<WsSubscription>();
   readonly #http: KeepAliveHttpClient;

@@ -14,7 +14,7 @@
 
 import type { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import { publishDelayMsMax } from './transport.ts';
-import { abortableSleep } from './waits.ts';
+import { abortableSleep, sharedAbortController } from './waits.ts';
 
 /** Suffix of the delay topic of `<topic>` (also the forwarders' consumer group). */
 export const delayTopicSuffix = '.delay';
@@ -33,7 +33,7 @@ export class DelayForwarder {
   readonly topic: string;
   readonly #host: DelayForwarderHost;
   readonly #consumer: Consumer;
-  readonly #stop = new AbortController();
+  readonly #stop = sharedAbortController();
   #started: Promise<void> | null = null;
 
   constructor(host: DelayForwarderHost, topic: string) {

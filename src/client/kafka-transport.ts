@@ -22,7 +22,7 @@ import { systemClock, type Clock } from '../log/clock.ts';
 import { EddyError } from '../errors.ts';
 import { toWireRecord, type WireRecord } from './envelope.ts';
 import { DelayForwarder, delayDueHeader, delayTopicSuffix } from './kafka-delay.ts';
-import { wakeOrTimeout } from './waits.ts';
+import { sharedAbortController, wakeOrTimeout } from './waits.ts';
 import { DlqHeaders, nackReasonLengthMax, type Delivery, type OutgoingEvent, type PullOptions, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
 /** Headers of a record on `<topic>.retry`. */
@@ -367,7 +367,7 @@ class KafkaSubscription {
   readonly #byAckId = new Map<string, Entry>();
   readonly #buffer: Entry[] = [];
   readonly #waiters = new Set<() => void>();
-  readonly #stop = new AbortController();
+  readonly #stop = sharedAbortController();
   #outstanding = 0;
   #commits: Promise<void> = Promise.resolve();
   #crash: unknown = null;

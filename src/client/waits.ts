@@ -2,6 +2,19 @@
 // wake-up or a timeout (pull loops woken by arrivals and acks), and the reconnect backoff shared by
 // the eddy transport's HTTP requests and its WebSocket.
 
+import { setMaxListeners } from 'node:events';
+
+/**
+ * An AbortController whose signal every concurrent wait of a long-lived object listens to (one
+ * listener per operation in flight, removed when it ends): more than 10 at once is normal, not the
+ * leak Node's MaxListenersExceededWarning suspects.
+ */
+export function sharedAbortController(): AbortController {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  return ac;
+}
+
 /** Resolves after `ms`, or at once when any of `signals` aborts. */
 export function abortableSleep(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
   return new Promise<void>((resolve) => {
