@@ -58,6 +58,11 @@ export const limits = {
   duplicateWindowSweepMs: 30_000,
   /** Ids remembered per topic in the duplicate window (bounds memory). */
   duplicateWindowIdsMax: 1_000_000,
+  /**
+   * Ids remembered by every topic's duplicate window together (~45 B per UUID id: ~90 MB): while N
+   * topics hold ids each may keep 1/N of this, so memory does not grow with the number of topics.
+   */
+  duplicateWindowIdsTotalMax: 2_000_000,
   /** Bytes read per partition at start to refill the duplicate window (bounds restart time). */
   dedupeRebuildBytesMax: 64 * 1024 * 1024,
   /** Event id length. */

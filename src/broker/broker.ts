@@ -13,7 +13,7 @@ import { utf8Length } from '../log/codec/utf8.ts';
 import type { FileIO } from '../log/file-io.ts';
 import { LogManager, type LogEvent } from '../log/log-manager.ts';
 import type { AppendResult, FsyncPolicy, PartitionLog, ReadResult } from '../log/partition-log.ts';
-import { DedupeWindow, type StoredAt } from './dedupe-window.ts';
+import { DedupeBudget, DedupeWindow, type StoredAt } from './dedupe-window.ts';
 import { GroupCoordinator } from './groups/coordinator.ts';
 import { KvOffsetStore } from './groups/kv-offset-store.ts';
 import { KvLog } from './kv-log.ts';
@@ -37,6 +37,8 @@ export interface BrokerOptions {
   autoCreateTopics?: boolean;
   defaultPartitions?: number;
   duplicateWindowMs?: number;
+  /** Ids all topics' duplicate windows hold together (default limits.duplicateWindowIdsTotalMax). */
+  duplicateWindowIdsTotal?: number;
   freeBytesFloor?: number;
   clock?: Clock;
   io?: FileIO;
@@ -134,6 +136,8 @@ export class Broker {
   readonly autoCreateTopics: boolean;
   readonly defaultPartitions: number;
   readonly duplicateWindowMs: number;
+  /** Shared by every topic's duplicate window. */
+  readonly duplicateIds: DedupeBudget;
   readonly #topics = new Map<string, Topic>();
   #meta!: KvLog<TopicRecord>;
   /** The Kafka group coordinator, shared by every front end; offsets in `__consumer_offsets`. */
@@ -152,6 +156,7 @@ export class Broker {
     this.autoCreateTopics = options.autoCreateTopics ?? true;
     this.defaultPartitions = options.defaultPartitions ?? 1;
     this.duplicateWindowMs = options.duplicateWindowMs ?? limits.duplicateWindowMsDefault;
+    this.duplicateIds = new DedupeBudget(options.duplicateWindowIdsTotal);
     this.#lock = lock;
     this.producerIds = new ProducerIdAllocator(logs);
   }
@@ -242,7 +247,7 @@ export class Broker {
       overrides: rec.config,
       createdMs: rec.createdMs,
       logs: [],
-      dedupe: new DedupeWindow(this.duplicateWindowMs),
+      dedupe: new DedupeWindow(this.duplicateWindowMs, limits.duplicateWindowIdsMax, undefined, this.duplicateIds),
       inflightIds: new Map(),
       sticky: new StickyPartitioner(),
     };
@@ -303,6 +308,7 @@ export class Broker {
       const topic = this.#topicOrThrow(name);
       await this.#meta.put(`topic/${name}`, null);
       this.#topics.delete(name);
+      topic.dedupe.clear();
       for (let p = 0; p < topic.partitions; p++) await this.logs.deletePartition(name, p);
       await this.groups.deleteTopicOffsets(name);
     });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { DedupeWindow } from './dedupe-window.ts';
+import { DedupeBudget, DedupeWindow } from './dedupe-window.ts';
 
 test('ids are remembered for the window, then forgotten; memory is bounded', () => {
   const w = new DedupeWindow(1000, 3);
@@ -138,4 +138,40 @@ test('sweeping shrinks a window that is at most a quarter full and releases an e
   assert.equal(w.bytes, 0, 'an empty window holds no arrays');
   w.remember(id(1), { partition: 1, offset: 7 }, 40_000);
   assert.deepEqual(w.lookup(id(1), 40_000), { partition: 1, offset: 7 }, 'and grows again');
+});
+
+test('property: windows sharing one budget keep the active count exact and, once swept, hold at most the budget together', () => {
+  const op = fc.oneof(
+    { arbitrary: fc.record({ kind: fc.constant('remember' as const), w: fc.nat(), id: fc.nat({ max: 300 }), dt: fc.integer({ min: 0, max: 20 }) }), weight: 20 },
+    { arbitrary: fc.record({ kind: fc.constant('sweep' as const), w: fc.nat(), dt: fc.integer({ min: 0, max: 200 }) }), weight: 2 },
+    { arbitrary: fc.record({ kind: fc.constant('sweepAll' as const), dt: fc.integer({ min: 0, max: 200 }) }), weight: 2 },
+    { arbitrary: fc.record({ kind: fc.constant('clear' as const), w: fc.nat() }), weight: 1 },
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom(500, 1_000_000), fc.array(op, { maxLength: 300 }), (total, n, windowMs, ops) => {
+      const budget = new DedupeBudget(total);
+      const windows = Array.from({ length: n }, () => new DedupeWindow(windowMs, 40, 2, budget));
+      const cleared = new Set<number>();
+      let now = 0;
+      for (const o of ops) {
+        if ('dt' in o) now += o.dt;
+        if (o.kind === 'remember') {
+          const i = o.w % n;
+          windows[i]!.remember(`${i}-${o.id}`, { partition: 0, offset: o.id }, now);
+          if (!cleared.has(i)) assert.ok(windows[i]!.size <= Math.max(1, Math.min(40, Math.floor(total / budget.active))), 'a remember keeps the window within its share');
+        } else if (o.kind === 'sweep') windows[o.w % n]!.sweep(now);
+        else if (o.kind === 'clear') {
+          windows[o.w % n]!.clear();
+          cleared.add(o.w % n);
+        } else {
+          for (const w of windows) w.sweep(now);
+          const held = windows.reduce((sum, w) => sum + w.size, 0);
+          assert.ok(held <= Math.max(total, budget.active), `swept windows hold ${held} ids, budget ${total}`);
+        }
+        assert.equal(budget.active, windows.filter((w) => w.size > 0).length, 'active counts the windows holding ids');
+        for (const i of cleared) assert.equal(windows[i]!.size, 0, 'a cleared window remembers nothing more');
+      }
+    }),
+    { numRuns: 500 },
+  );
 });

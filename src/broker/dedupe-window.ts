@@ -55,9 +55,31 @@ function mix(a: number, b: number, c: number, d: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/**
+ * The ids every topic's window may hold together (limits.duplicateWindowIdsTotalMax): while N
+ * windows hold ids, each may hold total / N of them (at most its own cap), oldest forgotten first.
+ * Memory then stays bounded however many topics publish ids at once; the price is that under such
+ * load each topic's window covers less time.
+ */
+export class DedupeBudget {
+  readonly totalIds: number;
+  /** Windows holding at least one id. */
+  active = 0;
+
+  constructor(totalIds: number = limits.duplicateWindowIdsTotalMax) {
+    this.totalIds = totalIds;
+  }
+
+  /** What one window may hold now. */
+  get shareIds(): number {
+    return Math.max(1, Math.floor(this.totalIds / Math.max(1, this.active)));
+  }
+}
+
 export class DedupeWindow {
   readonly windowMs: number;
   readonly #maxIds: number;
+  readonly #budget: DedupeBudget;
   /**
    * Ring slots at most: the cap plus 1/16. A full ring then always has at least that many holes, so
    * a rebuild at the cap frees enough slots to pay for itself however ids are re-remembered.
@@ -81,17 +103,28 @@ export class DedupeWindow {
   #table = new Int32Array(0);
   #mask = 0;
   readonly #scratch = new Uint32Array(4);
+  /** Set by clear(): a publish still under way for a deleted topic must not count in the budget. */
+  #cleared = false;
 
-  /** `initialSlots` is for tests: a small first ring makes a few operations go through its growth. */
-  constructor(windowMs: number, maxIds: number = limits.duplicateWindowIdsMax, initialSlots = initialSlotsDefault) {
+  /**
+   * `budget` is shared by the windows of one broker (a window alone by default); `initialSlots` is for
+   * tests: a small first ring makes a few operations go through its growth.
+   */
+  constructor(windowMs: number, maxIds: number = limits.duplicateWindowIdsMax, initialSlots = initialSlotsDefault, budget = new DedupeBudget(maxIds)) {
     this.windowMs = windowMs;
     this.#maxIds = maxIds;
+    this.#budget = budget;
     this.#initialSlots = Math.max(1, initialSlots);
     this.#capacityMax = maxIds + Math.ceil(maxIds / 16) + 1;
   }
 
   get size(): number {
     return this.#size;
+  }
+
+  /** Ids this window may hold now: its cap, or less while other windows share the budget. */
+  get #limit(): number {
+    return Math.min(this.#maxIds, this.#budget.shareIds);
   }
 
   /** Ring slots allocated. */
@@ -110,12 +143,13 @@ export class DedupeWindow {
   }
 
   remember(id: string, at: StoredAt, timestampMs: number): void {
-    if (this.windowMs <= 0 || this.#maxIds <= 0) return;
+    if (this.windowMs <= 0 || this.#maxIds <= 0 || this.#cleared) return;
     const words = this.#scratch;
     const isUuid = uuidWords(id, words);
     const old = isUuid ? this.#findUuid(words) : (this.#textIndex.get(id) ?? -1);
     if (old >= 0) this.#forget(old); // re-inserted at the end: insertion order stays expiry order
-    if (this.#size >= this.#maxIds) this.#evictOldest();
+    const limit = this.#limit;
+    while (this.#size >= limit) this.#evictOldest();
     if (this.#count === this.#capacity) this.#rebuild(this.#grownCapacity());
     const slot = (this.#head + this.#count) % this.#capacity;
     this.#count++;
@@ -131,13 +165,14 @@ export class DedupeWindow {
       this.#texts.set(slot, id);
       this.#textIndex.set(id, slot);
     }
-    this.#size++;
+    if (this.#size++ === 0) this.#budget.active++;
   }
 
   /**
-   * Drops expired ids (insertion order is expiry order for ids remembered at clock time); a ring at
-   * most a quarter full is rebuilt at half that size, and an empty one releases its arrays (a topic
-   * that had a burst of ids and went quiet does not keep their memory).
+   * Drops expired ids (insertion order is expiry order for ids remembered at clock time), then the
+   * oldest while over the window's share of the budget; a ring at most a quarter full is rebuilt at
+   * half that size, and an empty one releases its arrays (a topic that had a burst of ids and went
+   * quiet does not keep their memory).
    */
   sweep(nowMs: number): void {
     while (this.#count > 0) {
@@ -148,9 +183,23 @@ export class DedupeWindow {
       }
       this.#popHead();
     }
+    // Over a share that shrank since (more windows hold ids now): the oldest go.
+    const limit = this.#limit;
+    while (this.#size > limit) this.#evictOldest();
     if (this.#capacity > 0 && this.#size * 4 <= this.#capacity && (this.#size === 0 || this.#capacity > this.#initialSlots)) {
       this.#rebuild(this.#size === 0 ? 0 : Math.max(Math.min(this.#initialSlots, this.#capacityMax), this.#size * 2));
     }
+  }
+
+  /** Forgets every id, releases the arrays and remembers nothing more (the topic was deleted). */
+  clear(): void {
+    this.#cleared = true;
+    if (this.#size > 0) this.#budget.active--;
+    this.#size = 0;
+    this.#textIndex.clear();
+    this.#count = 0;
+    this.#head = 0;
+    this.#rebuild(0);
   }
 
   /** Bytes held by the ring and the table (typed arrays; text ids not counted). */
@@ -241,7 +290,7 @@ export class DedupeWindow {
       this.#texts.delete(slot);
     }
     this.#kind[slot] = Kind.free;
-    this.#size--;
+    if (--this.#size === 0) this.#budget.active--;
   }
 
   /**

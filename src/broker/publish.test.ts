@@ -102,3 +102,29 @@ test("a quiet topic's duplicate window is swept on a timer, and its memory relea
   }
   assert.deepEqual(broker.describeTopic('quiet').duplicateWindow, { ids: 0, bytes: 0 });
 });
+
+test('the duplicate windows of all topics share one id budget: each keeps its share, a deleted topic gives it back', async (t) => {
+  const clock = new FakeClock();
+  const broker = await Broker.open({ dataDir: '/data', io: new SimFileIO(), clock, freeBytesFloor: 0, duplicateWindowIdsTotal: 100 });
+  t.after(() => broker.close());
+  const ids = (topic: string, from: number, n: number) => Array.from({ length: n }, (_, i) => ({ key: null, value: 'v', id: `${topic}-${from + i}` }));
+  await broker.createTopic('a', { partitions: 1 });
+  await broker.createTopic('b', { partitions: 1 });
+  await broker.publish('a', ids('a', 0, 80));
+  assert.equal(broker.describeTopic('a').duplicateWindow.ids, 80, 'alone, a topic may use the whole budget');
+  await broker.publish('b', ids('b', 0, 80));
+  assert.equal(broker.duplicateIds.active, 2);
+  assert.equal(broker.describeTopic('b').duplicateWindow.ids, 50, 'b keeps half the budget');
+  // a is over its new share until its next publish or sweep; then it keeps its newest 50.
+  clock.advance(limits.duplicateWindowSweepMs);
+  await macrotask();
+  assert.equal(broker.describeTopic('a').duplicateWindow.ids, 50);
+  const [kept] = await broker.publish('a', ids('a', 79, 1));
+  assert.equal(kept!.duplicate, true, 'the newest ids are still caught');
+  const [forgotten] = await broker.publish('a', ids('a', 0, 1));
+  assert.equal(forgotten!.duplicate, false, 'the oldest went first');
+  await broker.deleteTopic('b');
+  assert.equal(broker.duplicateIds.active, 1, 'a deleted topic leaves the budget');
+  await broker.publish('a', ids('a', 100, 60));
+  assert.equal(broker.describeTopic('a').duplicateWindow.ids, 100, 'the whole budget again');
+});
