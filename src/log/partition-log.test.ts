@@ -191,7 +191,7 @@ test('retention deletes whole closed segments by time and by bytes (fake clock)'
   await log.close();
 });
 
-test('long poll wakes on append and times out on the clock', async (t) => {
+test('long poll wakes on append and times out on the clock; onAdvance wakes without a timer', async (t) => {
   const { dir, cleanup } = await tempDir();
   t.after(cleanup);
   const clock = new FakeClock();
@@ -206,7 +206,21 @@ test('long poll wakes on append and times out on the clock', async (t) => {
   const aborted = log.waitFor(1, 5_000, ac.signal);
   ac.abort();
   assert.equal(await aborted, false);
+  // onAdvance: no timer; wakes once on the append past its offset, never after a cancel, false on close.
+  const wakes: [string, boolean][] = [];
+  log.onAdvance(0, (arrived) => wakes.push(['already past', arrived]));
+  log.onAdvance(1, (arrived) => wakes.push(['next', arrived]));
+  const cancel = log.onAdvance(1, (arrived) => wakes.push(['cancelled', arrived]));
+  log.onAdvance(5, (arrived) => wakes.push(['far', arrived]));
+  cancel();
+  assert.deepEqual(wakes, [['already past', true]]);
+  await log.append(batchOf(1, 'x'));
+  await log.append(batchOf(1, 'y'));
+  assert.deepEqual(wakes, [['already past', true], ['next', true]], 'woken once, the cancelled one never');
   await log.close();
+  assert.deepEqual(wakes.at(-1), ['far', false], 'closing wakes the rest with false');
+  log.onAdvance(9, (arrived) => wakes.push(['after close', arrived]));
+  assert.deepEqual(wakes.at(-1), ['after close', false]);
 });
 
 test('offsetForTimestamp finds the first record at or after a time', async (t) => {

@@ -74,9 +74,11 @@ interface Pending {
 
 interface Waiter {
   offset: number;
-  resolve(arrived: boolean): void;
-  timer: Timer | null;
+  /** Called once: true when the high watermark passed `offset`, false when the log closed. */
+  wake(arrived: boolean): void;
 }
+
+const noop = () => {};
 
 export class PartitionLog {
   readonly dir: string;
@@ -325,7 +327,11 @@ export class PartitionLog {
 
   #advanceHighWatermark(offset: number): void {
     this.#highWatermark = offset;
-    for (const w of [...this.#waiters]) if (w.offset < offset) w.resolve(true);
+    for (const w of this.#waiters) {
+      if (w.offset >= offset) continue;
+      this.#waiters.delete(w); // deleting the entry being visited is safe in a Set's for-of
+      w.wake(true);
+    }
   }
 
   #failAll(pending: Pending[], err: Error): void {
@@ -418,19 +424,42 @@ export class PartitionLog {
     if (this.#highWatermark > offset) return Promise.resolve(true);
     if (timeoutMs <= 0 || this.#closed || signal?.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
-      const w: Waiter = { offset, resolve, timer: null };
+      let settled = false;
       const done = (arrived: boolean) => {
-        if (!this.#waiters.delete(w)) return;
-        w.timer?.cancel();
+        if (settled) return;
+        settled = true;
+        cancel();
+        timer.cancel();
         signal?.removeEventListener('abort', onAbort);
         resolve(arrived);
       };
+      let cancel = noop;
       const onAbort = () => done(false);
-      w.resolve = done;
-      w.timer = this.clock.setTimer(timeoutMs, () => done(false));
+      const timer = this.clock.setTimer(timeoutMs, () => done(false));
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(w);
+      cancel = this.onAdvance(offset, done);
     });
+  }
+
+  /**
+   * Calls `wake(true)` once the high watermark passes `offset` (at once when it already has), or
+   * `wake(false)` when the log closes; returns what cancels the wait. No timer and no signal: for a
+   * caller that watches several partitions under one deadline of its own.
+   */
+  onAdvance(offset: number, wake: (arrived: boolean) => void): () => void {
+    if (this.#highWatermark > offset || this.#closed) {
+      wake(!this.#closed);
+      return noop;
+    }
+    const w: Waiter = { offset, wake };
+    this.#waiters.add(w);
+    return () => this.#waiters.delete(w);
+  }
+
+  #releaseWaiters(): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) w.wake(false);
   }
 
   /** Offset of the first record with timestamp >= `timestampMs`, or null when there is none. */
@@ -523,7 +552,7 @@ export class PartitionLog {
     this.#closed = true;
     this.#syncTimer?.cancel();
     this.#tail.clear();
-    for (const w of [...this.#waiters]) w.resolve(false);
+    this.#releaseWaiters();
     try {
       if (!this.dirState.failed) {
         const active = this.#active();
@@ -540,7 +569,7 @@ export class PartitionLog {
     this.#closed = true;
     this.#syncTimer?.cancel();
     this.#tail.clear();
-    for (const w of [...this.#waiters]) w.resolve(false);
+    this.#releaseWaiters();
     await Promise.all([...this.#segments, ...this.#retired].map((s) => s.close().catch(() => {})));
   }
 

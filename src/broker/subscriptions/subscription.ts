@@ -42,9 +42,6 @@ export interface SubscriptionHost {
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 
-/** The abort reason that releases a finished wait's log waiters (one shared value, not one per wait). */
-const waitOver = new Error('subscription wait over');
-
 export class Subscription {
   readonly config: SubscriptionConfig;
   readonly #host: SubscriptionHost;
@@ -369,16 +366,14 @@ export class Subscription {
   }
 
   async #wait(remainingMs: number, signal?: AbortSignal): Promise<void> {
-    const ac = new AbortController();
-    const onAbort = () => ac.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
     let wake: () => void = () => {};
     let timer: Timer | null = null;
+    const cancels: (() => void)[] = [];
     try {
       await new Promise<void>((resolve) => {
         wake = resolve;
         this.#waiters.add(wake);
-        ac.signal.addEventListener('abort', () => resolve(), { once: true });
+        signal?.addEventListener('abort', wake, { once: true });
         timer = this.#broker.clock.setTimer(remainingMs, resolve);
         for (const st of this.#parts.values()) {
           // Records at the read position wake a puller only if a fill would read them: a window in
@@ -386,14 +381,15 @@ export class Subscription {
           // notify. Waking on them spun pull's loop without ever yielding to I/O.
           if (!st.wantsFill) continue;
           const log = this.#log(st.partition);
-          if (log) void log.waitFor(st.readOffset, remainingMs, ac.signal).then((arrived) => arrived && resolve());
+          if (log) cancels.push(log.onAdvance(st.readOffset, (arrived) => arrived && resolve()));
         }
       });
     } finally {
       this.#waiters.delete(wake);
       (timer as Timer | null)?.cancel();
-      ac.abort(waitOver); // a given reason: abort() without one builds a DOMException per wait
-      signal?.removeEventListener('abort', onAbort);
+      for (const cancel of cancels) cancel();
+      signal?.removeEventListener('abort', wake);
     }
   }
+
 }

@@ -241,10 +241,10 @@ test('a window in its refill band waits for acks: newer records in the log do no
   const per = leased[0]!.record.value!.length;
   await e.subs.ack('s', leased.splice(0, Math.ceil(e.subs.windows.fillBytes / 2 / per)).map((m) => m.ackId));
   const log = e.broker.partitionLog('t', 0);
-  const waitFor = log.waitFor.bind(log);
+  const onAdvance = log.onAdvance.bind(log);
   let wakeups = 0;
   // Counts the puller's log waits; after 100 it stops answering, so a spinning puller ends up waiting.
-  log.waitFor = (offset, ms, signal) => (++wakeups > 100 ? new Promise<boolean>(() => {}) : waitFor(offset, ms, signal));
+  log.onAdvance = (offset, wake) => (++wakeups > 100 ? () => {} : onAdvance(offset, wake));
   const next = e.subs.pull('s', { max: 10, waitMs: 60_000 });
   await settle();
   assert.equal(wakeups, 0, 'the puller waits on acks, not on the log');

@@ -5,6 +5,7 @@
 // moves (appends wake it), max_wait_ms passes or the connection closes, then reads again.
 
 import type { Broker } from '../../../broker/broker.ts';
+import type { Timer } from '../../../log/clock.ts';
 import type { PartitionLog } from '../../../log/partition-log.ts';
 import { kafkaErrorCode } from '../../errors.ts';
 import { DataError } from '../data-errors.ts';
@@ -50,17 +51,25 @@ export async function fetchPartitions(broker: Broker, topics: readonly FetchTopi
   }
 }
 
-/** The reason the losing waiters are released with (a given reason spares building a DOMException). */
-const RELEASED = Symbol('released');
-
 async function waitForAnyAppend(watch: ReadPass['watch'], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   if (watch.length === 1) return watch[0]!.log.waitFor(watch[0]!.highWatermark, timeoutMs, signal);
-  const done = new AbortController();
-  const both = AbortSignal.any([signal, done.signal]);
+  // One deadline and one abort listener for all the partitions watched, not one of each per partition.
+  const clock = watch[0]!.log.clock;
+  const cancels: (() => void)[] = [];
+  let timer: Timer | null = null;
+  let onAbort: () => void = () => {};
   try {
-    return await Promise.race(watch.map((w) => w.log.waitFor(w.highWatermark, timeoutMs, both)));
+    return await new Promise<boolean>((resolve) => {
+      onAbort = () => resolve(false);
+      if (signal.aborted) return resolve(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+      timer = clock.setTimer(timeoutMs, () => resolve(false));
+      for (const w of watch) cancels.push(w.log.onAdvance(w.highWatermark, resolve));
+    });
   } finally {
-    done.abort(RELEASED); // releases the waiters that did not win
+    (timer as Timer | null)?.cancel();
+    for (const cancel of cancels) cancel();
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
