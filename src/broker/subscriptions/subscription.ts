@@ -391,5 +391,4 @@ export class Subscription {
       signal?.removeEventListener('abort', wake);
     }
   }
-
 }
