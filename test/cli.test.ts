@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { boundHeapGrowth } from '../src/cli/start.ts';
@@ -117,6 +118,16 @@ test('eddy start: SIGTERM shuts down cleanly and the next start skips recovery',
   } finally {
     await b.stop();
   }
+});
+
+test('eddy start: a shutdown that cannot close its files exits 1 and does not claim it stopped cleanly', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const b = await startChildBroker(dir);
+  await rm(dir, { recursive: true, force: true }); // the data directory disappears under the broker
+  assert.equal(await b.stop('SIGTERM'), 1);
+  assert.match(b.output(), /shutdown failed/);
+  assert.doesNotMatch(b.output(), /stopped cleanly/);
 });
 
 test('eddy trace: prints the causal chain of SDK events across topics; usage and unreachable exit codes', async (t) => {

@@ -51,6 +51,7 @@ export async function startCommand(args: string[]): Promise<number> {
   log(`HTTP API listening on ${running.http.url}`);
   if (running.kafka) log(`Kafka protocol listening on ${running.kafka.host}:${running.kafka.port} (bootstrap ${running.kafka.bootstrap})`);
   for (const p of running.broker.health().offlinePartitions) process.stderr.write(`eddy: partition ${p} is offline (run eddy repair)\n`);
+  let shutdownFailed = false;
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       log(`${signal}: shutting down`);
@@ -58,7 +59,7 @@ export async function startCommand(args: string[]): Promise<number> {
       process.off('SIGTERM', onTerm);
       running.close().then(done, (e) => {
         process.stderr.write(`eddy: shutdown failed: ${(e as Error).message}\n`);
-        process.exitCode = 1;
+        shutdownFailed = true;
         done();
       });
     };
@@ -67,6 +68,7 @@ export async function startCommand(args: string[]): Promise<number> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+  if (shutdownFailed) return 1; // reported above: not "stopped cleanly"
   log('stopped cleanly');
   return 0;
 }
