@@ -41,13 +41,13 @@ function fixCrc(b: Uint8Array): Uint8Array {
 
 /** Resolves once a long poll is parked on `log` (so the append that follows really wakes it). */
 function nextWait(log: PartitionLog): Promise<void> {
-  const original = log.waitFor.bind(log);
+  const original = log.onAdvance.bind(log);
   return new Promise((resolve) => {
-    log.waitFor = (offset, timeoutMs, signal) => {
-      log.waitFor = original;
-      const p = original(offset, timeoutMs, signal);
+    log.onAdvance = (offset, wake) => {
+      log.onAdvance = original;
+      const cancel = original(offset, wake);
       resolve();
-      return p;
+      return cancel;
     };
   });
 }

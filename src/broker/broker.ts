@@ -247,7 +247,7 @@ export class Broker {
       overrides: rec.config,
       createdMs: rec.createdMs,
       logs: [],
-      dedupe: new DedupeWindow(this.duplicateWindowMs, limits.duplicateWindowIdsMax, undefined, this.duplicateIds),
+      dedupe: new DedupeWindow(this.duplicateWindowMs, { budget: this.duplicateIds }),
       inflightIds: new Map(),
       sticky: new StickyPartitioner(),
     };

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { DedupeBudget, DedupeWindow } from './dedupe-window.ts';
 
 test('ids are remembered for the window, then forgotten; memory is bounded', () => {
-  const w = new DedupeWindow(1000, 3);
+  const w = new DedupeWindow(1000, { maxIds: 3 });
   w.remember('a', { partition: 0, offset: 1 }, 0);
   assert.deepEqual(w.lookup('a', 999), { partition: 0, offset: 1 });
   assert.equal(w.lookup('a', 1000), undefined, 'expired at the end of the window');
@@ -80,7 +80,7 @@ test('property: the compact window answers exactly like a map of entries, across
   );
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer(), fc.array(op, { maxLength: 400 }), (windowMs, maxIds, initialSlots, seed, ops) => {
-      const w = new DedupeWindow(windowMs, maxIds, initialSlots); // a small first ring: growth, holes and rebuilds within a few operations
+      const w = new DedupeWindow(windowMs, { maxIds, initialSlots }); // a small first ring: growth, holes and rebuilds within a few operations
       const m = new ModelWindow(windowMs, maxIds);
       const ids = idPool(seed);
       let now = 0;
@@ -111,7 +111,7 @@ for (const [kind, idOf] of [
   ['uuid', (i: number) => `0190f3a2-7b1c-7000-8000-${i.toString(16).padStart(12, '0')}`],
 ] as const) {
   test(`a large window of ${kind} ids grows, evicts the oldest past its cap and keeps every id exact`, () => {
-    const w = new DedupeWindow(60_000, 5000);
+    const w = new DedupeWindow(60_000, { maxIds: 5000 });
     for (let i = 0; i < 12_000; i++) w.remember(idOf(i), { partition: i % 7, offset: i * 3 }, i);
     assert.equal(w.size, 5000);
     assert.equal(w.lookup(idOf(6999), 12_000), undefined, 'evicted past the cap');
@@ -125,7 +125,7 @@ for (const [kind, idOf] of [
 
 test('sweeping shrinks a window that is at most a quarter full and releases an empty one; the ids left stay exact', () => {
   const id = (i: number) => `0190f3a2-7b1c-7000-8000-${i.toString(16).padStart(12, '0')}`;
-  const w = new DedupeWindow(10_000, 100_000, 64);
+  const w = new DedupeWindow(10_000, { maxIds: 100_000, initialSlots: 64 });
   for (let i = 0; i < 20_000; i++) w.remember(id(i), { partition: 0, offset: i }, i);
   const full = w.bytes;
   w.sweep(10_000 + 17_999); // ids 0..17,999 expired: 2,000 of 20,000 left
@@ -150,7 +150,7 @@ test('property: windows sharing one budget keep the active count exact and, once
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom(500, 1_000_000), fc.array(op, { maxLength: 300 }), (total, n, windowMs, ops) => {
       const budget = new DedupeBudget(total);
-      const windows = Array.from({ length: n }, () => new DedupeWindow(windowMs, 40, 2, budget));
+      const windows = Array.from({ length: n }, () => new DedupeWindow(windowMs, { maxIds: 40, initialSlots: 2, budget }));
       const cleared = new Set<number>();
       let now = 0;
       for (const o of ops) {

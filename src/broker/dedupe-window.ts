@@ -107,14 +107,15 @@ export class DedupeWindow {
   #cleared = false;
 
   /**
-   * `budget` is shared by the windows of one broker (a window alone by default); `initialSlots` is for
-   * tests: a small first ring makes a few operations go through its growth.
+   * `maxIds`: this window's own cap; `budget`: shared by the windows of one broker (a window alone by
+   * default); `initialSlots` is for tests: a small first ring makes a few operations go through its growth.
    */
-  constructor(windowMs: number, maxIds: number = limits.duplicateWindowIdsMax, initialSlots = initialSlotsDefault, budget = new DedupeBudget(maxIds)) {
+  constructor(windowMs: number, options: { maxIds?: number; budget?: DedupeBudget; initialSlots?: number } = {}) {
+    const maxIds = options.maxIds ?? limits.duplicateWindowIdsMax;
     this.windowMs = windowMs;
     this.#maxIds = maxIds;
-    this.#budget = budget;
-    this.#initialSlots = Math.max(1, initialSlots);
+    this.#budget = options.budget ?? new DedupeBudget(maxIds);
+    this.#initialSlots = Math.max(1, options.initialSlots ?? initialSlotsDefault);
     this.#capacityMax = maxIds + Math.ceil(maxIds / 16) + 1;
   }
 

@@ -421,24 +421,7 @@ export class PartitionLog {
    * when the signal aborts or the log closes.
    */
   waitFor(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.#highWatermark > offset) return Promise.resolve(true);
-    if (timeoutMs <= 0 || this.#closed || signal?.aborted) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      let settled = false;
-      const done = (arrived: boolean) => {
-        if (settled) return;
-        settled = true;
-        cancel();
-        timer.cancel();
-        signal?.removeEventListener('abort', onAbort);
-        resolve(arrived);
-      };
-      let cancel = noop;
-      const onAbort = () => done(false);
-      const timer = this.clock.setTimer(timeoutMs, () => done(false));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      cancel = this.onAdvance(offset, done);
-    });
+    return waitForAdvance(this.clock, [{ log: this, offset }], timeoutMs, signal);
   }
 
   /**
@@ -605,6 +588,36 @@ export class PartitionLog {
     };
     return compactLog(target, { nowMs, deleteRetentionMs });
   }
+}
+
+/**
+ * Resolves true once any watched log's high watermark passes its offset, false after `timeoutMs`
+ * (clock time), when the signal aborts, or when a watched log closes first. One timer and one abort
+ * listener however many logs are watched (a long poll over several partitions).
+ */
+export function waitForAdvance(clock: Clock, watches: readonly { log: PartitionLog; offset: number }[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  if (watches.some((w) => w.log.highWatermark > w.offset)) return Promise.resolve(true);
+  if (timeoutMs <= 0 || signal?.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    let settled = false;
+    const cancels: (() => void)[] = [];
+    const done = (arrived: boolean) => {
+      if (settled) return;
+      settled = true;
+      timer.cancel();
+      signal?.removeEventListener('abort', onAbort);
+      for (const cancel of cancels) cancel();
+      resolve(arrived);
+    };
+    const onAbort = () => done(false);
+    const timer = clock.setTimer(timeoutMs, () => done(false));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const w of watches) {
+      const cancel = w.log.onAdvance(w.offset, done); // may settle at once (a closed log)
+      if (settled) break;
+      cancels.push(cancel);
+    }
+  });
 }
 
 function findSegment(segments: readonly Segment[], offset: number): number {

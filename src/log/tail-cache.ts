@@ -92,10 +92,9 @@ export class PartitionTail {
    */
   add(batch: Uint8Array, baseOffset: number, nextOffset: number): void {
     const last = this.#entries.length > this.#first ? this.#entries[this.#entries.length - 1]! : null;
-    if ((last && last.nextOffset !== baseOffset) || batch.byteLength * 8 > this.#cache.bytesMax) {
-      this.clear();
-      if (batch.byteLength * 8 > this.#cache.bytesMax) return;
-    }
+    const tooLarge = batch.byteLength * 8 > this.#cache.bytesMax;
+    if (tooLarge || (last && last.nextOffset !== baseOffset)) this.clear();
+    if (tooLarge) return;
     const owned = batch.byteLength * 2 >= batch.buffer.byteLength;
     const bytes = owned ? Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength) : Buffer.from(batch);
     if (this.#first > 64 && this.#first * 2 > this.#entries.length) {

@@ -5,8 +5,7 @@
 // moves (appends wake it), max_wait_ms passes or the connection closes, then reads again.
 
 import type { Broker } from '../../../broker/broker.ts';
-import type { Timer } from '../../../log/clock.ts';
-import type { PartitionLog } from '../../../log/partition-log.ts';
+import { waitForAdvance, type PartitionLog } from '../../../log/partition-log.ts';
 import { kafkaErrorCode } from '../../errors.ts';
 import { DataError } from '../data-errors.ts';
 
@@ -34,8 +33,8 @@ interface ReadPass {
   topics: { name: string; partitions: FetchPartitionResult[] }[];
   bytes: number;
   anyError: boolean;
-  /** Logs to watch, each with the high watermark this pass saw. */
-  watch: { log: PartitionLog; highWatermark: number }[];
+  /** Logs to watch, each with the high watermark this pass saw (the offset an append moves past). */
+  watch: { log: PartitionLog; offset: number }[];
 }
 
 const EMPTY = new Uint8Array(0);
@@ -46,32 +45,11 @@ export async function fetchPartitions(broker: Broker, topics: readonly FetchTopi
     const pass = await readPass(broker, topics, options.maxBytes);
     const remainingMs = deadlineMs - broker.clock.now();
     if (pass.bytes >= options.minBytes || pass.anyError || remainingMs <= 0 || options.signal.aborted || pass.watch.length === 0) return pass.topics;
-    const arrived = await waitForAnyAppend(pass.watch, remainingMs, options.signal);
+    const arrived = await waitForAdvance(broker.clock, pass.watch, remainingMs, options.signal);
     if (!arrived) return (await readPass(broker, topics, options.maxBytes)).topics;
   }
 }
 
-async function waitForAnyAppend(watch: ReadPass['watch'], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  if (watch.length === 1) return watch[0]!.log.waitFor(watch[0]!.highWatermark, timeoutMs, signal);
-  // One deadline and one abort listener for all the partitions watched, not one of each per partition.
-  const clock = watch[0]!.log.clock;
-  const cancels: (() => void)[] = [];
-  let timer: Timer | null = null;
-  let onAbort: () => void = () => {};
-  try {
-    return await new Promise<boolean>((resolve) => {
-      onAbort = () => resolve(false);
-      if (signal.aborted) return resolve(false);
-      signal.addEventListener('abort', onAbort, { once: true });
-      timer = clock.setTimer(timeoutMs, () => resolve(false));
-      for (const w of watch) cancels.push(w.log.onAdvance(w.highWatermark, resolve));
-    });
-  } finally {
-    (timer as Timer | null)?.cancel();
-    for (const cancel of cancels) cancel();
-    signal.removeEventListener('abort', onAbort);
-  }
-}
 
 async function readPass(broker: Broker, topics: readonly FetchTopicRequest[], maxBytes: number): Promise<ReadPass> {
   const pass: ReadPass = { topics: [], bytes: 0, anyError: false, watch: [] };
@@ -80,7 +58,7 @@ async function readPass(broker: Broker, topics: readonly FetchTopicRequest[], ma
     for (const p of t.partitions) {
       const r = await readPartition(broker, t.name, p, maxBytes - pass.bytes, pass.bytes === 0);
       if (r.result.error !== DataError.NONE) pass.anyError = true;
-      if (r.log) pass.watch.push({ log: r.log, highWatermark: r.result.highWatermark });
+      if (r.log) pass.watch.push({ log: r.log, offset: r.result.highWatermark });
       pass.bytes += r.result.records.length;
       partitions.push(r.result);
     }
