@@ -8,6 +8,7 @@
 // comes first. Prints p50, p99, p99.9 and max, and each process's CPU per event over the measured
 // sends (broker and subscriber from /proc). One JSON line per run.
 // The subscriber receives over the WebSocket (the default); EDDY_BENCH_DELIVERY=http measures HTTP pulls.
+// The publisher publishes over its WebSocket (the default); EDDY_BENCH_PUBLISH=http posts HTTP requests.
 // Usage: node --import tsx bench/sdk-latency.ts [rate=5000] [seconds=10] [concurrency=64]
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -93,7 +94,8 @@ async function main(): Promise<void> {
     if (!(await once(child, (m) => 'ready' in m, 60_000))) throw new Error('subscriber not ready within 60 s');
     const allHandled = once(child, (m) => 'done' in m, (seconds + latencyWarmupSeconds) * 1000 + 30_000); // hang guard: 30 s after the last send
     allHandled.catch(() => {});
-    const bus = await createEventBus({ source: 'bench-pub', transport: url as `eddy://${string}` });
+    const transport = new EddyHttpTransport({ url: broker.url, publishVia: process.env.EDDY_BENCH_PUBLISH === 'http' ? 'http' : 'websocket' });
+    const bus = await createEventBus({ source: 'bench-pub', transport });
     let publishErrors = 0;
     const inflight = new Set<Promise<unknown>>();
     // Publishes `count` events at the rate, numbered from `first` (n >= total is the warm-up: handled, not measured).
@@ -128,6 +130,7 @@ async function main(): Promise<void> {
     };
     const complete = (await allHandled) !== null;
     await bus.close();
+    await transport.close();
     const reported = once(child, (m) => 'lat' in m, 10_000);
     child.send('stop');
     const r = (await reported) as { lat: number[] } | null;

@@ -9,7 +9,8 @@
 // inflate the figure. Also CPU µs per event of the broker, the subscriber and the publisher (/proc).
 // One JSON line per run.
 // The subscriber receives over the WebSocket (the transport's default); EDDY_BENCH_DELIVERY=http
-// measures HTTP pull delivery instead.
+// measures HTTP pull delivery instead. Publishing goes over the WebSocket too (the default);
+// EDDY_BENCH_PUBLISH=http posts HTTP requests instead.
 // Usage: node --import tsx bench/sdk.ts [events=200000] [concurrency=64] [chunk=500] [inflight=4] [timeoutSec=120]
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -30,6 +31,7 @@ const BenchEvent = defineEvent('BenchEvent', {
 });
 type BenchData = { n: number; key: string; t: number; pad: string };
 const delivery = process.env.EDDY_BENCH_DELIVERY === 'http' ? 'http' : 'websocket';
+const publishVia = process.env.EDDY_BENCH_PUBLISH === 'http' ? 'http' : 'websocket';
 /** Distinct ordering keys: enough that `concurrency: 64` is never starved by in-key ordering. */
 const keys = 1024;
 /** data is ~1 KiB of JSON: {"n":…,"key":"k…","t":…,"pad":"xxx…"}. */
@@ -137,7 +139,8 @@ async function publisher(mode: 'sdk' | 'raw', url: string, total: number, chunk:
     );
   };
   if (mode === 'sdk') {
-    const bus = await createEventBus({ source: 'bench-pub', transport: url as `eddy://${string}` });
+    const transport = new EddyHttpTransport({ url: url.replace(/^eddy:\/\//, 'http://'), publishVia });
+    const bus = await createEventBus({ source: 'bench-pub', transport });
     return {
       publish: () =>
         run(async (from, to) => {
@@ -145,10 +148,10 @@ async function publisher(mode: 'sdk' | 'raw', url: string, total: number, chunk:
           for (let n = from; n < to; n++) items.push(item(BenchEvent, datum(n)));
           await bus.publishMany(items as never);
         }),
-      close: () => bus.close(),
+      close: () => bus.close().then(() => transport.close()),
     };
   }
-  const t = new EddyHttpTransport({ url: url.replace(/^eddy:\/\//, 'http://') });
+  const t = new EddyHttpTransport({ url: url.replace(/^eddy:\/\//, 'http://'), publishVia });
   const newId = createUuidV7();
   return {
     // What a hand-written producer does: an id, a time and the key per event; no validation, no spans.

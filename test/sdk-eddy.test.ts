@@ -6,10 +6,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { createEventBus, defineEvent, EddyHttpTransport, startEmbeddedTransport, type EventContext } from '../src/client/index.ts';
+import { createEventBus, defineEvent, EddyHttpTransport, item, startEmbeddedTransport, type EventContext } from '../src/client/index.ts';
 import { tempDir } from '../src/testing/tmp.ts';
+import { SimFileIO } from '../src/testing/sim-file-io.ts';
+import { Broker } from '../src/broker/broker.ts';
+import { buildHttpServer } from '../src/http/server.ts';
+import { EddyError } from '../src/errors.ts';
 import { startTestBroker } from './support/test-broker.ts';
 
+const Job = defineEvent('Job', { version: 1, schema: z.object({ n: z.number() }) });
 const OrderPlaced = defineEvent('OrderPlaced', { version: 2, schema: z.object({ orderId: z.string(), currency: z.string() }), upcast: { 1: (v) => ({ ...v, currency: 'USD' }) }, key: (e) => e.orderId });
 
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -94,4 +99,50 @@ test('eddy transport: read pages through a partition past one HTTP read (10,000 
   assert.deepEqual(all.map((r) => (r.value as { n: number }).n), Array.from({ length: 15_000 }, (_, i) => i));
   assert.equal((await transport.read('many', { max: 10 })).length, 10);
   assert.deepEqual(await transport.read('missing', { max: 10 }), []);
+});
+
+test('eddy transport: publishes travel as WebSocket messages split to fit a frame; an event too large for a frame goes over HTTP', async (t) => {
+  const b = await startTestBroker(t);
+  const url = b.http.url;
+  const created = await fetch(`${url}/v1/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Blob', config: { 'max.message.bytes': 4 * 1024 * 1024 } }) });
+  assert.equal(created.status, 201);
+  const Blob = defineEvent('Blob', { version: 1, schema: z.object({ n: z.number(), body: z.string() }), key: () => 'one-key' });
+  const bus = await createEventBus({ source: 's', transport: new EddyHttpTransport({ url }) });
+  t.after(() => bus.close());
+  const metric = async (name: string, labels: string): Promise<number> => {
+    const line = (await (await fetch(`${url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  };
+  const posts = () => metric('eddy_http_requests_total', 'route="/v1/topics/:topic/events",method="POST",status="200"');
+  // 5 events of 300 KB: more than one 1 MiB frame holds, so the batch is split; then one of 1.5 MB: no frame holds it.
+  await bus.publishMany(Array.from({ length: 5 }, (_, n) => item(Blob, { n, body: String(n).repeat(300_000) })));
+  assert.equal(await posts(), 0, 'the batch went over the socket');
+  await bus.publish(Blob, { n: 5, body: 'z'.repeat(1_500_000) });
+  assert.equal(await posts(), 1, 'the oversized event went over HTTP');
+  assert.equal(await metric('eddy_published_events_total', 'topic="Blob"'), 6);
+  const stored = await (bus.transport as EddyHttpTransport).read('Blob', { max: 10 });
+  assert.deepEqual(stored.map((r) => (r.value as { n: number }).n), [0, 1, 2, 3, 4, 5], 'in the order published');
+});
+
+test('eddy transport: a publish the broker cannot take now (an I/O error: the 503 family) is retried with backoff until giveUpMs, then fails with the broker\'s code', async (t) => {
+  const io = new SimFileIO();
+  const broker = await Broker.open({ dataDir: '/data', io, freeBytesFloor: 0 });
+  const { app } = buildHttpServer({ broker });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  assert.ok(typeof addr === 'object' && addr !== null);
+  const url = `http://127.0.0.1:${addr.port}`;
+  const transport = new EddyHttpTransport({ url, reconnect: { initialMs: 5, maxMs: 20, giveUpMs: 1_000 } });
+  t.after(async () => {
+    await transport.close();
+    await app.close();
+    await broker.close().catch(() => {}); // its data directory failed
+  });
+  await broker.createTopic('Job', { partitions: 1 });
+  const bus = await createEventBus({ source: 's', transport });
+  await bus.publish(Job, { n: 0 }); // the socket is open and the path works
+  io.failOn({ op: 'datasync', path: '/Job-0/', always: true, errno: 'EIO' });
+  await assert.rejects(bus.publish(Job, { n: 1 }), (e: unknown) => e instanceof EddyError && e.code === 'log.fsync_failed');
+  const refusals = Number((await (await fetch(`${url}/metrics`)).text()).match(/^eddy_ws_errors_total\{code="log.fsync_failed"\} (\d+)/m)?.[1] ?? 0);
+  assert.ok(refusals >= 2, `the publish was sent again after a "not now" answer (${refusals} refusals)`);
 });

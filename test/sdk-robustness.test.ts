@@ -180,13 +180,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-for (const delivery of ['websocket', 'http'] as const) test(`eddy (${delivery} delivery): the transport reconnects across a broker restart (same data dir and port): nothing lost, acked events not redelivered`, async (t) => {
+for (const delivery of ['websocket', 'http'] as const) test(`eddy (${delivery} publish and delivery): the transport reconnects across a broker restart (same data dir and port): nothing lost, acked events not redelivered`, async (t) => {
   const { dir, cleanup } = await tempDir('eddy-sdk-restart-');
   const port = await freePort();
   const start = () => startBroker({ dataDir: dir, http: { port, host: '127.0.0.1' }, freeBytesFloor: 0 });
   let broker: RunningBroker | null = await start();
   const url = `http://127.0.0.1:${port}`;
-  const bus = await createEventBus({ source: 's', transport: new EddyHttpTransport({ url, delivery, reconnect: { initialMs: 20, maxMs: 200 } }) });
+  const bus = await createEventBus({ source: 's', transport: new EddyHttpTransport({ url, delivery, publishVia: delivery, reconnect: { initialMs: 20, maxMs: 200 } }) });
   t.after(async () => {
     await bus.close();
     await broker?.close();

@@ -13,6 +13,7 @@ import { buildHttpServer } from '../src/http/server.ts';
 import type { WsLimits } from '../src/http/ws-protocol.ts';
 import { startBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
+import { HeldIO } from '../src/testing/held-io.ts';
 import { startTestBroker } from './support/test-broker.ts';
 
 interface Server {
@@ -26,9 +27,9 @@ async function withBroker(t: TestContext): Promise<Server> {
 }
 
 /** The same stack as startBroker, with WebSocket limits overridden. */
-async function withLimits(t: TestContext, ws: Partial<WsLimits>): Promise<Server> {
+async function withLimits(t: TestContext, ws: Partial<WsLimits>, io?: HeldIO): Promise<Server> {
   const { dir, cleanup } = await tempDir();
-  const broker = await Broker.open({ dataDir: dir, freeBytesFloor: 0 });
+  const broker = await Broker.open({ dataDir: io ? '/data' : dir, freeBytesFloor: 0, ...(io ? { io } : {}) });
   const subscriptions = await SubscriptionManager.open(broker);
   const { app } = buildHttpServer({ broker, subscriptions, ws });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -267,6 +268,99 @@ test('subscription stream: `ref` is echoed in answers and errors; a nack `reason
   assert.equal((await c.next(of('error', 'm'))).code, 'request.invalid', 'an empty reason is refused');
   c.send({ type: 'ack', id: 'm', ackIds: ['x'], ref: 'r'.repeat(65) });
   assert.equal((await c.next(of('error', 'm'))).code, 'request.invalid', 'a ref over 64 characters is refused');
+});
+
+test('publish: JSON events and CloudEvents over the socket, answered with offsets once stored; pipelined publishes keep their order', async (t) => {
+  const s = await withBroker(t);
+  assert.equal((await http(s, 'POST', '/v1/topics', { name: 'orders', partitions: 3 })).status, 201);
+  const c = await Client.open(t, s);
+  // 40 publishes sent back to back, none awaited: each is answered, and one key's events keep the send order.
+  for (let i = 0; i < 40; i++) c.send({ type: 'publish', ref: `p${i}`, topic: 'orders', events: [{ key: 'k', value: { i } }] });
+  const answers = await c.take(40, of('published'));
+  const byRef = new Map(answers.map((a) => [a.ref, (a.offsets as { partition: number; offset: number }[])[0]!]));
+  const slots = Array.from({ length: 40 }, (_, i) => byRef.get(`p${i}`)!);
+  assert.equal(new Set(slots.map((x) => x.partition)).size, 1, 'one key, one partition');
+  assert.deepEqual(slots.map((x) => x.offset), Array.from({ length: 40 }, (_, i) => i), 'offsets follow the send order');
+  const read = await http(s, 'GET', `/v1/topics/orders/partitions/${slots[0]!.partition}/events?offset=0&limit=100`);
+  assert.deepEqual((read.json.events as { value: { i: number } }[]).map((e) => e.value.i), Array.from({ length: 40 }, (_, i) => i));
+
+  const ce = { specversion: '1.0', id: 'evt-1', source: 'test', type: 'OrderPlaced', datacontenttype: 'application/json', partitionkey: 'k2', data: { orderId: 7 } };
+  c.send({ type: 'publish', ref: 'ce', topic: 'orders', cloudevents: [ce] });
+  const stored = (await c.next((m) => m.ref === 'ce')) as Msg & { offsets: { partition: number; offset: number; duplicate?: true }[] };
+  assert.equal(stored.type, 'published');
+  const at = stored.offsets[0]!;
+  const back = await http(s, 'GET', `/v1/topics/orders/partitions/${at.partition}/events?offset=${at.offset}&limit=1`);
+  const e = (back.json.events as { key: string; value: unknown; headers: Record<string, string> }[])[0]!;
+  assert.equal(e.key, 'k2');
+  assert.deepEqual(e.value, { orderId: 7 });
+  assert.equal(e.headers.ce_id, 'evt-1', 'stored with the CloudEvents Kafka binding, as an HTTP publish');
+  c.send({ type: 'publish', ref: 'again', topic: 'orders', cloudevents: [ce] });
+  assert.deepEqual(((await c.next((m) => m.ref === 'again')).offsets as unknown[])[0], { ...at, duplicate: true }, 'a CloudEvent id is stored once');
+  c.send({ type: 'publish', ref: 'later', topic: 'orders', cloudevents: [{ ...ce, id: 'evt-2', eddydelayms: 60_000 }] });
+  const later = ((await c.next((m) => m.ref === 'later')).offsets as Record<string, unknown>[])[0]!;
+  assert.equal(later.scheduled, true, 'a delayed event is scheduled, as over HTTP');
+  assert.equal(await metric(s, 'eddy_published_events_total', 'topic="orders"'), 43, 'every accepted event counts, as over HTTP (the duplicate and the delayed one too)');
+});
+
+test('publish: invalid publishes are refused with the ref and a stable code and store nothing; the socket keeps working', async (t) => {
+  const s = await withBroker(t);
+  assert.equal((await http(s, 'POST', '/v1/topics', { name: 'orders' })).status, 201);
+  const c = await Client.open(t, s);
+  const ok = [{ value: 1 }];
+  const expect = async (m: Record<string, unknown>, code: string) => {
+    c.send(m);
+    const e = await c.next(of('error'));
+    assert.equal(e.code, code, `${JSON.stringify(m).slice(0, 200)} -> ${JSON.stringify(e)}`);
+    if (typeof m.ref === 'string' && m.ref.length <= 64) assert.equal(e.ref, m.ref, 'the error names the publish');
+  };
+  await expect({ type: 'publish', topic: 'orders', events: ok }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'r'.repeat(65), topic: 'orders', events: ok }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'a', topic: 'orders', events: ok, id: 'x' }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'b', topic: 'orders' }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'c', topic: 'orders', events: ok, cloudevents: [] }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'd', topic: '', events: ok }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'e', topic: 'orders', events: [] }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'f', topic: 'orders', events: { value: 1 } }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'g', topic: 'orders', events: [{ key: 1 }] }, 'event.invalid');
+  await expect({ type: 'publish', ref: 'h', topic: 'orders', events: Array.from({ length: 10_001 }, () => ({ value: 0 })) }, 'request.too_many_events');
+  await expect({ type: 'publish', ref: 'i', topic: 'orders', cloudevents: [{ specversion: '1.0', source: 's', type: 't' }] }, 'event.invalid');
+  await expect({ type: 'publish', ref: 'j', topic: 'orders', cloudevents: 'x' }, 'request.invalid');
+  await expect({ type: 'publish', ref: 'k', topic: 'bad name!', events: ok }, 'topic.invalid_name');
+  await expect({ type: 'publish', ref: 'l', topic: 'orders', events: [{ value: 1 }, { value: 2, partition: 5 }] }, 'partition.not_found');
+  const d = await http(s, 'GET', '/v1/topics/orders');
+  assert.equal((d.json.partitions as { latestOffset: number }[])[0]!.latestOffset, 0, 'nothing of a refused publish is stored');
+  c.send({ type: 'publish', ref: 'fine', topic: 'orders', events: ok });
+  assert.equal((await c.next((m) => m.ref === 'fine')).type, 'published');
+});
+
+test('publish: a refusal by the broker (event too large) answers each publish and is not counted as an invalid message', async (t) => {
+  const s = await withLimits(t, { errorsPerSocketMax: 3 });
+  assert.equal((await http(s, 'POST', '/v1/topics', { name: 'small', config: { 'max.message.bytes': 200 } })).status, 201);
+  const c = await Client.open(t, s);
+  for (let i = 0; i < 5; i++) c.send({ type: 'publish', ref: `big${i}`, topic: 'small', events: [{ value: 'x'.repeat(500) }] });
+  for (const e of await c.take(5, of('error'))) assert.equal(e.code, 'event.too_large');
+  c.send({ type: 'publish', ref: 'fits', topic: 'small', events: [{ value: 'x' }] });
+  assert.equal((await c.next((m) => m.ref === 'fits')).type, 'published', 'the socket is still open');
+});
+
+test('publish: a socket with pendingMessagesMax publishes in flight is not read until they finish; then every publish is answered in order', async (t) => {
+  const io = new HeldIO();
+  const s = await withLimits(t, { pendingMessagesMax: 4 }, io);
+  assert.equal((await http(s, 'POST', '/v1/topics', { name: 'slow' })).status, 201);
+  let release!: () => void;
+  io.hold = new Promise<void>((resolve) => (release = resolve));
+  const c = await Client.open(t, s);
+  // 20 publishes of 200 KB each: many socket reads, so a paused socket leaves the rest unread.
+  for (let i = 0; i < 20; i++) c.send({ type: 'publish', ref: `p${i}`, topic: 'slow', events: [{ key: 'k', value: { i, pad: 'x'.repeat(200_000) } }] });
+  await until(s, 'eddy_ws_pending_messages', '', (v) => v >= 4);
+  for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve)); // the server shares this event loop
+  assert.equal(await metric(s, 'eddy_ws_pending_messages'), 4, 'no more messages read while 4 are in flight');
+  io.hold = null;
+  release();
+  const answers = await c.take(20, of('published'));
+  assert.deepEqual(answers.map((a) => (a.offsets as { offset: number }[])[0]!.offset), Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(answers.map((a) => a.ref), Array.from({ length: 20 }, (_, i) => `p${i}`));
+  await until(s, 'eddy_ws_pending_messages', '', (v) => v === 0);
 });
 
 test('invalid messages get an error with a stable code and the socket keeps working', async (t) => {

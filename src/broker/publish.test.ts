@@ -6,30 +6,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { FileHandle } from '../log/file-io.ts';
 import { limits } from '../limits.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { SimFileIO } from '../testing/sim-file-io.ts';
+import { HeldIO } from '../testing/held-io.ts';
 import { Broker, type PublishEvent } from './broker.ts';
-
-/** SimFileIO whose writes wait while `hold` is set (an append stuck on a slow disk). */
-class HeldIO extends SimFileIO {
-  hold: Promise<void> | null = null;
-  override async open(path: string, options: { create: boolean; dsync?: boolean }): Promise<FileHandle> {
-    const h = await super.open(path, options);
-    return {
-      read: (buf, offset, length, position) => h.read(buf, offset, length, position),
-      writev: async (buffers, position) => {
-        while (this.hold) await this.hold;
-        return h.writev(buffers, position);
-      },
-      datasync: () => h.datasync(),
-      truncate: (length) => h.truncate(length),
-      size: () => h.size(),
-      close: () => h.close(),
-    };
-  }
-}
 
 const uuid = (n: number) => `0190f3a2-7b1c-7000-8000-${n.toString(16).padStart(12, '0')}`;
 const macrotask = () => new Promise((resolve) => setImmediate(resolve));

@@ -1,14 +1,17 @@
-// The `eddy` transport: a remote Eddy broker over its HTTP and WebSocket API. Publishes CloudEvents
-// batches over HTTP (`application/cloudevents-batch+json`), maps each (group, topic) onto a broker
-// subscription — so redelivery, backoff and dead letters run server-side and survive a consumer
-// crash — and receives its messages over `GET /v1/ws` with credits, acking on the same socket
-// (eddy-ws-subscription.ts; `delivery: 'http'` pulls with HTTP long polls and acks with requests
-// instead). `embedded` starts a broker in this process (port 0) and talks to it the same way.
-// Reconnect: a request that cannot reach the broker (connection refused/reset, HTTP 502/503/504) is
-// retried with bounded, jittered exponential backoff for up to `reconnect.giveUpMs`, so a broker
-// restart pauses publishers and consumers instead of failing them. Publishes are safe to repeat (the
-// broker stores a CloudEvent id once); acks of leases lost in the restart are ignored by the broker,
-// which redelivers that unacked work — acked work is never redelivered.
+// The `eddy` transport: a remote Eddy broker over its HTTP and WebSocket API. Publishes structured
+// CloudEvents over one WebSocket (`publish` messages on `GET /v1/ws`, pipelined, each answered once
+// durable; `publishVia: 'http'` posts `application/cloudevents-batch+json` requests instead), maps
+// each (group, topic) onto a broker subscription — so redelivery, backoff and dead letters run
+// server-side and survive a consumer crash — and receives its messages over `GET /v1/ws` with
+// credits, acking on the same socket (eddy-ws-subscription.ts; `delivery: 'http'` pulls with HTTP
+// long polls and acks with requests instead). `embedded` starts a broker in this process (port 0)
+// and talks to it the same way.
+// Reconnect: a request that cannot reach the broker (connection refused/reset, HTTP 502/503/504, a
+// dropped socket) is retried with bounded, jittered exponential backoff for up to
+// `reconnect.giveUpMs` (ws-channel.ts for the sockets), so a broker restart pauses publishers and
+// consumers instead of failing them. Publishes are safe to repeat (the broker stores a CloudEvent id
+// once); acks of leases lost in the restart are ignored by the broker, which redelivers that unacked
+// work — acked work is never redelivered.
 
 import { coalesce } from './coalesce.ts';
 import { startBroker, type RunningBroker } from '../server.ts';
@@ -17,17 +20,12 @@ import { EddyError, ErrorCodes, type ErrorCode } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { toStructured, type WireRecord } from './envelope.ts';
-import { WsSubscription } from './eddy-ws-subscription.ts';
+import { WsSubscription, type EventView } from './eddy-ws-subscription.ts';
 import { HttpRequestError, KeepAliveHttpClient, type HttpAnswer } from './http-client.ts';
 import { abortableSleep, backoffWaitMs, sharedAbortController } from './waits.ts';
+import { retryStatuses, WsChannel } from './ws-channel.ts';
+import { wsLimits } from '../http/ws-protocol.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
-
-interface EventView {
-  key: string | null;
-  value: unknown;
-  valueEncoding?: 'base64';
-  headers: Record<string, string | null>;
-}
 
 /** Ack ids per request: the broker takes 10,000; smaller requests keep latency flat. */
 const ackIdsPerRequestMax = 1_000;
@@ -48,8 +46,11 @@ export interface ReconnectOptions {
  */
 export type EddyDelivery = 'websocket' | 'http';
 
-/** HTTP statuses that mean "the broker is not (yet) there", retried like a refused connection. */
-const retryStatuses = new Set([502, 503, 504]);
+/**
+ * How events are published: `websocket` (default) — `publish` messages on one socket, pipelined;
+ * `http` — one `POST /v1/topics/{topic}/events` per batch (for proxies that do not pass WebSockets).
+ */
+export type EddyPublishVia = 'websocket' | 'http';
 
 function wire(e: EventView): WireRecord {
   return { key: e.key, headers: e.headers, value: e.value, ...(e.valueEncoding ? { valueEncoding: e.valueEncoding } : {}) };
@@ -67,11 +68,15 @@ export class EddyHttpTransport implements Transport {
   readonly #delivery: EddyDelivery;
   readonly #open = new Set<WsSubscription>();
   readonly #http: KeepAliveHttpClient;
+  readonly #publishVia: EddyPublishVia;
+  /** The publishing socket, opened by the first publish. */
+  #publisher: WsChannel | null = null;
 
-  constructor(options: { url: string; clock?: Clock; onClose?: () => Promise<void>; reconnect?: ReconnectOptions; random?: () => number; delivery?: EddyDelivery }) {
+  constructor(options: { url: string; clock?: Clock; onClose?: () => Promise<void>; reconnect?: ReconnectOptions; random?: () => number; delivery?: EddyDelivery; publishVia?: EddyPublishVia }) {
     this.url = options.url.replace(/\/+$/, '');
     this.#http = new KeepAliveHttpClient(this.url);
     this.#delivery = options.delivery ?? 'websocket';
+    this.#publishVia = options.publishVia ?? 'websocket';
     this.clock = options.clock ?? systemClock;
     this.#onClose = options.onClose ?? null;
     const r = options.reconnect ?? {};
@@ -137,10 +142,42 @@ export class EddyHttpTransport implements Transport {
     }
     for (const [topic, list] of byTopic) {
       await this.#ensureTopic(topic);
-      for (let i = 0; i < list.length; i += limits.httpEventsPerRequestMax) {
-        await this.#call('POST', `/v1/topics/${encodeURIComponent(topic)}/events`, list.slice(i, i + limits.httpEventsPerRequestMax), { contentType: 'application/cloudevents-batch+json' });
+      if (this.#publishVia === 'websocket') {
+        await this.#publishOverSocket(topic, list);
+        continue;
       }
+      for (let i = 0; i < list.length; i += limits.httpEventsPerRequestMax) await this.#publishOverHttp(topic, list.slice(i, i + limits.httpEventsPerRequestMax));
     }
+  }
+
+  async #publishOverHttp(topic: string, events: readonly Record<string, unknown>[]): Promise<void> {
+    await this.#call('POST', `/v1/topics/${encodeURIComponent(topic)}/events`, events, { contentType: 'application/cloudevents-batch+json' });
+  }
+
+  /**
+   * One `publish` message per chunk of at most httpEventsPerRequestMax events and one frame's bytes,
+   * all sent at once (the broker appends them in the order sent). A single event too large for a
+   * frame goes over HTTP, whose body limit is larger.
+   */
+  async #publishOverSocket(topic: string, list: readonly Record<string, unknown>[]): Promise<void> {
+    this.#publisher ??= new WsChannel({ url: `${this.url.replace(/^http/, 'ws')}/v1/ws`, reconnect: this.#reconnect, random: this.#random, closing: this.#closing.signal, what: 'publisher' });
+    const channel = this.#publisher;
+    const head = `{"type":"publish","topic":${JSON.stringify(topic)},"ref":`;
+    const sends: Promise<unknown>[] = [];
+    const send = (events: readonly Record<string, unknown>[]): void => {
+      const json = JSON.stringify(events);
+      // A UTF-16 unit is at most 3 UTF-8 bytes; the ref adds at most 30.
+      const bytes = json.length * 3 + head.length + 64 <= wsLimits.messageBytesMax ? 0 : Buffer.byteLength(json) + head.length + 64;
+      if (bytes <= wsLimits.messageBytesMax) sends.push(channel.requestText((ref) => `${head}${JSON.stringify(ref)},"cloudevents":${json}}`));
+      else if (events.length === 1) sends.push(this.#publishOverHttp(topic, events));
+      else {
+        const half = Math.ceil(events.length / 2);
+        send(events.slice(0, half));
+        send(events.slice(half));
+      }
+    };
+    for (let i = 0; i < list.length; i += limits.httpEventsPerRequestMax) send(list.slice(i, i + limits.httpEventsPerRequestMax));
+    await Promise.all(sends);
   }
 
   async subscribe(spec: SubscriptionSpec): Promise<TransportSubscription> {
@@ -222,6 +259,7 @@ export class EddyHttpTransport implements Transport {
   async close(): Promise<void> {
     this.#closing.abort();
     await Promise.all([...this.#open].map((s) => s.close()));
+    await this.#publisher?.close(new EddyError('sdk.closed', 'transport closed'));
     this.#http.close();
     await this.#onClose?.();
   }

@@ -26,7 +26,7 @@ export function createMetrics(broker: Broker, subscriptions?: SubscriptionManage
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
-  const publishedEvents = new Counter({ name: 'eddy_published_events_total', help: 'Events accepted over HTTP', labelNames: ['topic'] as const, registers: [registry] });
+  const publishedEvents = new Counter({ name: 'eddy_published_events_total', help: 'Events accepted over HTTP and WebSocket publishes', labelNames: ['topic'] as const, registers: [registry] });
   const sseClients = new Gauge({ name: 'eddy_sse_clients', help: 'Open Server-Sent Events streams', registers: [registry] });
   const wsConnections = new Gauge({ name: 'eddy_ws_connections', help: 'Open WebSocket connections (GET /v1/ws)', registers: [registry] });
   const syncSeconds = new Histogram({

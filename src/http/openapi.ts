@@ -97,13 +97,15 @@ export const openApiDocument = {
     },
     '/v1/ws': {
       get: {
-        summary: 'WebSocket (upgrade): topic streams and subscription delivery with flow control by credits',
+        summary: 'WebSocket (upgrade): topic streams and subscription delivery with flow control by credits, and publishing',
         description:
           `JSON text frames (at most ${wsLimits.messageBytesMax} bytes). ` +
           'Client -> server: {type:"subscribe", id, topic, partition?, from?: "earliest"|"latest"|<ms>|{"<partition>": offset}, credits?} | ' +
           '{type:"subscribe", id, subscription, credits?} | {type:"credit", id, credits} | {type:"ack", id, ackIds} | {type:"nack", id, ackIds, delayMs?} | ' +
-          '{type:"modifyAckDeadline", id, ackIds, ackDeadlineMs} | {type:"unsubscribe", id}. Server -> client: {type:"subscribed", id, ...} | {type:"event", id, event} | ' +
-          '{type:"message", id, ackId, deliveryAttempt, event} | {type:"acked"|"nacked"|"modified", id, ...counts} | {type:"unsubscribed", id, code?} | {type:"error", id?, code, detail}. ' +
+          '{type:"modifyAckDeadline", id, ackIds, ackDeadlineMs} | {type:"unsubscribe", id} | {type:"publish", ref, topic, events: [...] | cloudevents: [...]}. ' +
+          'Server -> client: {type:"subscribed", id, ...} | {type:"event", id, event} | ' +
+          '{type:"message", id, ackId, deliveryAttempt, event} | {type:"acked"|"nacked"|"modified", id, ...counts} | {type:"published", ref, offsets} | {type:"unsubscribed", id, code?} | {type:"error", id?, ref?, code, detail}. ' +
+          'A publish takes the events of POST /v1/topics/{topic}/events (Eddy JSON events or structured CloudEvents), starts when read, in order, and is answered once durable. ' +
           `The server never sends more events on a stream than the credits granted (initial credits 0 unless given; at most ${wsLimits.creditsOutstandingMax} outstanding) and stops reading while the socket send buffer is above ${wsLimits.socketBufferedBytesMax} bytes. ` +
           `Limits: ${wsLimits.streamsPerSocketMax} streams per socket, ${wsLimits.connectionsMax} sockets (503 ws.too_many_connections before the upgrade); ${wsLimits.errorsPerSocketMax} invalid messages close the socket with 1008.`,
         responses: { 101: { description: 'Switching Protocols' }, ...errors },

@@ -153,7 +153,7 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
   app.get('/v1/topics/:topic/stream', (req: FastifyRequest<{ Params: Params; Querystring: Query }>, reply) => streamTopic(broker, req, reply, metrics));
 
   if (options.subscriptions) registerSubscriptionRoutes(app, options.subscriptions);
-  registerWebSocket(app, { broker, metrics, ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}), ...(options.ws ? { limits: options.ws } : {}) });
+  registerWebSocket(app, { broker, metrics, ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}), ...(options.delayed ? { delayed: options.delayed } : {}), ...(options.ws ? { limits: options.ws } : {}) });
 
   return { app, metrics };
 }

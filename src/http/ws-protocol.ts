@@ -1,11 +1,15 @@
 // The WebSocket message protocol of `GET /v1/ws`, with no sockets in it: named limits, the client ->
 // server message types, and a strict, bounded decoder. decodeClientMessage never throws: every input
-// (bad JSON, unknown type, unknown or missing field, out-of-range number) becomes an error value
-// with a stable code from src/errors.ts, and the stream id when one could be read.
+// (bad JSON, unknown type, unknown or missing field, out-of-range number, an invalid event in a
+// publish) becomes an error value with a stable code from src/errors.ts, and the stream id or the
+// publish's ref when one could be read. A publish's events are checked exactly as the HTTP publish
+// checks them (the same parsers).
 
-import type { ErrorCode } from '../errors.ts';
+import { EddyError, type ErrorCode } from '../errors.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { limits } from '../limits.ts';
+import { parseCloudEventBatch, parseJsonEvents } from './events.ts';
+import type { DelayableEvent } from './delayed-publish.ts';
 
 export const wsLimits = {
   /** One client message: far above any control message; ws closes the socket with 1009 beyond it. */
@@ -48,7 +52,8 @@ export type ClientMessage =
   | { type: 'ack'; id: string; ackIds: string[]; ref: string | null }
   | { type: 'nack'; id: string; ackIds: string[]; delayMs: number | null; reason: string | null; ref: string | null }
   | { type: 'modifyAckDeadline'; id: string; ackIds: string[]; ackDeadlineMs: number; ref: string | null }
-  | { type: 'unsubscribe'; id: string };
+  | { type: 'unsubscribe'; id: string }
+  | { type: 'publish'; ref: string; topic: string; events: DelayableEvent[] };
 
 export interface ProtocolError {
   code: ErrorCode;
@@ -68,6 +73,7 @@ const fields = {
   nack: ['type', 'id', 'ackIds', 'delayMs', 'reason', 'ref'],
   modifyAckDeadline: ['type', 'id', 'ackIds', 'ackDeadlineMs', 'ref'],
   unsubscribe: ['type', 'id'],
+  publish: ['type', 'ref', 'topic', 'events', 'cloudevents'],
 } as const;
 
 /** Thrown inside the decoder only, turned into an error value at its boundary. */
@@ -124,8 +130,32 @@ function startPosition(v: unknown, id: string): StartPosition {
   return { offsets };
 }
 
+/**
+ * `{ type: 'publish', ref, topic, events: [...] }` (Eddy JSON events, as `POST …/events` with
+ * application/json) or `{ …, cloudevents: [...] }` (structured CloudEvents, as a
+ * application/cloudevents-batch+json body). Not tied to a stream: `ref` names it in its answer.
+ */
+function decodePublish(m: Record<string, unknown>): ClientMessage {
+  const r = m.ref;
+  if (typeof r !== 'string' || r.length === 0 || r.length > wsLimits.refLengthMax) fail(`a publish needs a "ref": a string of 1..${wsLimits.refLengthMax} characters`);
+  const withRef = (detail: string, code: ErrorCode = 'request.invalid'): never => {
+    throw new Invalid({ code, detail, ref: r });
+  };
+  for (const k of Object.keys(m)) if (!(fields.publish as readonly string[]).includes(k)) withRef(`unknown field "${k.slice(0, 64)}"; allowed: ${fields.publish.join(', ')}`);
+  if (typeof m.topic !== 'string' || m.topic.length === 0 || m.topic.length > limits.topicNameLengthMax) withRef(`topic must be a string of 1..${limits.topicNameLengthMax} characters`);
+  if ((m.events === undefined) === (m.cloudevents === undefined)) withRef('publish needs exactly one of "events" or "cloudevents"');
+  try {
+    const events = m.events !== undefined ? parseJsonEvents({ events: m.events }) : parseCloudEventBatch(m.cloudevents);
+    return { type: 'publish', ref: r, topic: m.topic as string, events };
+  } catch (e) {
+    if (e instanceof EddyError) return withRef(e.message, e.code);
+    throw e;
+  }
+}
+
 function decodeObject(m: Record<string, unknown>): ClientMessage {
   if (typeof m.type !== 'string') fail('every message needs a string "type"');
+  if (m.type === 'publish') return decodePublish(m);
   const rawId = m.id;
   if (typeof rawId !== 'string' || rawId.length === 0 || rawId.length > wsLimits.streamIdLengthMax) fail(`"id" must be a string of 1..${wsLimits.streamIdLengthMax} characters`);
   const id = rawId;
@@ -171,7 +201,7 @@ function decodeObject(m: Record<string, unknown>): ClientMessage {
       only(m, fields.unsubscribe, id);
       return { type: 'unsubscribe', id };
     default:
-      return fail(`unknown message type "${m.type.slice(0, 32)}"; known: subscribe, credit, ack, nack, modifyAckDeadline, unsubscribe`, id);
+      return fail(`unknown message type "${m.type.slice(0, 32)}"; known: subscribe, credit, ack, nack, modifyAckDeadline, unsubscribe, publish`, id);
   }
 }
 

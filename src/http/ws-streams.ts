@@ -9,6 +9,7 @@ import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { assert } from '../errors.ts';
 import { recordView, type EventView } from './events.ts';
 import type { WsLimits } from './ws-protocol.ts';
+import type { PublishSlot } from './delayed-publish.ts';
 
 export type ServerMessage =
   | { type: 'subscribed'; id: string; topic: string; partitions: { partition: number; offset: number }[]; credits: number }
@@ -18,6 +19,7 @@ export type ServerMessage =
   | { type: 'acked'; id: string; acked: number; ignored: number; ref?: string }
   | { type: 'nacked'; id: string; nacked: number; ignored: number; ref?: string }
   | { type: 'modified'; id: string; modified: number; ignored: number; ref?: string }
+  | { type: 'published'; ref: string; offsets: PublishSlot[] }
   | { type: 'unsubscribed'; id: string; code?: string }
   | { type: 'error'; id?: string; ref?: string; code: string; detail: string };
 

@@ -1,8 +1,12 @@
 // `GET /v1/ws`: WebSocket delivery of topic streams and subscription messages with flow control by
-// credits (protocol in ws-protocol.ts, streams in ws-streams.ts). Each socket handles its messages
-// one at a time and is paused (not read) when too many wait; errors are messages with stable codes.
-// Invariants: sockets <= connectionsMax, streams per socket <= streamsPerSocketMax; closing a socket
-// aborts its long polls and releases all it holds, and never touches another socket.
+// credits, and publishing (protocol in ws-protocol.ts, streams in ws-streams.ts). Each socket handles
+// its stream messages one at a time; a publish starts as soon as it is read (in the order read, so
+// per-key order holds) and is answered once durable, so a publisher can pipeline. A socket is paused
+// (not read) while too many messages wait or run, or while its send buffer is full; errors are
+// messages with stable codes. Invariants: sockets <= connectionsMax, streams per socket <=
+// streamsPerSocketMax, messages waiting or running per socket <= pendingMessagesMax (+ what was read
+// before the pause took effect); closing a socket aborts its long polls and releases all it holds,
+// and never touches another socket.
 
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +14,8 @@ import { Counter, Gauge } from 'prom-client';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import type { Broker } from '../broker/broker.ts';
+import type { DelayedDelivery } from '../broker/delayed.ts';
+import { publishWithDelays } from './delayed-publish.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { EddyError } from '../errors.ts';
 import type { HttpMetrics } from './metrics.ts';
@@ -20,12 +26,14 @@ export interface WebSocketOptions {
   broker: Broker;
   metrics: HttpMetrics;
   subscriptions?: SubscriptionManager;
+  delayed?: DelayedDelivery;
   limits?: Partial<WsLimits>;
 }
 
 interface Hub {
   readonly broker: Broker;
   readonly subscriptions: SubscriptionManager | null;
+  readonly delayed: DelayedDelivery | undefined;
   readonly limits: WsLimits;
   readonly connections: Set<Connection>;
   readonly metrics: HttpMetrics;
@@ -37,6 +45,9 @@ function toProtocolError(e: unknown, id?: string, ref?: string | null): Protocol
   const err = e instanceof EddyError ? e : new EddyError('broker.internal', 'internal error');
   return { code: err.code, detail: err.message, ...(id !== undefined ? { id } : {}), ...(ref ? { ref } : {}) };
 }
+
+/** A publish over the socket has no HTTP headers (delays come as event fields). */
+const noHeaders: Record<string, string | undefined> = {};
 
 /** `ref` echoed only when the client gave one (answers stay as they were for clients that do not). */
 const withRef = (ref: string | null) => (ref === null ? {} : { ref });
@@ -63,6 +74,11 @@ class Connection implements StreamHost {
 
   get limits(): WsLimits {
     return this.#hub.limits;
+  }
+
+  /** Client messages read and not finished (stream requests waiting or running, publishes running). */
+  get pendingMessages(): number {
+    return this.#pendingMessages;
   }
 
   get bufferedBytes(): number {
@@ -95,7 +111,13 @@ class Connection implements StreamHost {
   readonly #onFlushed = (): void => {
     if (this.congested && !this.#closed) return;
     for (const w of [...this.#flushWaiters]) w();
+    this.#maybeResume();
   };
+
+  /** Reads the socket again once few enough messages wait and the send buffer has room. */
+  #maybeResume(): void {
+    if (this.#ws.isPaused && !this.#closed && this.#pendingMessages <= this.#hub.limits.pendingMessagesMax / 2 && !this.congested) this.#ws.resume();
+  }
 
   async writable(signal: AbortSignal): Promise<void> {
     while (this.congested && !signal.aborted && !this.#closed) {
@@ -158,11 +180,16 @@ class Connection implements StreamHost {
       this.#error(d.error);
       return;
     }
-    // One message at a time per socket (answers in order), each only once the send buffer can take
-    // its answer; too many waiting pauses the socket, so a client that floods requests and never
-    // reads the answers costs bounded memory.
-    if (++this.#pendingMessages >= this.#hub.limits.pendingMessagesMax) this.#ws.pause();
+    // Too many messages waiting or running, or a full send buffer, pauses the socket, so a client
+    // that floods requests and never reads the answers costs bounded memory.
+    if (++this.#pendingMessages >= this.#hub.limits.pendingMessagesMax || this.congested) this.#ws.pause();
     const m = d.value;
+    if (m.type === 'publish') {
+      this.#publish(m);
+      return;
+    }
+    // Stream messages one at a time per socket (answers in order), each only once the send buffer
+    // can take its answer.
     this.#queue = this.#queue
       .then(async () => {
         await this.writable(this.#ac.signal);
@@ -171,7 +198,40 @@ class Connection implements StreamHost {
       .catch((e: unknown) => this.#error(toProtocolError(e, m.id, 'ref' in m ? m.ref : null)))
       .finally(() => {
         this.#pendingMessages--;
-        if (this.#ws.isPaused && this.#pendingMessages <= this.#hub.limits.pendingMessagesMax / 2 && !this.#closed) this.#ws.resume();
+        this.#maybeResume();
+      });
+  }
+
+  /**
+   * Starts the append now (the events are encoded at once and not referenced after) and answers
+   * when it is durable. A failed publish is answered with an error carrying its ref; it is the
+   * broker's state (disk full, a failed data directory), not an invalid message, so it does not
+   * count towards errorsPerSocketMax.
+   */
+  #publish(m: Extract<ClientMessage, { type: 'publish' }>): void {
+    const { ref, topic } = m;
+    const count = m.events.length;
+    let published;
+    try {
+      published = publishWithDelays(this.#hub.broker, this.#hub.delayed, topic, m.events, noHeaders);
+    } catch (e) {
+      published = Promise.reject(e);
+    }
+    published
+      .then(
+        (offsets) => {
+          this.#hub.metrics.publishedEvents.inc({ topic }, count);
+          this.send({ type: 'published', ref, offsets });
+        },
+        (e: unknown) => {
+          const p = toProtocolError(e, undefined, ref);
+          this.#hub.errors.inc({ code: p.code });
+          this.send({ type: 'error', ...p });
+        },
+      )
+      .finally(() => {
+        this.#pendingMessages--;
+        this.#maybeResume();
       });
   }
 
@@ -292,6 +352,7 @@ function registerWsMetrics(hub: Omit<Hub, 'delivered' | 'errors'>): Pick<Hub, 'd
       for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
     },
   });
+  new Gauge({ name: 'eddy_ws_pending_messages', help: 'Client messages read and not finished: requests waiting or running, publishes not yet durable', registers, collect() { this.set(conns().reduce((n, c) => n + c.pendingMessages, 0)); } });
   new Gauge({ name: 'eddy_ws_buffered_bytes', help: 'Bytes queued in WebSocket send buffers', registers, collect() { this.set(conns().reduce((n, c) => n + c.bufferedBytes, 0)); } });
   new Gauge({ name: 'eddy_ws_held_records', help: 'Records read for WebSocket streams and not yet sent', registers, collect() { this.set(conns().reduce((n, c) => n + c.held, 0)); } });
   const delivered = new Counter({ name: 'eddy_ws_delivered_total', help: 'Events (topic streams) and messages (subscriptions) sent over WebSockets', labelNames: ['kind'] as const, registers });
@@ -301,7 +362,7 @@ function registerWsMetrics(hub: Omit<Hub, 'delivered' | 'errors'>): Pick<Hub, 'd
 
 /** Registers @fastify/websocket and `GET /v1/ws` on the app. */
 export function registerWebSocket(app: FastifyInstance, options: WebSocketOptions): void {
-  const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, limits: { ...wsLimits, ...options.limits }, connections: new Set<Connection>(), metrics: options.metrics };
+  const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, delayed: options.delayed, limits: { ...wsLimits, ...options.limits }, connections: new Set<Connection>(), metrics: options.metrics };
   const hub: Hub = { ...base, ...registerWsMetrics(base) };
   app.register(fastifyWebsocket, {
     options: { maxPayload: hub.limits.messageBytesMax },
