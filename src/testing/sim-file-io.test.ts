@@ -199,10 +199,19 @@ for (const impl of impls) {
       await assert.rejects(io.readFile(dir), { code: 'EISDIR' });
     });
 
-    test('a closed handle fails with EBADF; closing twice is allowed', async () => {
+    test('writes in flight when close is called complete; then the handle fails with EBADF; closing twice is allowed', async () => {
       const { io } = env;
-      const fh = await io.open(join(await fresh(), 'f'), { create: true });
-      await fh.close();
+      const f = join(await fresh(), 'f');
+      const fh = await io.open(f, { create: true });
+      const writes = Array.from({ length: 20 }, (_, i) => fh.writev([bytes(String(i % 10).repeat(100))], i * 100));
+      const closing = fh.close();
+      await Promise.all(writes);
+      await closing;
+      const again = await io.open(f, { create: false });
+      const back = new Uint8Array(2000);
+      assert.equal(await again.read(back, 0, 2000, 0), 2000);
+      assert.equal(Buffer.from(back).toString(), Array.from({ length: 20 }, (_, i) => String(i % 10).repeat(100)).join(''));
+      await again.close();
       await fh.close();
       await assert.rejects(fh.read(new Uint8Array(1), 0, 1, 0), { code: 'EBADF' });
       await assert.rejects(fh.writev([bytes('x')], 0), { code: 'EBADF' });
