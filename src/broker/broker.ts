@@ -369,6 +369,11 @@ export class Broker {
     return this.#topics.has(name);
   }
 
+  /** The creation time of a topic, or null when there is none (cheap: no description is built). */
+  topicCreatedMs(name: string): number | null {
+    return this.#topics.get(name)?.createdMs ?? null;
+  }
+
   partitionCount(name: string): number {
     return this.#topicOrThrow(name).partitions;
   }

@@ -48,7 +48,8 @@ const namesById = new WeakMap<Broker, Map<string, string>>();
 function topicNameOfId(broker: Broker, id: Uint8Array): string | null {
   const hex = Buffer.from(id).toString('hex');
   const cached = namesById.get(broker)?.get(hex);
-  if (cached !== undefined && broker.hasTopic(cached) && Buffer.compare(topicId(cached, broker.describeTopic(cached).createdMs), id) === 0) return cached;
+  const createdMs = cached === undefined ? null : broker.topicCreatedMs(cached);
+  if (cached !== undefined && createdMs !== null && Buffer.compare(topicId(cached, createdMs), id) === 0) return cached;
   const map = new Map<string, string>();
   for (const t of broker.listTopics()) map.set(Buffer.from(topicId(t.name, t.createdMs)).toString('hex'), t.name);
   namesById.set(broker, map);

@@ -50,7 +50,6 @@ export async function fetchPartitions(broker: Broker, topics: readonly FetchTopi
   }
 }
 
-
 async function readPass(broker: Broker, topics: readonly FetchTopicRequest[], maxBytes: number): Promise<ReadPass> {
   const pass: ReadPass = { topics: [], bytes: 0, anyError: false, watch: [] };
   for (const t of topics) {
