@@ -156,28 +156,40 @@ export class EddyHttpTransport implements Transport {
 
   /**
    * One `publish` message per chunk of at most httpEventsPerRequestMax events and one frame's bytes,
-   * all sent at once (the broker appends them in the order sent). A single event too large for a
-   * frame goes over HTTP, whose body limit is larger.
+   * sent at once (the broker appends them in the order sent). A single event too large for a frame
+   * goes over HTTP, whose body limit is larger — after the chunks before it are answered and before
+   * the ones after it are sent, so the batch keeps its order.
    */
   async #publishOverSocket(topic: string, list: readonly Record<string, unknown>[]): Promise<void> {
     this.#publisher ??= new WsChannel({ url: `${this.url.replace(/^http/, 'ws')}/v1/ws`, reconnect: this.#reconnect, random: this.#random, closing: this.#closing.signal, what: 'publisher' });
     const channel = this.#publisher;
     const head = `{"type":"publish","topic":${JSON.stringify(topic)},"ref":`;
-    const sends: Promise<unknown>[] = [];
-    const send = (events: readonly Record<string, unknown>[]): void => {
+    /** The chunks in order: a message's events as JSON, or one event for HTTP. */
+    const parts: ({ json: string } | { http: Record<string, unknown> })[] = [];
+    const split = (events: readonly Record<string, unknown>[]): void => {
       const json = JSON.stringify(events);
       // A UTF-16 unit is at most 3 UTF-8 bytes; the ref adds at most 30.
-      const bytes = json.length * 3 + head.length + 64 <= wsLimits.messageBytesMax ? 0 : Buffer.byteLength(json) + head.length + 64;
-      if (bytes <= wsLimits.messageBytesMax) sends.push(channel.requestText((ref) => `${head}${JSON.stringify(ref)},"cloudevents":${json}}`));
-      else if (events.length === 1) sends.push(this.#publishOverHttp(topic, events));
+      const fits = json.length * 3 + head.length + 64 <= wsLimits.messageBytesMax || Buffer.byteLength(json) + head.length + 64 <= wsLimits.messageBytesMax;
+      if (fits) parts.push({ json });
+      else if (events.length === 1) parts.push({ http: events[0]! });
       else {
         const half = Math.ceil(events.length / 2);
-        send(events.slice(0, half));
-        send(events.slice(half));
+        split(events.slice(0, half));
+        split(events.slice(half));
       }
     };
-    for (let i = 0; i < list.length; i += limits.httpEventsPerRequestMax) send(list.slice(i, i + limits.httpEventsPerRequestMax));
-    await Promise.all(sends);
+    for (let i = 0; i < list.length; i += limits.httpEventsPerRequestMax) split(list.slice(i, i + limits.httpEventsPerRequestMax));
+    let sent: Promise<unknown>[] = [];
+    for (const part of parts) {
+      if ('json' in part) {
+        sent.push(channel.requestText((ref) => `${head}${JSON.stringify(ref)},"cloudevents":${part.json}}`));
+        continue;
+      }
+      await Promise.all(sent);
+      sent = [];
+      await this.#publishOverHttp(topic, [part.http]);
+    }
+    await Promise.all(sent);
   }
 
   async subscribe(spec: SubscriptionSpec): Promise<TransportSubscription> {

@@ -188,6 +188,7 @@ export class WsChannel {
         reject(e);
       };
       const ready = () => {
+        if (this.#failure) return fail(this.#failure); // closed while this socket was opening
         settled = true;
         this.#ws = ws;
         this.#o.onOpen?.();
