@@ -9,6 +9,7 @@
 // "not now" (the HTTP 502/503/504 family: the log closing while the broker stops, a failed data
 // directory) is retried on the same schedule, as the transport's HTTP requests are.
 
+import type { Socket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
 import { EddyError, ErrorCodes, type ErrorCode } from '../errors.ts';
 import { abortableSleep, backoffWaitMs } from './waits.ts';
@@ -91,6 +92,8 @@ export class WsChannel {
   #nextRef = 0;
   /** Set when the channel ended for good (the broker ended the stream, or close()): every request fails with it. */
   #failure: EddyError | null = null;
+  /** The socket is corked until the next tick (see #write). */
+  #corked = false;
 
   constructor(options: WsChannelOptions) {
     this.#o = options;
@@ -116,8 +119,28 @@ export class WsChannel {
   send(message: Record<string, unknown>): boolean {
     const ws = this.#ws;
     if (!ws) return false;
-    ws.send(JSON.stringify(message));
+    this.#write(ws, JSON.stringify(message));
     return true;
+  }
+
+  /**
+   * Frames sent in one tick leave in one write: the socket is corked on the first and uncorked on
+   * the next tick (a consumer's credit and ack for one delivery, or a burst of publishes, cost one
+   * system call on each side instead of one per frame).
+   */
+  #write(ws: WebSocket, text: string): void {
+    if (!this.#corked) {
+      const socket = (ws as unknown as { _socket: Socket | null })._socket;
+      if (socket) {
+        socket.cork();
+        this.#corked = true;
+        process.nextTick(() => {
+          this.#corked = false;
+          socket.uncork();
+        });
+      }
+    }
+    ws.send(text);
   }
 
   /** Sends one request and settles on its answer (sent again on the next socket if this one drops). */
@@ -133,7 +156,7 @@ export class WsChannel {
       this.#requests.set(ref, { text: text(ref), resolve, reject, giveUpAt: Date.now() + this.#o.reconnect.giveUpMs, attempt: 0, retry: null });
     });
     const ws = this.#ws;
-    if (ws) ws.send(this.#requests.get(ref)!.text);
+    if (ws) this.#write(ws, this.#requests.get(ref)!.text);
     else {
       // Sent with every other waiting request once a socket is ready.
       this.connection().catch((e: unknown) => this.#settle(ref, e instanceof Error ? e : new Error(String(e))));
@@ -192,7 +215,7 @@ export class WsChannel {
         settled = true;
         this.#ws = ws;
         this.#o.onOpen?.();
-        for (const r of this.#requests.values()) if (r.retry === null) ws.send(r.text);
+        for (const r of this.#requests.values()) if (r.retry === null) this.#write(ws, r.text);
         resolve(ws);
       };
       ws.on('error', (e) => fail(new EddyError('sdk.transport_failed', `WebSocket ${this.#o.url}: ${e.message}`, { retryable: true })));
@@ -230,7 +253,7 @@ export class WsChannel {
     if (!notNow(m.code) || Date.now() >= r.giveUpAt || this.#failure) return this.#settle(m.ref!, errorOf(m.code ?? 'sdk.transport_failed', m.detail ?? 'failed'));
     r.retry = setTimeout(() => {
       r.retry = null;
-      this.#ws?.send(r.text); // no socket now: the next one sends it
+      if (this.#ws) this.#write(this.#ws, r.text); // no socket now: the next one sends it
     }, backoffWaitMs(r.attempt++, this.#o.reconnect, this.#o.random, r.giveUpAt));
   }
 
