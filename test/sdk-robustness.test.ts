@@ -5,7 +5,7 @@
 // wall-clock duration is asserted.
 
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { setImmediate as yieldTick, setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -236,6 +236,67 @@ for (const delivery of ['websocket', 'http'] as const) test(`eddy (${delivery} p
     if (n === 10) assert.ok((counts.get(n) ?? 0) >= 1);
     else assert.equal(counts.get(n), 1, `event ${n} handled once`);
   }
+});
+
+/**
+ * A TCP proxy to `target` whose connections can be made to go silent (data dropped both ways, nothing
+ * closed): what a NAT or proxy that forgot a connection, or a broker host that lost power, looks
+ * like to the client. New connections after `silence()` pass again.
+ */
+async function silencingProxy(target: number): Promise<{ port: number; silence(): void; cut: () => number; close(): Promise<void> }> {
+  const live = new Set<{ silent: boolean }>();
+  let cut = 0;
+  const server = createServer((client) => {
+    const state = { silent: false };
+    live.add(state);
+    const upstream = connect(target, '127.0.0.1');
+    client.on('data', (d) => state.silent || upstream.write(d));
+    upstream.on('data', (d) => state.silent || client.write(d));
+    const end = () => {
+      if (state.silent) cut++;
+      live.delete(state);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  assert.ok(typeof address === 'object' && address !== null);
+  return {
+    port: address.port,
+    silence: () => live.forEach((c) => (c.silent = true)),
+    cut: () => cut,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+test('eddy: a WebSocket that goes silent (no close: a dropped NAT entry, a dead broker host) is cut by the heartbeat and reopened; waiting publishes and deliveries go on', async (t) => {
+  const { dir, cleanup } = await tempDir('eddy-sdk-silent-');
+  const broker = await startBroker({ dataDir: dir, http: { port: 0, host: '127.0.0.1' }, freeBytesFloor: 0 });
+  const proxy = await silencingProxy(Number(new URL(broker.http.url).port));
+  const transport = new EddyHttpTransport({ url: `http://127.0.0.1:${proxy.port}`, reconnect: { initialMs: 10, maxMs: 50, heartbeatMs: 100 } });
+  const bus = await createEventBus({ source: 's', transport });
+  t.after(async () => {
+    await bus.close();
+    await transport.close();
+    await proxy.close();
+    await broker.close();
+    await cleanup();
+  });
+  const handled: number[] = [];
+  await bus.subscribe(Job, (d) => void handled.push(d.n), { group: 'g', pollWaitMs: 100 }).ready;
+  await bus.publish(Job, { n: 1 });
+  await until(() => handled.length === 1, 'first event handled');
+  proxy.silence(); // every open connection (publisher socket, subscription socket, HTTP keep-alive) now swallows data
+  // Sent into the void, then again on a new socket once the heartbeat cut the old one.
+  let published = false;
+  void bus.publish(Job, { n: 2 }).then(() => (published = true));
+  await until(() => published, 'the second publish answered');
+  await until(() => handled.includes(2), 'second event handled over a new subscription socket');
+  assert.ok(proxy.cut() >= 2, `the silent sockets were cut by the client (${proxy.cut()})`);
+  assert.deepEqual([...new Set(handled)].sort(), [1, 2]);
 });
 
 test('eddy: many publishes waiting for an unreachable broker share the transport signal without a MaxListenersExceededWarning', async () => {

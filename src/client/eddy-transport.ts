@@ -37,6 +37,12 @@ export interface ReconnectOptions {
   maxMs?: number;
   /** Time after which a request that still cannot reach the broker fails with sdk.transport_failed (default 60 s; 0 = never retry). */
   giveUpMs?: number;
+  /**
+   * WebSockets (default 15,000 ms): one that has not opened within this time, or has received
+   * nothing for this long after a ping, is cut and opened again — a broker that vanished without
+   * closing the connection (power loss, a NAT or proxy that dropped it) is noticed within twice this.
+   */
+  heartbeatMs?: number;
 }
 
 /**
@@ -80,7 +86,7 @@ export class EddyHttpTransport implements Transport {
     this.clock = options.clock ?? systemClock;
     this.#onClose = options.onClose ?? null;
     const r = options.reconnect ?? {};
-    this.#reconnect = { initialMs: r.initialMs ?? 50, maxMs: r.maxMs ?? 2_000, giveUpMs: r.giveUpMs ?? 60_000 };
+    this.#reconnect = { initialMs: r.initialMs ?? 50, maxMs: r.maxMs ?? 2_000, giveUpMs: r.giveUpMs ?? 60_000, heartbeatMs: r.heartbeatMs ?? 15_000 };
     this.#random = options.random ?? Math.random;
   }
 

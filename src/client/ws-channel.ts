@@ -8,6 +8,10 @@
 // `giveUpMs` without a socket they fail with sdk.transport_failed. An error answer whose code means
 // "not now" (the HTTP 502/503/504 family: the log closing while the broker stops, a failed data
 // directory) is retried on the same schedule, as the transport's HTTP requests are.
+// Heartbeat: a broker can vanish without closing the connection (power loss, a NAT or proxy that
+// forgot it); the socket would then swallow requests for hours. A socket that is not ready within
+// `heartbeatMs`, or has received nothing (message or pong) in the `heartbeatMs` after a ping, is cut,
+// which drops it as if the broker had closed it.
 
 import type { Socket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
@@ -28,6 +32,8 @@ export interface ReconnectPolicy {
   initialMs: number;
   maxMs: number;
   giveUpMs: number;
+  /** A socket not ready within this, or silent this long after a ping, is cut (then reopened). */
+  heartbeatMs: number;
 }
 
 export interface WsChannelOptions {
@@ -94,6 +100,10 @@ export class WsChannel {
   #failure: EddyError | null = null;
   /** The socket is corked until the next tick (see #write). */
   #corked = false;
+  /** Pings the ready socket every heartbeatMs; cuts it when the last ping got nothing back. */
+  #heartbeat: NodeJS.Timeout | null = null;
+  /** Something arrived on the ready socket since the last ping. */
+  #heard = true;
 
   constructor(options: WsChannelOptions) {
     this.#o = options;
@@ -174,6 +184,7 @@ export class WsChannel {
   /** Fails what is waiting with `error`, closes the socket (cut after 2 s without the close handshake). */
   async close(error: EddyError): Promise<void> {
     this.fail(error);
+    this.#stopHeartbeat();
     const ws = this.#ws;
     this.#ws = null;
     if (ws && ws.readyState !== ws.CLOSED) {
@@ -207,13 +218,17 @@ export class WsChannel {
       const fail = (e: EddyError) => {
         if (settled) return;
         settled = true;
+        clearTimeout(opening);
         ws.terminate();
         reject(e);
       };
+      const opening = setTimeout(() => fail(new EddyError('sdk.transport_failed', `WebSocket ${this.#o.url} (${this.#o.what}) not ready within ${this.#o.reconnect.heartbeatMs} ms`, { retryable: true })), this.#o.reconnect.heartbeatMs);
       const ready = () => {
         if (this.#failure) return fail(this.#failure); // closed while this socket was opening
         settled = true;
+        clearTimeout(opening);
         this.#ws = ws;
+        this.#startHeartbeat(ws);
         this.#o.onOpen?.();
         for (const r of this.#requests.values()) if (r.retry === null) this.#write(ws, r.text);
         resolve(ws);
@@ -228,7 +243,9 @@ export class WsChannel {
         if (h) ws.send(JSON.stringify(h.message));
         else ready();
       });
+      ws.on('pong', () => (this.#heard = true));
       ws.on('message', (data: RawData) => {
+        this.#heard = true;
         let m: ServerMessage;
         try {
           m = JSON.parse(String(data)) as ServerMessage;
@@ -257,6 +274,25 @@ export class WsChannel {
     }, backoffWaitMs(r.attempt++, this.#o.reconnect, this.#o.random, r.giveUpAt));
   }
 
+  #startHeartbeat(ws: WebSocket): void {
+    this.#stopHeartbeat();
+    this.#heard = true;
+    this.#heartbeat = setInterval(() => {
+      if (!this.#heard) {
+        ws.terminate(); // 'close' follows: dropped, and reopened if a request waits
+        return;
+      }
+      this.#heard = false;
+      ws.ping();
+    }, this.#o.reconnect.heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+  }
+
   #settle(ref: string, error: Error | null, answer?: ServerMessage): void {
     const r = this.#requests.get(ref);
     if (!r) return;
@@ -270,6 +306,7 @@ export class WsChannel {
   #dropped(ws: WebSocket): void {
     if (this.#ws !== ws) return;
     this.#ws = null;
+    this.#stopHeartbeat();
     this.#o.onDropped?.();
     if (this.#failure === null && this.#requests.size > 0) {
       this.connection().catch((e: unknown) => {
