@@ -26,6 +26,8 @@ interface Client {
   memberId: string;
   state: 'idle' | 'busy' | 'stable';
   generationId: number;
+  /** Leader of that generation: with the generation it names one generation of one group incarnation. */
+  leader: string;
   partitions: number[];
   ticksSinceHeartbeat: number;
 }
@@ -33,7 +35,7 @@ interface Client {
 const subscription = encodeSubscription({ version: 0, topics: ['t'], userData: null, ownedPartitions: [], generationId: -1, rackId: null });
 
 class Simulation {
-  readonly owners = new Map<string, string>(); // `${generation}:${partition}` -> member id
+  readonly owners = new Map<string, string>(); // `${generation}:${leader}:${partition}` -> member id
   readonly h: Harness;
   readonly rnd: Random;
   readonly seedLine: string;
@@ -81,6 +83,7 @@ class Simulation {
     }
     client.memberId = r.memberId;
     client.generationId = r.generationId;
+    client.leader = r.leader;
     const assignments =
       r.leader === r.memberId
         ? computeAssignments({ protocolName: 'range', members: r.members, partitionCount: () => partitionCount }).assignments
@@ -103,7 +106,9 @@ class Simulation {
       assert.ok(decoded.ok, this.seedLine);
       client.partitions = decoded.value.assignedPartitions.flatMap((tp) => tp.partitions);
       for (const p of client.partitions) {
-        const key = `${client.generationId}:${p}`;
+        // A group left with no members and no offsets is forgotten and a new one starts again at
+        // generation 1 (as Kafka does); member ids are never reused, so the leader tells them apart.
+        const key = `${client.generationId}:${client.leader}:${p}`;
         const owner = this.owners.get(key);
         assert.ok(owner === undefined || owner === client.memberId, `${key} owned by ${owner} and ${client.memberId}; ${this.seedLine}`);
         this.owners.set(key, client.memberId);
@@ -151,6 +156,7 @@ async function run(seed: number): Promise<void> {
     memberId: '',
     state: 'idle',
     generationId: -1,
+    leader: '',
     partitions: [],
     ticksSinceHeartbeat: 0,
   }));
