@@ -488,6 +488,25 @@ test('a client that never reads: the server stops reading once the socket buffer
   await until(s, 'eddy_ws_stream_readers', 'state="log"', (v) => v === 1);
 });
 
+test('heartbeat: the server pings every socket; one that answers nothing is cut and releases its slot and streams, one that answers stays', { timeout: 30_000 }, async (t) => {
+  const s = await withLimits(t, { heartbeatMs: 50 });
+  await publish(s, 'orders', [1]);
+  const alive = await Client.open(t, s); // answers pings (ws answers them by default)
+  let pings = 0;
+  alive.ws.on('ping', () => pings++);
+  const mute = new WebSocket(`${s.url.replace('http', 'ws')}/v1/ws`, { autoPong: false }); // a client that vanished without closing
+  t.after(() => mute.terminate());
+  await new Promise<void>((resolve, reject) => mute.once('open', () => resolve()).once('error', reject));
+  const muteClosed = new Promise<void>((resolve) => mute.once('close', () => resolve()));
+  mute.send(JSON.stringify({ type: 'subscribe', id: 'm', topic: 'orders', from: 'earliest', credits: 0 }));
+  await until(s, 'eddy_ws_streams', '', (v) => v === 1);
+  await muteClosed;
+  await until(s, 'eddy_ws_connections', '', (v) => v === 1);
+  assert.equal(await metric(s, 'eddy_ws_streams'), 0, 'the stream of the cut socket is released');
+  await untilAll(s, async () => pings >= 3);
+  assert.equal(alive.ws.readyState, WebSocket.OPEN, 'a socket that answers pings stays open');
+});
+
 test('closing a socket stops its streams and releases everything; other clients are unaffected', async (t) => {
   const s = await withBroker(t);
   await publish(s, 'orders', [1]);

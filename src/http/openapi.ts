@@ -107,6 +107,7 @@ export const openApiDocument = {
           '{type:"message", id, ackId, deliveryAttempt, event} | {type:"acked"|"nacked"|"modified", id, ...counts} | {type:"published", ref, offsets} | {type:"unsubscribed", id, code?} | {type:"error", id?, ref?, code, detail}. ' +
           'A publish takes the events of POST /v1/topics/{topic}/events (Eddy JSON events or structured CloudEvents), starts when read, in order, and is answered once durable. ' +
           `The server never sends more events on a stream than the credits granted (initial credits 0 unless given; at most ${wsLimits.creditsOutstandingMax} outstanding) and stops reading while the socket send buffer is above ${wsLimits.socketBufferedBytesMax} bytes. ` +
+          `The server pings every socket every ${wsLimits.heartbeatMs} ms and cuts one that sent nothing (message or pong) since the previous ping. ` +
           `Limits: ${wsLimits.streamsPerSocketMax} streams per socket, ${wsLimits.connectionsMax} sockets (503 ws.too_many_connections before the upgrade); ${wsLimits.errorsPerSocketMax} invalid messages close the socket with 1008.`,
         responses: { 101: { description: 'Switching Protocols' }, ...errors },
       },

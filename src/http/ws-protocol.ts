@@ -30,6 +30,12 @@ export const wsLimits = {
   longPollWaitMs: 15_000,
   /** Client messages being processed per socket; beyond it the socket is paused (not read). */
   pendingMessagesMax: 64,
+  /**
+   * The server pings every socket this often; one that sent nothing (message or pong) since the
+   * previous ping is cut: a client that vanished without closing (power loss, a dropped NAT entry)
+   * frees its slot, streams and unsent messages within twice this.
+   */
+  heartbeatMs: 30_000,
   /** Invalid messages a socket may send before it is closed with 1008 (policy violation). */
   errorsPerSocketMax: 100,
   /** Stream id length (client-chosen). */

@@ -63,13 +63,31 @@ class Connection implements StreamHost {
   #errorCount = 0;
   #closed = false;
   #corked = false;
+  /** The client sent something (a message or a pong) since the last heartbeat. */
+  #heard = true;
   held = 0;
 
   constructor(hub: Hub, ws: WebSocket) {
     this.#hub = hub;
     this.#ws = ws;
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('message', (data, isBinary) => {
+      this.#heard = true;
+      this.#onMessage(data, isBinary);
+    });
+    ws.on('pong', () => (this.#heard = true));
     ws.once('close', () => this.dispose());
+  }
+
+  /** One heartbeat: cut a socket that stayed silent since the last one, else ping it. */
+  heartbeat(): void {
+    if (this.#closed) return;
+    if (!this.#heard) {
+      this.#ws.terminate();
+      this.dispose();
+      return;
+    }
+    this.#heard = false;
+    this.#ws.ping();
   }
 
   get limits(): WsLimits {
@@ -364,6 +382,11 @@ function registerWsMetrics(hub: Omit<Hub, 'delivered' | 'errors'>): Pick<Hub, 'd
 export function registerWebSocket(app: FastifyInstance, options: WebSocketOptions): void {
   const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, delayed: options.delayed, limits: { ...wsLimits, ...options.limits }, connections: new Set<Connection>(), metrics: options.metrics };
   const hub: Hub = { ...base, ...registerWsMetrics(base) };
+  const heartbeat = setInterval(() => {
+    for (const c of [...hub.connections]) c.heartbeat();
+  }, hub.limits.heartbeatMs);
+  heartbeat.unref();
+  app.addHook('onClose', async () => clearInterval(heartbeat));
   app.register(fastifyWebsocket, {
     options: { maxPayload: hub.limits.messageBytesMax },
     // Shutdown: tell clients we are going away; a client that does not answer the close handshake
