@@ -13,6 +13,7 @@ import { buildHttpServer } from '../src/http/server.ts';
 import type { WsLimits } from '../src/http/ws-protocol.ts';
 import { startBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
+import { FakeClock } from '../src/testing/fake-clock.ts';
 import { HeldIO } from '../src/testing/held-io.ts';
 import { startTestBroker } from './support/test-broker.ts';
 
@@ -27,9 +28,9 @@ async function withBroker(t: TestContext): Promise<Server> {
 }
 
 /** The same stack as startBroker, with WebSocket limits overridden. */
-async function withLimits(t: TestContext, ws: Partial<WsLimits>, io?: HeldIO): Promise<Server> {
+async function withLimits(t: TestContext, ws: Partial<WsLimits>, { io, clock }: { io?: HeldIO; clock?: FakeClock } = {}): Promise<Server> {
   const { dir, cleanup } = await tempDir();
-  const broker = await Broker.open({ dataDir: io ? '/data' : dir, freeBytesFloor: 0, ...(io ? { io } : {}) });
+  const broker = await Broker.open({ dataDir: io ? '/data' : dir, freeBytesFloor: 0, ...(io ? { io } : {}), ...(clock ? { clock } : {}) });
   const subscriptions = await SubscriptionManager.open(broker);
   const { app } = buildHttpServer({ broker, subscriptions, ws });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -345,7 +346,7 @@ test('publish: a refusal by the broker (event too large) answers each publish an
 
 test('publish: a socket with pendingMessagesMax publishes in flight is not read until they finish; then every publish is answered in order', async (t) => {
   const io = new HeldIO();
-  const s = await withLimits(t, { pendingMessagesMax: 4 }, io);
+  const s = await withLimits(t, { pendingMessagesMax: 4 }, { io });
   assert.equal((await http(s, 'POST', '/v1/topics', { name: 'slow' })).status, 201);
   let release!: () => void;
   io.hold = new Promise<void>((resolve) => (release = resolve));
@@ -488,10 +489,11 @@ test('a client that never reads: the server stops reading once the socket buffer
   await until(s, 'eddy_ws_stream_readers', 'state="log"', (v) => v === 1);
 });
 
-test('heartbeat: the server pings every socket; one that answers nothing is cut and releases its slot and streams, one that answers stays', { timeout: 30_000 }, async (t) => {
-  const s = await withLimits(t, { heartbeatMs: 50 });
+test('heartbeat: the server pings every socket; one that answers nothing is cut and releases its slot and streams, one that answers stays', async (t) => {
+  const clock = new FakeClock();
+  const s = await withLimits(t, { heartbeatMs: 30_000 }, { clock });
   await publish(s, 'orders', [1]);
-  const alive = await Client.open(t, s); // answers pings (ws answers them by default)
+  const alive = await Client.open(t, s); // answers pings (ws answers them by default) and sends nothing else
   let pings = 0;
   alive.ws.on('ping', () => pings++);
   const mute = new WebSocket(`${s.url.replace('http', 'ws')}/v1/ws`, { autoPong: false }); // a client that vanished without closing
@@ -500,11 +502,24 @@ test('heartbeat: the server pings every socket; one that answers nothing is cut 
   const muteClosed = new Promise<void>((resolve) => mute.once('close', () => resolve()));
   mute.send(JSON.stringify({ type: 'subscribe', id: 'm', topic: 'orders', from: 'earliest', credits: 0 }));
   await until(s, 'eddy_ws_streams', '', (v) => v === 1);
+  /** One heartbeat; resolves once `alive` got its ping and the server has read the answer. */
+  const beat = async (n: number) => {
+    clock.advance(30_000);
+    await untilAll(s, async () => pings >= n || alive.ws.readyState !== WebSocket.OPEN);
+    assert.equal(alive.ws.readyState, WebSocket.OPEN, 'a socket that answers pings stays open');
+    // The server reads a socket's frames in order: its answer to this probe comes after it read the pong.
+    await new Promise<void>((resolve) => {
+      alive.ws.once('pong', () => resolve());
+      alive.ws.ping('probe');
+    });
+  };
+  await beat(1);
+  assert.equal(mute.readyState, WebSocket.OPEN, 'one silent interval is not enough to be cut');
+  await beat(2);
   await muteClosed;
   await until(s, 'eddy_ws_connections', '', (v) => v === 1);
   assert.equal(await metric(s, 'eddy_ws_streams'), 0, 'the stream of the cut socket is released');
-  await untilAll(s, async () => pings >= 3);
-  assert.equal(alive.ws.readyState, WebSocket.OPEN, 'a socket that answers pings stays open');
+  await beat(3);
 });
 
 test('closing a socket stops its streams and releases everything; other clients are unaffected', async (t) => {

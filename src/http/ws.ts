@@ -14,6 +14,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import type { Broker } from '../broker/broker.ts';
+import type { Timer } from '../log/clock.ts';
 import type { DelayedDelivery } from '../broker/delayed.ts';
 import { publishWithDelays } from './delayed-publish.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
@@ -382,11 +383,16 @@ function registerWsMetrics(hub: Omit<Hub, 'delivered' | 'errors'>): Pick<Hub, 'd
 export function registerWebSocket(app: FastifyInstance, options: WebSocketOptions): void {
   const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, delayed: options.delayed, limits: { ...wsLimits, ...options.limits }, connections: new Set<Connection>(), metrics: options.metrics };
   const hub: Hub = { ...base, ...registerWsMetrics(base) };
-  const heartbeat = setInterval(() => {
-    for (const c of [...hub.connections]) c.heartbeat();
-  }, hub.limits.heartbeatMs);
-  heartbeat.unref();
-  app.addHook('onClose', async () => clearInterval(heartbeat));
+  // On the broker's clock (tests advance a fake one); the system clock's timers never keep the process alive.
+  let heartbeat: Timer | null = null;
+  const beat = () => {
+    heartbeat = hub.broker.clock.setTimer(hub.limits.heartbeatMs, () => {
+      for (const c of [...hub.connections]) c.heartbeat();
+      beat();
+    });
+  };
+  beat();
+  app.addHook('onClose', async () => heartbeat?.cancel());
   app.register(fastifyWebsocket, {
     options: { maxPayload: hub.limits.messageBytesMax },
     // Shutdown: tell clients we are going away; a client that does not answer the close handshake
