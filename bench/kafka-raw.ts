@@ -3,15 +3,18 @@
 // records per request, partitions in turn) encoded once and pipelined over `connections` sockets
 // (at most 8 in flight each; only a 12-byte head with the correlation id is built per request), then
 // Fetch v11 from offset 0 reading everything back (8 MiB per response), records counted from batch
-// headers without decoding. Broker CPU comes from /proc/<pid>/stat, its RSS from /proc/<pid>/status.
+// headers without decoding. With `groups` > 0, a fan-out phase follows: that many consumer groups,
+// each on a connection of its own, read everything from offset 0 at the same time and commit their
+// offsets after every response (OffsetCommit v2, pipelined behind the next Fetch, as a consumer with
+// auto-commit does). Broker CPU comes from /proc/<pid>/stat, its RSS from /proc/<pid>/status.
 // One JSON line per run.
-// Usage: node --import tsx bench/kafka-raw.ts [messageBytes=100] [messages=2000000] [batch=1000] [connections=4] [partitions=4]
+// Usage: node --import tsx bench/kafka-raw.ts [messageBytes=100] [messages=2000000] [batch=1000] [connections=4] [partitions=4] [groups=0]
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChildBroker } from '../test/support/child-broker.ts';
-import { benchBatch, createTopic, deadline, fetchSummary, fetchTemplate, phase, phaseFigures, produceResult, produceTemplate, RawPipe, round, watchdog } from './kafka-support.ts';
+import { benchBatch, createTopic, deadline, fetchSummary, fetchTemplate, offsetCommitErrors, offsetCommitTemplate, phase, phaseFigures, produceResult, produceTemplate, RawPipe, round, watchdog, type PhaseResult } from './kafka-support.ts';
 
 const messageBytes = Number(process.argv[2] ?? 100);
 const batch = Number(process.argv[4] ?? 1000);
@@ -19,6 +22,7 @@ const batches = Math.max(1, Math.round(Number(process.argv[3] ?? 2_000_000) / ba
 const messages = batches * batch;
 const connections = Number(process.argv[5] ?? 4);
 const partitions = Number(process.argv[6] ?? 4);
+const groups = Number(process.argv[7] ?? 0);
 const inFlightPerConnection = 8;
 const fetchMaxBytes = 8 * 1024 * 1024;
 /** Every phase must finish at 10,000 msg/s or better (plus 30 s), else the run fails. */
@@ -27,7 +31,7 @@ const topic = 'bench-raw';
 
 const dir = await mkdtemp(join(tmpdir(), 'eddy-bench-'));
 const broker = await startChildBroker(dir);
-watchdog(broker, 60_000 + 2 * phaseTimeoutMs);
+watchdog(broker, 60_000 + (groups > 0 ? 3 : 2) * phaseTimeoutMs);
 const pipes: RawPipe[] = [];
 try {
   const pid = broker.child.pid!;
@@ -68,36 +72,38 @@ try {
 
   // Fetch everything back: each connection reads its share of the partitions, one request in flight.
   const total = acked.reduce((a, b) => a + b, 0);
-  const next = new Array<number>(partitions).fill(0);
-  let fetched = 0;
-  let fetchedBytes = 0;
-  let requests = 0;
   const fetchConnections = Math.min(connections, partitions);
   const fetch = phase(pid);
-  await deadline(
+  const read = await deadline(
     'fetch',
     phaseTimeoutMs,
     Promise.all(
-      pipes.slice(0, fetchConnections).map(async (pipe, c) => {
-        const mine = Array.from({ length: partitions }, (_, p) => p).filter((p) => p % fetchConnections === c);
-        for (let i = 0; i < 2 * batches + 100; i++) {
-          const open = mine.filter((p) => next[p]! < acked[p]!);
-          if (open.length === 0) return;
-          requests++;
-          const body = await pipe.send(fetchTemplate(topic, open.map((p) => ({ partition: p, offset: next[p]! })), fetchMaxBytes, fetchMaxBytes));
-          for (const s of fetchSummary(body)) {
-            if (s.error !== 0) throw new Error(`fetch partition ${s.partition}: error ${s.error}`);
-            if (s.nextOffset >= 0) next[s.partition] = s.nextOffset;
-            fetched += s.records;
-            fetchedBytes += s.bytes;
-          }
-        }
-        throw new Error('fetch: too many rounds');
-      }),
+      pipes.slice(0, fetchConnections).map((pipe, c) =>
+        readAll(
+          pipe,
+          Array.from({ length: partitions }, (_, p) => p).filter((p) => p % fetchConnections === c),
+          acked,
+        ),
+      ),
     ),
   );
   const fet = fetch.stop();
+  const fetched = read.reduce((n, r) => n + r.records, 0);
   if (fetched !== total) throw new Error(`fetched ${fetched} records, produced ${total}`);
+
+  // Fan-out: `groups` consumer groups each read every partition from 0, committing as they go.
+  let fan: { result: PhaseResult; deliveries: number; bytes: number } | null = null;
+  if (groups > 0) {
+    const groupPipes = await Promise.all(Array.from({ length: groups }, () => RawPipe.connect(bootstrap)));
+    pipes.push(...groupPipes);
+    const all = Array.from({ length: partitions }, (_, p) => p);
+    const fanout = phase(pid);
+    const reads = await deadline('fan-out', phaseTimeoutMs, Promise.all(groupPipes.map((pipe, g) => readAll(pipe, all, acked, `bench-raw-group-${g}`))));
+    const result = fanout.stop();
+    const deliveries = reads.reduce((n, r) => n + r.records, 0);
+    if (deliveries !== groups * total) throw new Error(`fan-out delivered ${deliveries} records, expected ${groups} x ${total}`);
+    fan = { result, deliveries, bytes: reads.reduce((n, r) => n + r.bytes, 0) };
+  }
 
   console.log(
     JSON.stringify({
@@ -108,9 +114,10 @@ try {
       connections,
       partitions,
       ...phaseFigures('produce', prod, messages, messages * messageBytes),
-      ...phaseFigures('fetch', fet, fetched, fetchedBytes),
-      fetchRequests: requests,
-      brokerMaxRssMB: round(Math.max(prod.maxRssBytes, fet.maxRssBytes) / 2 ** 20),
+      ...phaseFigures('fetch', fet, fetched, read.reduce((n, r) => n + r.bytes, 0)),
+      fetchRequests: read.reduce((n, r) => n + r.requests, 0),
+      ...(fan ? { groups, ...phaseFigures('fanout', fan.result, fan.deliveries, fan.bytes) } : {}),
+      brokerMaxRssMB: round(Math.max(prod.maxRssBytes, fet.maxRssBytes, fan?.result.maxRssBytes ?? 0) / 2 ** 20),
       brokerPeakRssMB: round(fet.hwmBytes / 2 ** 20),
     }),
   );
@@ -120,6 +127,39 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
+/**
+ * Reads `mine` from offset 0 up to `acked` over one connection, one Fetch in flight. With a group,
+ * each response's progress is committed (pipelined: the next Fetch does not wait for the commit).
+ */
+async function readAll(pipe: RawPipe, mine: number[], acked: readonly number[], group?: string): Promise<{ records: number; bytes: number; requests: number }> {
+  const next = new Array<number>(partitions).fill(0);
+  const commits: Promise<void>[] = [];
+  let records = 0;
+  let bytes = 0;
+  for (let requests = 0; requests < 2 * batches + 100; requests++) {
+    const open = mine.filter((p) => next[p]! < acked[p]!);
+    if (open.length === 0) {
+      await Promise.all(commits);
+      return { records, bytes, requests };
+    }
+    const body = await pipe.send(fetchTemplate(topic, open.map((p) => ({ partition: p, offset: next[p]! })), fetchMaxBytes, fetchMaxBytes));
+    const advanced: { partition: number; offset: number }[] = [];
+    for (const s of fetchSummary(body)) {
+      if (s.error !== 0) throw new Error(`fetch partition ${s.partition}: error ${s.error}`);
+      if (s.nextOffset >= 0) {
+        next[s.partition] = s.nextOffset;
+        advanced.push({ partition: s.partition, offset: s.nextOffset });
+      }
+      records += s.records;
+      bytes += s.bytes;
+    }
+    if (group !== undefined && advanced.length > 0) {
+      commits.push(pipe.send(offsetCommitTemplate(group, topic, advanced)).then((r) => check(offsetCommitErrors(r))));
+    }
+  }
+  throw new Error('fetch: too many rounds');
+}
+
 function check(errors: number[]): void {
-  if (errors.some((e) => e !== 0)) throw new Error(`produce failed with error codes ${errors.join(',')}`);
+  if (errors.some((e) => e !== 0)) throw new Error(`request failed with error codes ${errors.join(',')}`);
 }

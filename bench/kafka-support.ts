@@ -343,6 +343,35 @@ export function fetchTemplate(topic: string, partitions: { partition: number; of
   });
 }
 
+/**
+ * OffsetCommit v2 (non-flexible) for a group that only stores offsets (generation -1, no member id,
+ * as Kafka allows for a group without members): one topic, the given partitions.
+ */
+export function offsetCommitTemplate(group: string, topic: string, offsets: { partition: number; offset: number }[]): RequestTemplate {
+  return template(8, 2, (w) => {
+    w.string(group).int32(-1).string('').int64(-1);
+    w.array([topic], (t) => {
+      w.string(t);
+      w.array(offsets, (o) => w.int32(o.partition).int64(o.offset).nullableString(null));
+    });
+  });
+}
+
+/** Error codes of an OffsetCommit v2 response (every partition of every topic). */
+export function offsetCommitErrors(body: Frame): number[] {
+  const errors: number[] = [];
+  let pos = 0;
+  const topics = body.int32(pos);
+  pos += 4;
+  for (let t = 0; t < topics; t++) {
+    pos += 2 + body.int16(pos);
+    const parts = body.int32(pos);
+    pos += 4;
+    for (let p = 0; p < parts; p++, pos += 6) errors.push(body.int16(pos + 4));
+  }
+  return errors;
+}
+
 export interface FetchedSummary {
   partition: number;
   error: number;
