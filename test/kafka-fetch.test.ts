@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { test, type TestContext } from 'node:test';
 import { crc32c } from '../src/log/codec/crc32c.ts';
-import { encodeBatch } from '../src/log/codec/record-batch.ts';
+import { decodeRecords, encodeBatch, validateBatch } from '../src/log/codec/record-batch.ts';
 import type { PartitionLog } from '../src/log/partition-log.ts';
 import { startBroker, type RunningBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
@@ -265,4 +265,51 @@ test('ListOffsets v1 and v7 (flexible): earliest, latest, by timestamp, none tha
   ];
   assert.deepEqual(await ask(1, [-2, -1, 1500, 9999]), expected);
   assert.deepEqual(await ask(7, [-2, -1, 1500, 9999, -3]), [...expected, [35, -1, -1]]);
+});
+
+test('Fetch reads into reused buffers: a response a slow client has not taken yet is never overwritten by reads for others', async (t) => {
+  const { b, c } = await setup(t);
+  await b.broker.createTopic('pooled', { partitions: 1, config: { 'max.message.bytes': 1024 * 1024 } });
+  // 40 batches of 256 KiB (too large for the tail cache, so every fetch reads the file).
+  const value = (offset: number) => Buffer.alloc(1000, `record ${offset} `);
+  for (let i = 0; i < 40; i++) {
+    const records = Array.from({ length: 256 }, (_, j) => ({ key: null, value: value(i * 256 + j) }));
+    const [p] = await produceRaw(c, { topic: 'pooled', partitions: [{ index: 0, records: encodeBatch(records, { timestampMs: Date.now() }) }] });
+    assert.equal(p!.error, 0);
+  }
+  const slow = await RawKafka.connect(b.kafka!.port);
+  t.after(() => slow.close());
+  const fetch8MiB = (client: RawKafka, offset: number) =>
+    fetchRaw(client, { maxBytes: 8 << 20, topics: [{ name: 'pooled', partitions: [{ partition: 0, offset, maxBytes: 8 << 20 }] }] });
+  /** Every batch whole (CRC), offsets contiguous from `from`, each record's value its own. */
+  const check = (records: Buffer, from: number) => {
+    let next = from;
+    for (let pos = 0; pos < records.length; ) {
+      const v = validateBatch(records, pos, { bytesMax: 1 << 20 });
+      assert.ok(v.ok, `batch at ${pos}: ${v.ok ? '' : v.error.message}`);
+      assert.equal(v.value.baseOffset, next);
+      const decoded = decodeRecords(records, pos, { decompressedBytesMax: 1 << 20 });
+      assert.ok(decoded.ok);
+      for (const r of decoded.value) {
+        assert.equal(r.offset, next);
+        assert.ok(Buffer.from(r.value!).equals(value(next)), `value of offset ${next}`);
+        next++;
+      }
+      pos += v.value.batchLength + 12;
+    }
+    return next;
+  };
+  // The slow client asks for 8 MiB and does not read: most of the response waits in the broker's socket buffer.
+  slow.socket.pause();
+  const pending = fetch8MiB(slow, 0);
+  // Its response is being written (the first bytes arrived) before anyone else reads.
+  while (slow.socket.readableLength === 0) await new Promise((resolve) => setImmediate(resolve));
+  // Meanwhile another client reads the same and other ranges, again and again.
+  for (let i = 0; i < 6; i++) {
+    const [p] = await fetch8MiB(c, (i % 3) * 2048);
+    assert.ok(check(p!.records, (i % 3) * 2048) > (i % 3) * 2048);
+  }
+  slow.socket.resume();
+  const [p] = await pending;
+  assert.ok(check(p!.records, 0) >= 31 * 256, 'the slow client got its 8 MiB intact');
 });

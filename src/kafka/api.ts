@@ -3,6 +3,7 @@
 // translate: decode (bounded) -> one Broker call -> encode.
 
 import type { Broker } from '../broker/broker.ts';
+import type { ReadAllocator } from '../log/read-pool.ts';
 import type { KafkaReader } from './protocol/reader.ts';
 import type { KafkaWriter } from './protocol/writer.ts';
 
@@ -16,6 +17,8 @@ export interface KafkaContext {
   signal: AbortSignal;
   /** The version the request arrived with. */
   version: number;
+  /** Where Fetch reads record bytes (given back after the response is written); plain allocations without it. */
+  readPool?: ReadAllocator;
 }
 
 /**

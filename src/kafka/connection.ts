@@ -6,6 +6,7 @@
 
 import type { Socket } from 'node:net';
 import type { Broker } from '../broker/broker.ts';
+import type { ReadAllocator } from '../log/read-pool.ts';
 import type { AnyKafkaApi, KafkaContext } from './api.ts';
 import { KafkaError } from './api.ts';
 import { kafkaLimits } from './protocol/limits.ts';
@@ -20,6 +21,11 @@ export interface ConnectionOptions {
   advertised: { nodeId: number; host: string; port: number };
   onClose(): void;
   onProtocolError(reason: string): void;
+  /**
+   * Where Fetch reads its bytes: buffers lent from it are given back once the socket has taken the
+   * response that carries them (or the connection closed before writing it).
+   */
+  readPool?: ReadAllocator;
   /** Overrides of kafkaLimits.frameTimeoutMs / idleTimeoutMs (tests, operators). */
   frameTimeoutMs?: number;
   idleTimeoutMs?: number;
@@ -165,6 +171,7 @@ export class KafkaConnection {
       advertised: this.#o.advertised,
       signal: this.#abort.signal,
       version,
+      ...(this.#o.readPool ? { readPool: this.#o.readPool } : {}),
     };
     if (api.noResponse?.(req)) {
       api.handle(req, ctx).then(
@@ -218,12 +225,17 @@ export class KafkaConnection {
     while (this.#queue.length > 0 && this.#queue[0]!.done) {
       const slot = this.#queue.shift()!;
       this.#inFlight--;
-      if (this.#closed) continue;
+      const pool = this.#o.readPool;
+      if (this.#closed) {
+        if (pool) for (const piece of slot.bytes!) pool.release(piece);
+        continue;
+      }
       if (!corked) {
         this.socket.cork();
         corked = true;
       }
-      for (const piece of slot.bytes!) this.socket.write(piece);
+      // The pool ignores pieces it did not lend; the callback runs once the kernel has the bytes (or the socket is gone).
+      for (const piece of slot.bytes!) this.socket.write(piece, pool ? () => pool.release(piece) : undefined);
     }
     if (corked) this.socket.uncork();
     if (this.#paused && this.#inFlight < kafkaLimits.inFlightRequestsMax / 2 && !this.#closed) {

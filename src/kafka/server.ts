@@ -4,6 +4,7 @@
 
 import { createServer, type Server } from 'node:net';
 import type { Broker } from '../broker/broker.ts';
+import { ReadBufferPool } from '../log/read-pool.ts';
 import { KafkaConnection } from './connection.ts';
 import { kafkaLimits } from './protocol/limits.ts';
 import { kafkaApis } from './registry.ts';
@@ -48,6 +49,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   const open = new Set<KafkaConnection>();
   const advertised = { nodeId: 0, host: options.advertisedHost ?? (loopback ? 'localhost' : host), port: 0 };
   const apis = new Map(kafkaApis.map((a) => [a.key, a]));
+  const readPool = new ReadBufferPool();
   const onConnection = (socket: import('node:net').Socket) => {
     if (open.size >= kafkaLimits.connectionsMax) {
       socket.destroy();
@@ -57,6 +59,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
       broker: options.broker,
       apis,
       advertised,
+      readPool,
       onClose: () => open.delete(c),
       onProtocolError: (reason) => options.onProtocolError?.(reason, `${socket.remoteAddress}:${socket.remotePort}`),
       ...(options.frameTimeoutMs !== undefined ? { frameTimeoutMs: options.frameTimeoutMs } : {}),

@@ -13,6 +13,7 @@ import { readLogStartCheckpoint, writeLogStartCheckpoint } from './log-start-che
 import { parseSegmentNames, Segment, type OpenResult } from './segment.ts';
 import { recoverSwaps } from './segment-swap.ts';
 import type { PartitionTail, TailCache } from './tail-cache.ts';
+import type { ReadAllocator } from './read-pool.ts';
 
 export type FsyncPolicy = { readonly kind: 'always' } | { readonly kind: 'interval'; readonly intervalMs: number } | { readonly kind: 'never' };
 
@@ -393,8 +394,11 @@ export class PartitionLog {
     }
   }
 
-  /** Reads whole batches starting with the one that holds `offset`, at most ~maxBytes (at least one batch). */
-  async read(offset: number, maxBytes: number): Promise<ReadResult> {
+  /**
+   * Reads whole batches starting with the one that holds `offset`, at most ~maxBytes (at least one
+   * batch). Bytes read from a file come from `alloc` when given (the caller releases them to it).
+   */
+  async read(offset: number, maxBytes: number, alloc?: ReadAllocator): Promise<ReadResult> {
     const hw = this.#highWatermark;
     const start = this.logStartOffset;
     if (!Number.isSafeInteger(offset) || offset < start || offset > hw) {
@@ -410,7 +414,7 @@ export class PartitionLog {
       const end = i === segments.length - 1 ? this.#readablePosition : seg.size;
       const pos = await seg.locate(offset, end);
       if (pos >= end) continue;
-      const r = await seg.read(pos, maxBytes, end);
+      const r = await seg.read(pos, maxBytes, end, alloc);
       return { bytes: r.bytes, highWatermark: hw, logStartOffset: start };
     }
     return empty;

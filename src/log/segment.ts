@@ -10,6 +10,7 @@ import { limits } from '../limits.ts';
 import { BATCH_HEADER_BYTES, readBatchHeader, validateBatch, type BatchHeader } from './codec/record-batch.ts';
 import type { FileHandle, FileIO } from './file-io.ts';
 import { SegmentIndex } from './index-file.ts';
+import type { ReadAllocator } from './read-pool.ts';
 
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 /** Locating a batch near an index entry or the last read reads headers in small steps. */
@@ -234,15 +235,17 @@ export class Segment {
 
   /**
    * Reads whole batches from `position`, up to `maxBytes` and never past `endPosition`; returns at
-   * least one batch when one exists, even if larger than maxBytes (as Kafka does since KIP-74).
+   * least one batch when one exists, even if larger than maxBytes (as Kafka does since KIP-74). The
+   * bytes come from `alloc` when given (the caller then releases them to it), else a new buffer.
    */
-  async read(position: number, maxBytes: number, endPosition: number): Promise<{ bytes: Buffer; nextOffset: number | null }> {
+  async read(position: number, maxBytes: number, endPosition: number, alloc?: ReadAllocator): Promise<{ bytes: Buffer; nextOffset: number | null }> {
     if (position >= endPosition) return { bytes: Buffer.alloc(0), nextOffset: null };
     this.#readers++;
+    let buf: Buffer | null = null;
     try {
       let want = Math.min(maxBytes, endPosition - position);
       if (want < BATCH_HEADER_BYTES) want = Math.min(BATCH_HEADER_BYTES, endPosition - position);
-      let buf = Buffer.allocUnsafe(want);
+      buf = alloc ? alloc.acquire(want) : Buffer.allocUnsafe(want);
       let got = await this.handle.read(buf, 0, want, position);
       let end = 0;
       let nextOffset: number | null = null;
@@ -253,17 +256,20 @@ export class Segment {
         if (end + total > got) {
           if (end > 0) break;
           // The first batch is larger than maxBytes: return it whole.
-          const whole = Buffer.allocUnsafe(total);
-          got = await this.handle.read(whole, 0, total, position);
+          alloc?.release(buf);
+          buf = alloc ? alloc.acquire(total) : Buffer.allocUnsafe(total);
+          got = await this.handle.read(buf, 0, total, position);
           if (got < total) throw new EddyError('log.io_error', `short read in ${this.path('.log')} at byte ${position}`);
-          buf = whole;
         }
         end += total;
         nextOffset = h.value.baseOffset + h.value.lastOffsetDelta + 1;
       }
       if (nextOffset !== null) this.#lastRead = { offset: nextOffset, position: position + end };
-      return { bytes: buf.subarray(0, end), nextOffset };
+      const bytes = buf.subarray(0, end);
+      buf = null;
+      return { bytes, nextOffset };
     } finally {
+      if (buf !== null) alloc?.release(buf); // failed: nobody else holds it
       this.#readers--;
       if (this.#deleted && this.#readers === 0) await this.handle.close().catch(() => {});
     }

@@ -74,6 +74,7 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
       minBytes: Math.max(0, req.minBytes),
       maxBytes: req.maxBytes > 0 ? req.maxBytes : 0,
       signal: ctx.signal,
+      ...(ctx.readPool ? { alloc: ctx.readPool } : {}),
     });
     let i = 0;
     const topics = req.topics.map((t) =>

@@ -5,6 +5,7 @@
 // moves (appends wake it), max_wait_ms passes or the connection closes, then reads again.
 
 import type { Broker } from '../../../broker/broker.ts';
+import type { ReadAllocator } from '../../../log/read-pool.ts';
 import { waitForAdvance, type PartitionLog } from '../../../log/partition-log.ts';
 import { kafkaErrorCode } from '../../errors.ts';
 import { DataError } from '../data-errors.ts';
@@ -27,6 +28,8 @@ export interface FetchOptions {
   minBytes: number;
   maxBytes: number;
   signal: AbortSignal;
+  /** Where record bytes read from files come from (released by whoever writes the response). */
+  alloc?: ReadAllocator;
 }
 
 interface ReadPass {
@@ -42,20 +45,22 @@ const EMPTY = new Uint8Array(0);
 export async function fetchPartitions(broker: Broker, topics: readonly FetchTopicRequest[], options: FetchOptions): Promise<ReadPass['topics']> {
   const deadlineMs = broker.clock.now() + options.maxWaitMs;
   for (;;) {
-    const pass = await readPass(broker, topics, options.maxBytes);
+    const pass = await readPass(broker, topics, options.maxBytes, options.alloc);
     const remainingMs = deadlineMs - broker.clock.now();
     if (pass.bytes >= options.minBytes || pass.anyError || remainingMs <= 0 || options.signal.aborted || pass.watch.length === 0) return pass.topics;
+    // Too little to answer yet: this pass's bytes are read again after the wait.
+    if (options.alloc) for (const t of pass.topics) for (const p of t.partitions) options.alloc.release(p.records);
     const arrived = await waitForAdvance(broker.clock, pass.watch, remainingMs, options.signal);
-    if (!arrived) return (await readPass(broker, topics, options.maxBytes)).topics;
+    if (!arrived) return (await readPass(broker, topics, options.maxBytes, options.alloc)).topics;
   }
 }
 
-async function readPass(broker: Broker, topics: readonly FetchTopicRequest[], maxBytes: number): Promise<ReadPass> {
+async function readPass(broker: Broker, topics: readonly FetchTopicRequest[], maxBytes: number, alloc: ReadAllocator | undefined): Promise<ReadPass> {
   const pass: ReadPass = { topics: [], bytes: 0, anyError: false, watch: [] };
   for (const t of topics) {
     const partitions: FetchPartitionResult[] = [];
     for (const p of t.partitions) {
-      const r = await readPartition(broker, t.name, p, maxBytes - pass.bytes, pass.bytes === 0);
+      const r = await readPartition(broker, t.name, p, maxBytes - pass.bytes, pass.bytes === 0, alloc);
       if (r.result.error !== DataError.NONE) pass.anyError = true;
       if (r.log) pass.watch.push({ log: r.log, offset: r.result.highWatermark });
       pass.bytes += r.result.records.length;
@@ -72,6 +77,7 @@ async function readPartition(
   p: FetchTopicRequest['partitions'][number],
   budgetBytes: number,
   firstWithData: boolean,
+  alloc: ReadAllocator | undefined,
 ): Promise<{ result: FetchPartitionResult; log: PartitionLog | null }> {
   let log: PartitionLog | null = null;
   const result: FetchPartitionResult = { partition: p.partition, error: DataError.NONE, highWatermark: -1, logStartOffset: -1, records: EMPTY };
@@ -85,7 +91,7 @@ async function readPartition(
     }
     const limit = Math.min(p.partitionMaxBytes, budgetBytes);
     if (p.fetchOffset === result.highWatermark || (limit <= 0 && !firstWithData)) return { result, log };
-    const r = await log.read(p.fetchOffset, Math.max(1, limit));
+    const r = await log.read(p.fetchOffset, Math.max(1, limit), alloc);
     result.highWatermark = r.highWatermark;
     result.logStartOffset = r.logStartOffset;
     result.records = firstWithData ? r.bytes : wholeBatchesWithin(r.bytes, limit);
