@@ -1,4 +1,5 @@
-// Throughput of the hand-written CRC-32C (src/log/codec/crc32c.ts) on large and batch-sized buffers.
+// Throughput of CRC-32C (src/log/codec/crc32c.ts: native from 512 B where @node-rs/crc32 loads, else
+// the hand-written JS) on large and batch-sized buffers. EDDY_CRC32C=js measures the JS path alone.
 // Run: node --import tsx bench/crc32c.ts   (single-threaded; prints MB/s per buffer size)
 
 import { randomFillSync } from 'node:crypto';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { crc32c, crc32cUpdate } from './crc32c.ts';
+import { crc32c, crc32cJs, crc32cUpdate, nativeCrc32c } from './crc32c.ts';
 
 const seed = process.env['EDDY_SEED'] === undefined ? (Math.random() * 2 ** 31) | 0 : Number(process.env['EDDY_SEED']);
 const fcOpts = (numRuns: number) => ({ seed, numRuns });
@@ -73,4 +73,22 @@ test('a range outside the buffer is a programmer error', () => {
   assert.throws(() => crc32c(b, 0, 5), RangeError);
   assert.throws(() => crc32c(b, 3, 2), RangeError);
   assert.throws(() => crc32c(b, -1), RangeError);
+});
+
+test('the native and the JS implementation agree, and either may continue the other', (t) => {
+  if (process.platform === 'linux' && process.arch === 'x64' && process.env['EDDY_CRC32C'] !== 'js') {
+    assert.ok(nativeCrc32c !== null, '@node-rs/crc32 should load here (its linux-x64-gnu binary is an optional dependency)');
+  }
+  if (nativeCrc32c === null) return t.skip('no native CRC-32C on this platform');
+  const native = nativeCrc32c;
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 5000 }), fc.nat(), fc.nat(), (data, seedCrc, cut) => {
+      const prior = seedCrc >>> 0;
+      assert.equal(native(Buffer.from(data), prior) >>> 0, crc32cJs(prior, data, 0, data.length));
+      const at = data.length === 0 ? 0 : cut % (data.length + 1);
+      const joined = crc32cJs(native(Buffer.from(data.subarray(0, at))) >>> 0, data, at, data.length);
+      assert.equal(joined, reference(data));
+    }),
+    fcOpts(300),
+  );
 });
