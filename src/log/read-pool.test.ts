@@ -35,3 +35,15 @@ test('ReadBufferPool: keeps at most bytesMax; the rest is left to the garbage co
   assert.equal(again.filter((b) => lent.some((l) => l.buffer === b.buffer)).length, 2);
   assert.equal(pool.pooledBytes, 0);
 });
+
+test('ReadBufferPool: trimIfIdle drops the pool only after an interval in which nothing was lent', () => {
+  const pool = new ReadBufferPool({ minBytes: 1024, maxBufferBytes: 8192, bytesMax: 16384 });
+  pool.release(pool.acquire(4096));
+  pool.trimIfIdle(); // something was lent in this interval
+  assert.equal(pool.pooledBytes, 4096);
+  pool.trimIfIdle(); // nothing since
+  assert.equal(pool.pooledBytes, 0);
+  const again = pool.acquire(4096);
+  pool.release(again);
+  assert.equal(pool.pooledBytes, 4096, 'the pool fills again after a trim');
+});

@@ -6,7 +6,9 @@
 // A buffer is lent with acquire() and comes back with release(), which accepts any view of it and
 // ignores anything it did not lend (so a caller may release every piece it wrote). A buffer that is
 // never released is simply collected. Sizes are powers of two from `minBytes`; reads smaller than
-// that, or larger than `maxBufferBytes`, are ordinary allocations. At most `bytesMax` wait in the pool.
+// that, or larger than `maxBufferBytes`, are ordinary allocations. At most `bytesMax` wait in the pool,
+// and trimIfIdle() (called every few seconds by the owner) drops them all once nothing was lent since
+// the previous call, so a broker whose consumers left does not keep their buffers.
 
 export interface ReadAllocator {
   /** A buffer of exactly `n` bytes (a view on a larger pooled one, possibly). */
@@ -33,6 +35,7 @@ export class ReadBufferPool implements ReadAllocator {
   /** Buffers lent and not yet released. */
   readonly #lent = new WeakSet<ArrayBuffer>();
   #pooledBytes = 0;
+  #lentSinceTrim = 0;
 
   constructor(options: ReadBufferPoolOptions = {}) {
     this.minBytes = options.minBytes ?? 64 * 1024;
@@ -52,6 +55,7 @@ export class ReadBufferPool implements ReadAllocator {
     if (ab !== undefined) this.#pooledBytes -= size;
     else ab = Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer; // its own memory, not zeroed
     this.#lent.add(ab);
+    this.#lentSinceTrim++;
     return Buffer.from(ab, 0, n);
   }
 
@@ -64,5 +68,14 @@ export class ReadBufferPool implements ReadAllocator {
     if (list === undefined) this.#free.set(ab.byteLength, (list = []));
     list.push(ab);
     this.#pooledBytes += ab.byteLength;
+  }
+
+  /** Drops every pooled buffer if none was lent since the previous call. */
+  trimIfIdle(): void {
+    if (this.#lentSinceTrim === 0) {
+      this.#free.clear();
+      this.#pooledBytes = 0;
+    }
+    this.#lentSinceTrim = 0;
   }
 }
