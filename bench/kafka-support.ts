@@ -308,23 +308,27 @@ export function produceTemplate(topic: string, partition: number, batch: Uint8Ar
   });
 }
 
-/** Error codes of a Produce v7 response (every partition of every topic), and the first partition's base offset. */
-export function produceResult(body: Frame): { errors: number[]; baseOffset: number } {
-  const errors: number[] = [];
-  let baseOffset = -1;
-  let pos = 0;
+/** Visits each partition entry (`entryBytes` each) of a non-flexible response's topics array at `pos`. */
+function forEachPartition(body: Frame, pos: number, entryBytes: number, visit: (at: number) => void): void {
   const topics = body.int32(pos);
   pos += 4;
   for (let t = 0; t < topics; t++) {
     pos += 2 + body.int16(pos);
     const parts = body.int32(pos);
     pos += 4;
-    for (let p = 0; p < parts; p++) {
-      errors.push(body.int16(pos + 4));
-      if (baseOffset < 0) baseOffset = body.int64(pos + 6);
-      pos += 4 + 2 + 8 + 8 + 8; // index, error, base_offset, log_append_time, log_start_offset
-    }
+    for (let p = 0; p < parts; p++, pos += entryBytes) visit(pos);
   }
+}
+
+/** Error codes of a Produce v7 response (every partition of every topic), and the first partition's base offset. */
+export function produceResult(body: Frame): { errors: number[]; baseOffset: number } {
+  const errors: number[] = [];
+  let baseOffset = -1;
+  // index, error, base_offset, log_append_time, log_start_offset
+  forEachPartition(body, 0, 4 + 2 + 8 + 8 + 8, (at) => {
+    errors.push(body.int16(at + 4));
+    if (baseOffset < 0) baseOffset = body.int64(at + 6);
+  });
   return { errors, baseOffset };
 }
 
@@ -360,15 +364,7 @@ export function offsetCommitTemplate(group: string, topic: string, offsets: { pa
 /** Error codes of an OffsetCommit v2 response (every partition of every topic). */
 export function offsetCommitErrors(body: Frame): number[] {
   const errors: number[] = [];
-  let pos = 0;
-  const topics = body.int32(pos);
-  pos += 4;
-  for (let t = 0; t < topics; t++) {
-    pos += 2 + body.int16(pos);
-    const parts = body.int32(pos);
-    pos += 4;
-    for (let p = 0; p < parts; p++, pos += 6) errors.push(body.int16(pos + 4));
-  }
+  forEachPartition(body, 0, 4 + 2, (at) => errors.push(body.int16(at + 4))); // index, error
   return errors;
 }
 
