@@ -20,7 +20,7 @@ function service(file: string, brokers: string, args: string[] = []): { child: C
     lines.push(...d.toString().split('\n').filter((l) => l.length > 0));
     for (const w of waiters.splice(0)) w();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code))); // after its output was read
   return {
     child,
     lines,

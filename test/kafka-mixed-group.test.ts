@@ -62,7 +62,7 @@ function startKcat(brokers: string): KcatMember {
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
+    child.once('close', (code) => resolve(code)); // after its output was read
   });
   const assigned = () => {
     const all = [...err.matchAll(/rebalanced \(memberid \S+\): (assigned|revoked): (.*)/g)];

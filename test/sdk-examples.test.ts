@@ -17,7 +17,8 @@ function runExample(name: string): Promise<{ code: number | null; out: string; e
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close' (after the output was read), not 'exit' (which can come before its last lines).
+    child.once('close', (code) => {
       clearTimeout(guard);
       resolve({ code, out, err });
     });

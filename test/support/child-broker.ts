@@ -28,7 +28,9 @@ export async function startChildBroker(dataDir: string, extraArgs: string[] = []
   // EDDY_BROKER_LOG: the broker's stdout and stderr also go to this file (with EDDY_BROKER_NODE_ARGS=--trace-gc, say).
   const log = process.env.EDDY_BROKER_LOG;
   if (log) for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (d: Buffer) => appendFileSync(log, d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last of the child's output has been read, and
+  // tests read output() right after stop() (a loaded machine made "shutdown failed" arrive late).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
