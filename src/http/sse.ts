@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Broker } from '../broker/broker.ts';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
-import { recordView } from './events.ts';
+import { recordViewJson } from './events.ts';
 import type { HttpMetrics } from './metrics.ts';
 import { sendProblem } from './problem.ts';
 
@@ -83,7 +83,7 @@ export async function streamTopic(broker: Broker, req: FastifyRequest<{ Params: 
         cursors.set(partition, rec.offset);
         let id = `${partition}:${rec.offset}`;
         for (const [p, o] of cursors) if (p !== partition) id += `,${p}:${o}`;
-        chunk += `id: ${id}\ndata: ${JSON.stringify(recordView(partition, rec))}\n\n`;
+        chunk += `id: ${id}\ndata: ${recordViewJson(partition, rec)}\n\n`;
       }
       if (chunk.length > 0) {
         const ok = res.write(chunk);

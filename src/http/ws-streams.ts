@@ -7,7 +7,7 @@ import type { Broker } from '../broker/broker.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { assert } from '../errors.ts';
-import { recordView, type EventView } from './events.ts';
+import { recordViewJson, type EventView } from './events.ts';
 import type { WsLimits } from './ws-protocol.ts';
 import type { PublishSlot } from './delayed-publish.ts';
 
@@ -27,6 +27,8 @@ export type ServerMessage =
 export interface StreamHost {
   readonly limits: WsLimits;
   send(message: ServerMessage): void;
+  /** Sends a message already serialised (delivered events: their JSON values are not serialised again). */
+  sendJson(json: string): void;
   /** True while the socket's send buffer is above limits.socketBufferedBytesMax. */
   readonly congested: boolean;
   /** Resolves when the send buffer is back under the bound, or on abort. */
@@ -117,7 +119,7 @@ export async function pumpPartition(host: StreamHost, broker: Broker, stream: St
           }
           if (signal.aborted || stream.credits === 0) break; // the rest is read again later
           stream.take();
-          host.send({ type: 'event', id: stream.id, event: recordView(partition, rec) });
+          host.sendJson(`{"type":"event","id":${JSON.stringify(stream.id)},"event":${recordViewJson(partition, rec)}}`);
           host.delivered('event');
           offset = rec.offset + 1;
           unsent--;
@@ -163,7 +165,9 @@ export async function pumpSubscription(host: StreamHost, manager: SubscriptionMa
           }
           if (signal.aborted) break;
           stream.take(); // pulled at most `credits`, and only this loop takes them
-          host.send({ type: 'message', id: stream.id, ackId: m.ackId, deliveryAttempt: m.deliveryAttempt, event: recordView(m.partition, m.record) });
+          host.sendJson(
+            `{"type":"message","id":${JSON.stringify(stream.id)},"ackId":${JSON.stringify(m.ackId)},"deliveryAttempt":${m.deliveryAttempt},"event":${recordViewJson(m.partition, m.record)}}`,
+          );
           host.delivered('message');
           sent++;
           host.held--;

@@ -109,6 +109,10 @@ class Connection implements StreamHost {
   }
 
   send(message: ServerMessage): void {
+    this.sendJson(JSON.stringify(message));
+  }
+
+  sendJson(json: string): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
     // Frames sent in one tick (a pulled batch, answers) leave in one write: the socket is corked
     // on the first and uncorked on the next tick, as node:http does for a response.
@@ -124,7 +128,7 @@ class Connection implements StreamHost {
       }
     }
     // The callback runs once the frame is handed to the kernel: the socket's 'drain', per frame.
-    this.#ws.send(JSON.stringify(message), this.#onFlushed);
+    this.#ws.send(json, this.#onFlushed);
   }
 
   readonly #onFlushed = (): void => {
