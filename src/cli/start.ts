@@ -46,28 +46,31 @@ export async function startCommand(args: string[]): Promise<number> {
       else if (e.type === 'disk_ok') log(`free disk space back above the floor; produce accepted`);
     },
   });
+  // The signal handlers go in before the "listening" lines: a supervisor (or a test) that sends
+  // SIGTERM as soon as it reads them must get a clean shutdown, not the default action (killed).
+  let shutdownFailed = false;
+  let stopped!: () => void;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const stop = (signal: string) => {
+    log(`${signal}: shutting down`);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    running.close().then(stopped, (e) => {
+      process.stderr.write(`eddy: shutdown failed: ${(e as Error).message}\n`);
+      shutdownFailed = true;
+      stopped();
+    });
+  };
+  const onInt = () => stop('SIGINT');
+  const onTerm = () => stop('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
   log(`eddy ${process.env.npm_package_version ?? ''}`.trim() + ` pid ${process.pid}`);
   log(`data directory ${resolve(settings.dataDir)} (fsync=${settings.fsync})`);
   log(`HTTP API listening on ${running.http.url}`);
   if (running.kafka) log(`Kafka protocol listening on ${running.kafka.host}:${running.kafka.port} (bootstrap ${running.kafka.bootstrap})`);
   for (const p of running.broker.health().offlinePartitions) process.stderr.write(`eddy: partition ${p} is offline (run eddy repair)\n`);
-  let shutdownFailed = false;
-  await new Promise<void>((done) => {
-    const stop = (signal: string) => {
-      log(`${signal}: shutting down`);
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      running.close().then(done, (e) => {
-        process.stderr.write(`eddy: shutdown failed: ${(e as Error).message}\n`);
-        shutdownFailed = true;
-        done();
-      });
-    };
-    const onInt = () => stop('SIGINT');
-    const onTerm = () => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
+  await done;
   if (shutdownFailed) return 1; // reported above: not "stopped cleanly"
   log('stopped cleanly');
   return 0;
