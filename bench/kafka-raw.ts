@@ -88,7 +88,8 @@ try {
     ),
   );
   const fet = fetch.stop();
-  const fetched = read.reduce((n, r) => n + r.records, 0);
+  const sum = (rs: { records: number; bytes: number; requests: number }[], k: 'records' | 'bytes' | 'requests') => rs.reduce((n, r) => n + r[k], 0);
+  const fetched = sum(read, 'records');
   if (fetched !== total) throw new Error(`fetched ${fetched} records, produced ${total}`);
 
   // Fan-out: `groups` consumer groups each read every partition from 0, committing as they go.
@@ -100,9 +101,9 @@ try {
     const fanout = phase(pid);
     const reads = await deadline('fan-out', phaseTimeoutMs, Promise.all(groupPipes.map((pipe, g) => readAll(pipe, all, acked, `bench-raw-group-${g}`))));
     const result = fanout.stop();
-    const deliveries = reads.reduce((n, r) => n + r.records, 0);
+    const deliveries = sum(reads, 'records');
     if (deliveries !== groups * total) throw new Error(`fan-out delivered ${deliveries} records, expected ${groups} x ${total}`);
-    fan = { result, deliveries, bytes: reads.reduce((n, r) => n + r.bytes, 0) };
+    fan = { result, deliveries, bytes: sum(reads, 'bytes') };
   }
 
   console.log(
@@ -114,8 +115,8 @@ try {
       connections,
       partitions,
       ...phaseFigures('produce', prod, messages, messages * messageBytes),
-      ...phaseFigures('fetch', fet, fetched, read.reduce((n, r) => n + r.bytes, 0)),
-      fetchRequests: read.reduce((n, r) => n + r.requests, 0),
+      ...phaseFigures('fetch', fet, fetched, sum(read, 'bytes')),
+      fetchRequests: sum(read, 'requests'),
       ...(fan ? { groups, ...phaseFigures('fanout', fan.result, fan.deliveries, fan.bytes) } : {}),
       brokerMaxRssMB: round(Math.max(prod.maxRssBytes, fet.maxRssBytes, fan?.result.maxRssBytes ?? 0) / 2 ** 20),
       brokerPeakRssMB: round(fet.hwmBytes / 2 ** 20),

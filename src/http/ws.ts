@@ -14,7 +14,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import type { Broker } from '../broker/broker.ts';
-import type { Timer } from '../log/clock.ts';
+import { repeatTimer } from '../log/clock.ts';
 import type { DelayedDelivery } from '../broker/delayed.ts';
 import { publishWithDelays } from './delayed-publish.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
@@ -388,15 +388,10 @@ export function registerWebSocket(app: FastifyInstance, options: WebSocketOption
   const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, delayed: options.delayed, limits: { ...wsLimits, ...options.limits }, connections: new Set<Connection>(), metrics: options.metrics };
   const hub: Hub = { ...base, ...registerWsMetrics(base) };
   // On the broker's clock (tests advance a fake one); the system clock's timers never keep the process alive.
-  let heartbeat: Timer | null = null;
-  const beat = () => {
-    heartbeat = hub.broker.clock.setTimer(hub.limits.heartbeatMs, () => {
-      for (const c of [...hub.connections]) c.heartbeat();
-      beat();
-    });
-  };
-  beat();
-  app.addHook('onClose', async () => heartbeat?.cancel());
+  const heartbeat = repeatTimer(hub.broker.clock, hub.limits.heartbeatMs, () => {
+    for (const c of [...hub.connections]) c.heartbeat();
+  });
+  app.addHook('onClose', async () => heartbeat.cancel());
   app.register(fastifyWebsocket, {
     options: { maxPayload: hub.limits.messageBytesMax },
     // Shutdown: tell clients we are going away; a client that does not answer the close handshake

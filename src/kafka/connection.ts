@@ -234,8 +234,8 @@ export class KafkaConnection {
         this.socket.cork();
         corked = true;
       }
-      // The pool ignores pieces it did not lend; the callback runs once the kernel has the bytes (or the socket is gone).
-      for (const piece of slot.bytes!) this.socket.write(piece, pool ? () => pool.release(piece) : undefined);
+      // A lent piece goes back once the kernel has its bytes (or the socket is gone); the rest need no callback.
+      for (const piece of slot.bytes!) this.socket.write(piece, pool?.isLent(piece) ? () => pool.release(piece) : undefined);
     }
     if (corked) this.socket.uncork();
     if (this.#paused && this.#inFlight < kafkaLimits.inFlightRequestsMax / 2 && !this.#closed) {

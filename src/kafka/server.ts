@@ -4,7 +4,7 @@
 
 import { createServer, type Server } from 'node:net';
 import type { Broker } from '../broker/broker.ts';
-import type { Timer } from '../log/clock.ts';
+import { repeatTimer } from '../log/clock.ts';
 import { ReadBufferPool } from '../log/read-pool.ts';
 import { KafkaConnection } from './connection.ts';
 import { kafkaLimits } from './protocol/limits.ts';
@@ -52,14 +52,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
   const apis = new Map(kafkaApis.map((a) => [a.key, a]));
   const readPool = new ReadBufferPool();
   // Every 5 s of the broker's clock: a pool nobody used since the last look is emptied (consumers gone).
-  let trimTimer: Timer | null = null;
-  const trim = () => {
-    trimTimer = options.broker.clock.setTimer(5000, () => {
-      readPool.trimIfIdle();
-      trim();
-    });
-  };
-  trim();
+  const trimTimer = repeatTimer(options.broker.clock, 5000, () => readPool.trimIfIdle());
   const onConnection = (socket: import('node:net').Socket) => {
     if (open.size >= kafkaLimits.connectionsMax) {
       socket.destroy();
@@ -101,7 +94,7 @@ export async function startKafkaServer(options: KafkaServerOptions): Promise<Kaf
       return n;
     },
     async close() {
-      trimTimer?.cancel();
+      trimTimer.cancel();
       for (const c of open) c.close(null);
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },

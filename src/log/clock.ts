@@ -20,3 +20,23 @@ export const systemClock: Clock = {
     return { cancel: () => clearTimeout(t) };
   },
 };
+
+/** Calls `fn` every `intervalMs` of `clock` time (the next wait starts when it returns) until the returned timer is cancelled. */
+export function repeatTimer(clock: Clock, intervalMs: number, fn: () => void): Timer {
+  let current: Timer | null = null;
+  let cancelled = false;
+  const arm = () => {
+    current = clock.setTimer(intervalMs, () => {
+      if (cancelled) return;
+      fn();
+      if (!cancelled) arm();
+    });
+  };
+  arm();
+  return {
+    cancel: () => {
+      cancelled = true;
+      current?.cancel();
+    },
+  };
+}

@@ -9,8 +9,10 @@ test('ReadBufferPool: lends exact-length views, reuses what comes back, ignores 
   assert.equal(a.buffer.byteLength, 4096, 'sized up to a power of two');
   pool.release(a.subarray(10, 20)); // any view of it
   assert.equal(pool.pooledBytes, 4096);
+  assert.equal(pool.isLent(a), false, 'released');
   const b = pool.acquire(2049);
   assert.equal(b.buffer, a.buffer, 'the same memory again');
+  assert.equal(pool.isLent(b.subarray(5)), true);
   assert.equal(pool.pooledBytes, 0);
   pool.release(b);
   pool.release(b); // twice: counted once

@@ -15,6 +15,8 @@ export interface ReadAllocator {
   acquire(n: number): Buffer;
   /** Gives back a buffer from acquire() (any view of it); anything else is ignored. */
   release(view: Uint8Array): void;
+  /** True for a view of a buffer lent and not yet released. */
+  isLent(view: Uint8Array): boolean;
 }
 
 export interface ReadBufferPoolOptions {
@@ -57,6 +59,10 @@ export class ReadBufferPool implements ReadAllocator {
     this.#lent.add(ab);
     this.#lentSinceTrim++;
     return Buffer.from(ab, 0, n);
+  }
+
+  isLent(view: Uint8Array): boolean {
+    return view.buffer instanceof ArrayBuffer && this.#lent.has(view.buffer);
   }
 
   release(view: Uint8Array): void {
