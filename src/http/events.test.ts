@@ -2,12 +2,14 @@
 // JSON texts compact and pretty-printed, empty values, nulls, headers) the text it writes parses to
 // what JSON.stringify(recordView(...)) gave before (compared in canonical form: -0 and 0, or 1.0
 // and 1, are the same JSON number), and it is always one line (SSE puts it in a `data:` field).
+// recordTextAt (header values decoded to text as a record is read) gives the same views as recordAt.
 // Replay a failure with EDDY_SEED=<seed>.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { DecodedRecord } from '../log/codec/record-batch.ts';
+import { decodeRecordRefs, encodeBatch, recordAt, recordTextAt, type DecodedRecord } from '../log/codec/record-batch.ts';
+import { limits } from '../limits.ts';
 import { describeSeed, seedFromEnv } from '../testing/random.ts';
 import { recordView, recordViewJson } from './events.ts';
 
@@ -54,4 +56,21 @@ test('a JSON value is written as stored; anything else as base64 with its encodi
   assert.equal(recordViewJson(2, r('not json', new Uint8Array([0xff]))), '{"partition":2,"offset":7,"timestamp":1000,"key":"/w==","value":"bm90IGpzb24=","headers":{"h":"v"},"keyEncoding":"base64","valueEncoding":"base64"}');
   assert.equal(recordViewJson(2, r('{\n"n": 1\n}')), '{"partition":2,"offset":7,"timestamp":1000,"key":null,"value":{"n":1},"headers":{"h":"v"}}');
   assert.equal(recordViewJson(2, r(null)), '{"partition":2,"offset":7,"timestamp":1000,"key":null,"value":null,"headers":{"h":"v"}}');
+});
+
+test('a record decoded with its header values as text has the same views as one decoded to bytes', () => {
+  fc.assert(
+    fc.property(fc.nat({ max: 1023 }), fc.array(record, { minLength: 1, maxLength: 4 }), (partition, records) => {
+      const batch = encodeBatch(records, { timestampMs: 1_000 });
+      const refs = decodeRecordRefs(batch, 0, { decompressedBytesMax: limits.decompressedBytesMax });
+      assert.ok(refs.ok);
+      for (const ref of refs.value) {
+        const text = recordTextAt(ref);
+        const bytes = recordAt(ref);
+        assert.deepEqual(recordView(partition, text), recordView(partition, bytes));
+        assert.equal(recordViewJson(partition, text), recordViewJson(partition, bytes));
+      }
+    }),
+    { seed, numRuns: 500 },
+  );
 });

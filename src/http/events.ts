@@ -6,12 +6,12 @@
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import type { PublishEvent } from '../broker/broker.ts';
-import type { DecodedRecord, RecordHeader } from '../log/codec/record-batch.ts';
+import type { RecordHeader, TextHeadersRecord } from '../log/codec/record-batch.ts';
+import { strictUtf8 } from '../log/codec/utf8.ts';
 import { cloudEventDelay, type DelayableEvent, type DelayRequest } from './delayed-publish.ts';
 
 type Header = RecordHeader;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function invalid(message: string, index?: number): EddyError {
   return new EddyError('event.invalid', index === undefined ? message : `events[${index}]: ${message}`, index === undefined ? undefined : { index });
@@ -183,22 +183,18 @@ export interface EventView {
 }
 
 function text(b: Uint8Array): string | null {
-  try {
-    return utf8.decode(b);
-  } catch {
-    return null;
-  }
+  return strictUtf8(b, 0, b.length);
 }
 
 /** A record's key as shown: its UTF-8 text, else base64. */
-function keyOf(r: DecodedRecord): { key: string; base64: boolean } | null {
+function keyOf(r: TextHeadersRecord): { key: string; base64: boolean } | null {
   if (r.key === null) return null;
   const k = text(r.key);
   return k === null ? { key: Buffer.from(r.key).toString('base64'), base64: true } : { key: k, base64: false };
 }
 
 /** A record's value as shown: JSON text (checked by parsing it) with its parsed value, else base64. */
-function valueOf(r: DecodedRecord): { json: string; parsed: unknown } | { base64: string } | null {
+function valueOf(r: TextHeadersRecord): { json: string; parsed: unknown } | { base64: string } | null {
   if (r.value === null) return null;
   const t = text(r.value);
   if (t !== null && t.length > 0) {
@@ -211,14 +207,14 @@ function valueOf(r: DecodedRecord): { json: string; parsed: unknown } | { base64
   return { base64: Buffer.from(r.value).toString('base64') };
 }
 
-function headersOf(r: DecodedRecord): Record<string, string | null> {
+function headersOf(r: TextHeadersRecord): Record<string, string | null> {
   const headers: Record<string, string | null> = {};
-  for (const h of r.headers) headers[h.key] = h.value === null ? null : (text(h.value) ?? Buffer.from(h.value).toString('base64'));
+  for (const h of r.headers) headers[h.key] = h.value === null || typeof h.value === 'string' ? h.value : (text(h.value) ?? Buffer.from(h.value).toString('base64'));
   return headers;
 }
 
 /** A stored record as the HTTP API shows it: JSON values as JSON, anything else base64. */
-export function recordView(partition: number, r: DecodedRecord): EventView {
+export function recordView(partition: number, r: TextHeadersRecord): EventView {
   const view: EventView = { partition, offset: r.offset, timestamp: r.timestampMs, key: null, value: null, headers: {} };
   const k = keyOf(r);
   if (k !== null) {
@@ -245,7 +241,7 @@ const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
  * cost for large values. Always one line (a value with raw line breaks in its whitespace is written
  * from its parsed form), so it can go in an SSE `data:` field.
  */
-export function recordViewJson(partition: number, r: DecodedRecord): string {
+export function recordViewJson(partition: number, r: TextHeadersRecord): string {
   const k = keyOf(r);
   const v = valueOf(r);
   let value = 'null';

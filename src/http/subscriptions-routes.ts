@@ -7,6 +7,7 @@ import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { subscriptionLimits as L } from '../broker/subscriptions/limits.ts';
 import type { SubscriptionConfig } from '../broker/subscriptions/config.ts';
 import { EddyError } from '../errors.ts';
+import { recordTextAt } from '../log/codec/record-batch.ts';
 import { recordView } from './events.ts';
 
 type Params = { name: string };
@@ -59,7 +60,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, manager: Subscr
     req.raw.socket.once('close', onClose);
     try {
       const messages = await manager.pull(req.params.name, { ...(max !== undefined ? { max } : {}), ...(waitMs !== undefined ? { waitMs } : {}), signal: ac.signal });
-      return { messages: messages.map((m) => ({ ackId: m.ackId, deliveryAttempt: m.deliveryAttempt, event: recordView(m.partition, m.record) })) };
+      return { messages: messages.map((m) => ({ ackId: m.ackId, deliveryAttempt: m.deliveryAttempt, event: recordView(m.partition, recordTextAt(m.record)) })) };
     } finally {
       req.raw.socket.off('close', onClose);
     }

@@ -7,7 +7,7 @@
 import type { Broker } from '../broker.ts';
 import { EddyError } from '../../errors.ts';
 import type { Timer } from '../../log/clock.ts';
-import { recordAt, type DecodedRecord } from '../../log/codec/record-batch.ts';
+import { recordAt, type RecordRef } from '../../log/codec/record-batch.ts';
 import type { PartitionLog } from '../../log/partition-log.ts';
 import { formatAckId, type AckRef } from './ack-id.ts';
 import { backoffMs, type SubscriptionConfig } from './config.ts';
@@ -19,7 +19,8 @@ export interface PulledMessage {
   deliveryAttempt: number;
   partition: number;
   offset: number;
-  record: DecodedRecord;
+  /** The record as the window holds it: decode it with recordAt, or recordTextAt for a view as JSON. */
+  record: RecordRef;
 }
 
 export interface SubscriptionStats {
@@ -314,7 +315,7 @@ export class Subscription {
         st.delivering(m);
         m.state = MessageStates.leased;
         m.dueMs = now + this.config.ackDeadlineMs;
-        out.push({ ackId: formatAckId(this.config.name, m), deliveryAttempt: m.attempt, partition: m.partition, offset: m.offset, record: recordAt(m.record) });
+        out.push({ ackId: formatAckId(this.config.name, m), deliveryAttempt: m.attempt, partition: m.partition, offset: m.offset, record: m.record });
       }
     }
     this.#rotor = (this.#rotor + 1) % Math.max(1, parts.length);

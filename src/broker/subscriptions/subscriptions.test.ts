@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Broker } from '../broker.ts';
 import { EddyError } from '../../errors.ts';
+import { recordAt } from '../../log/codec/record-batch.ts';
 import { FakeClock } from '../../testing/fake-clock.ts';
 import { Random } from '../../testing/random.ts';
 import { SimFileIO } from '../../testing/sim-file-io.ts';
@@ -41,7 +42,7 @@ async function publish(e: Env, topic: string, values: (string | { key: string; v
   await e.broker.publish(topic, values.map((v) => (typeof v === 'string' ? { key: null, value: Buffer.from(v) } : { key: Buffer.from(v.key), value: Buffer.from(v.value) })));
 }
 
-const text = (m: PulledMessage) => Buffer.from(m.record.value!).toString();
+const text = (m: PulledMessage) => Buffer.from(recordAt(m.record).value!).toString();
 const texts = (ms: PulledMessage[]) => ms.map(text);
 
 /** Lets resolved promises and pending I/O callbacks run (no timers, no wall clock thresholds). */
@@ -176,7 +177,7 @@ test('events larger than the whole byte window are read one at a time and each d
   while (seen.length < values.length) {
     const got = await e.subs.pull('s', { max: 10 });
     assert.ok(got.length > 0, `stalled after ${seen.length} events`);
-    assert.ok(got.filter((m) => m.record.value!.length >= big).length <= 1, 'never two large events in the window at once');
+    assert.ok(got.filter((m) => recordAt(m.record).value!.length >= big).length <= 1, 'never two large events in the window at once');
     seen.push(...texts(got));
     await e.subs.ack('s', got.map((m) => m.ackId));
   }
@@ -238,7 +239,7 @@ test('a window in its refill band waits for acks: newer records in the log do no
   const leased = await e.subs.pull('s', { max: 1000 });
   assert.ok(leased.length > 0 && leased.length < 2000, 'the byte bound stopped the read-ahead');
   // Ack a little: the window is no longer full, but too little is free for a read to be worth it.
-  const per = leased[0]!.record.value!.length;
+  const per = recordAt(leased[0]!.record).value!.length;
   await e.subs.ack('s', leased.splice(0, Math.ceil(e.subs.windows.fillBytes / 2 / per)).map((m) => m.ackId));
   const log = e.broker.partitionLog('t', 0);
   const onAdvance = log.onAdvance.bind(log);

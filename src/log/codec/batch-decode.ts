@@ -9,7 +9,7 @@ import { BATCH_LOG_OVERHEAD_BYTES, RECORDS_OFFSET, TimestampType, readBatchHeade
 import { Compression, decompress } from './compression.ts';
 import { ByteReader } from './reader.ts';
 import { fail, ok, type Result } from './result.ts';
-import { readUtf8 } from './utf8.ts';
+import { readUtf8, strictUtf8 } from './utf8.ts';
 
 export interface DecodedRecord {
   offset: number;
@@ -55,12 +55,36 @@ export function decodeRecordRefs(buf: Uint8Array, pos: number, opts: { decompres
 
 /** The record a RecordRef points at, decoded (it was checked when the ref was made). */
 export function recordAt(ref: RecordRef): DecodedRecord {
+  return decodeRef(ref, field);
+}
+
+/**
+ * A record whose header values are text where they are valid UTF-8 (else their bytes): what a view
+ * of it as JSON needs. DecodedRecord is one too, with every value as bytes.
+ */
+export interface TextHeadersRecord {
+  offset: number;
+  timestampMs: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: { key: string; value: string | Uint8Array | null }[];
+}
+
+/**
+ * Like recordAt, header values decoded to text where they are valid UTF-8: a delivery made from it
+ * needs no byte view per header (short ASCII values are read in place).
+ */
+export function recordTextAt(ref: RecordRef): TextHeadersRecord {
+  return decodeRef(ref, textField);
+}
+
+function decodeRef<V>(ref: RecordRef, headerValue: (r: ByteReader, recordEnd: number) => V | null) {
   const r = new ByteReader(ref.bytes, ref.at, ref.bytes.length);
   const p = readPrefix(r);
   const key = field(r, p.recordEnd);
   const value = field(r, p.recordEnd);
-  const headers = decodeHeaders(r, p.recordEnd);
-  if (r.error !== null) throw new Error(`recordAt: the record at ${ref.at} no longer decodes: ${r.error.message}`);
+  const headers = readHeaders(r, p.recordEnd, headerValue);
+  if (r.error !== null) throw new Error(`the record at ${ref.at} no longer decodes: ${r.error.message}`);
   return { offset: ref.offset, timestampMs: ref.timestampMs, key, value, headers };
 }
 
@@ -193,16 +217,32 @@ function headerCount(r: ByteReader, recordEnd: number): number {
 }
 
 function decodeHeaders(r: ByteReader, recordEnd: number): { key: string; value: Uint8Array | null }[] {
+  return readHeaders(r, recordEnd, field);
+}
+
+/** Headers with each value read by `value` (a field reader: same checks as field). Keys as text, read in place. */
+function readHeaders<V>(r: ByteReader, recordEnd: number, value: (r: ByteReader, recordEnd: number) => V | null): { key: string; value: V | null }[] {
   const count = headerCount(r, recordEnd);
-  const headers: { key: string; value: Uint8Array | null }[] = [];
+  const headers: { key: string; value: V | null }[] = [];
   for (let i = 0; i < count && r.error === null; i++) {
     const keyAt = r.pos;
-    const key = field(r, recordEnd);
-    if (r.error === null && key === null) r.fail('bad_header_key', `header key at ${keyAt} is null`, keyAt);
-    const value = field(r, recordEnd);
-    headers.push({ key: key === null ? '' : readUtf8(key, 0, key.length), value });
+    const n = fieldLength(r, recordEnd);
+    if (r.error === null && n === null) r.fail('bad_header_key', `header key at ${keyAt} is null`, keyAt);
+    if (r.error !== null || n === null) break;
+    const key = readUtf8(r.buf, r.pos, r.pos + n);
+    r.skip(n);
+    headers.push({ key, value: value(r, recordEnd) });
   }
   return headers;
+}
+
+/** A varint-length field as text when it is valid UTF-8, else its bytes (a subarray); null for a null field or an error. */
+function textField(r: ByteReader, recordEnd: number): string | Uint8Array | null {
+  const n = fieldLength(r, recordEnd);
+  if (n === null) return null;
+  const start = r.pos;
+  r.skip(n);
+  return strictUtf8(r.buf, start, start + n) ?? r.buf.subarray(start, start + n);
 }
 
 /** The same checks as decodeHeaders (lengths and counts; keys are not UTF-8-checked there either), nothing kept. */

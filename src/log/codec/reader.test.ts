@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ByteReader } from './reader.ts';
 import { codecErrorCodes } from './result.ts';
-import { readUtf8, utf8Length, writeUtf8 } from './utf8.ts';
+import { readUtf8, strictUtf8, utf8Length, writeUtf8 } from './utf8.ts';
 import {
   unsignedVarintSize,
   varintSize,
@@ -218,6 +218,27 @@ test('utf8 helpers agree with Buffer, lone surrogates included', () => {
       assert.equal(writeUtf8(buf, 1, s, n), n + 1);
       assert.deepEqual(Buffer.from(buf.subarray(1, n + 1)), Buffer.from(s, 'utf8'));
       assert.equal(readUtf8(buf, 1, n + 1), Buffer.from(s, 'utf8').toString('utf8'));
+    }),
+    fcOpts(400),
+  );
+});
+
+test('strictUtf8 gives the text of valid UTF-8 and null for anything else, as a fatal TextDecoder', () => {
+  const fatal = new TextDecoder('utf-8', { fatal: true });
+  const reference = (b: Uint8Array): string | null => {
+    try {
+      return fatal.decode(b);
+    } catch {
+      return null;
+    }
+  };
+  const bytes = fc.oneof(fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 100 }).map((b) => b.map((x) => x & 0x7f)), fc.string({ maxLength: 90 }).map((s) => new Uint8Array(Buffer.from(s, 'utf8'))));
+  fc.assert(
+    fc.property(bytes, fc.nat(4), fc.nat(4), (b, before, after) => {
+      // In the middle of a larger buffer, as a header value lies in its record.
+      const buf = new Uint8Array(before + b.length + after).fill(0xff);
+      buf.set(b, before);
+      assert.equal(strictUtf8(buf, before, before + b.length), reference(b));
     }),
     fcOpts(400),
   );

@@ -1,13 +1,15 @@
 // UTF-8 for short strings (header keys, Kafka protocol strings) without a native call per string:
-// ASCII goes through plain JS loops, anything else through Buffer / TextDecoder. Lone surrogates
+// ASCII is checked and written by plain JS loops, read by one native call; anything else through Buffer / TextDecoder. Lone surrogates
 // become U+FFFD (3 bytes) both when sizing and writing, so utf8Length always equals what
-// writeUtf8 writes. Decoding is lenient like Kafka's (invalid bytes become U+FFFD), never throws.
+// writeUtf8 writes. readUtf8 is lenient like Kafka's (invalid bytes become U+FFFD), never throws;
+// strictUtf8 tells text from bytes that are not UTF-8.
 
 import { Buffer } from 'node:buffer';
 
 /** Strings longer than this go straight to the native codec. */
 const SHORT_CHARS_MAX = 64;
 const decoder = new TextDecoder('utf-8');
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Bytes of s encoded as UTF-8. */
 export function utf8Length(s: string): number {
@@ -37,16 +39,32 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string, bytes: number
   return pos + bytes;
 }
 
+/**
+ * Node's native latin1 decoder, called on any Uint8Array with a range: no view object per string. On
+ * ASCII, latin1 and UTF-8 agree.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
+function isAscii(buf: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return false;
+  return true;
+}
+
 /** Decodes buf[start..end) as UTF-8. */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= SHORT_CHARS_MAX) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) return decoder.decode(buf.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
+  if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Slice.call(buf, start, end);
   return decoder.decode(buf.subarray(start, end));
+}
+
+/**
+ * buf[start..end) as text when it is valid UTF-8, else null (its bytes are not text: the HTTP API
+ * shows them as base64). Short ASCII needs no view of the bytes.
+ */
+export function strictUtf8(buf: Uint8Array, start: number, end: number): string | null {
+  if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Slice.call(buf, start, end);
+  try {
+    return strictDecoder.decode(buf.subarray(start, end));
+  } catch {
+    return null;
+  }
 }
