@@ -1,21 +1,33 @@
-// CPU per delivered event of the view written to WebSocket and SSE clients: recordViewJson (the
-// stored JSON value spliced in) against JSON.stringify(recordView(...)) (parsed, then serialised
-// again), on a 1 KiB JSON value with 8 CloudEvents headers, as the SDK stores it.
+// CPU per delivered event of the view written to WebSocket and SSE clients, on a 1 KiB JSON value
+// with 8 CloudEvents headers, as the SDK stores it:
+// - recordViewJson (the stored JSON value spliced in) against JSON.stringify(recordView(...))
+//   (parsed, then serialised again), on a decoded record;
+// - reading the record out of its batch and viewing it: decodeRecords (every header value a byte
+//   view, then decoded) against decodeTextRecords (header values read as text in place).
 // Run: node --import tsx bench/record-view.ts   (3 rounds of 100,000 each; µs per call)
 
 import { recordView, recordViewJson } from '../src/http/events.ts';
+import { decodeRecords, decodeTextRecords, encodeBatch } from '../src/log/codec/record-batch.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const record = {
-  offset: 123456,
+  offset: 0,
   timestampMs: Date.now(),
   key: enc('k-17'),
   value: enc(JSON.stringify({ n: 12345, key: 'k-17', t: Date.now(), pad: 'x'.repeat(950) })),
   headers: ['ce_specversion', 'ce_id', 'ce_source', 'ce_type', 'ce_time', 'content-type', 'ce_version', 'ce_correlationid'].map((k) => ({ key: k, value: enc(`${k}-value-0189a3b4`) })),
 };
+const batch = encodeBatch([record], { timestampMs: record.timestampMs });
+const opts = { decompressedBytesMax: 1 << 20 };
+const first = <T>(r: { ok: true; value: T[] } | { ok: false }): T => {
+  if (!r.ok) throw new Error('the batch does not decode');
+  return r.value[0]!;
+};
 const variants: [string, () => string][] = [
   ['JSON.stringify(recordView)', () => JSON.stringify(recordView(1, record))],
   ['recordViewJson', () => recordViewJson(1, record)],
+  ['decodeRecords + view', () => recordViewJson(1, first(decodeRecords(batch, 0, opts)))],
+  ['decodeTextRecords + view', () => recordViewJson(1, first(decodeTextRecords(batch, 0, opts)))],
 ];
 for (let round = 1; round <= 3; round++) {
   for (const [name, f] of variants) {

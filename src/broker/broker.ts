@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
-import { BATCH_HEADER_BYTES, decodeRecordRefs, decodeRecords, encodeBatch, type DecodedRecord, type RecordInput, type RecordRef, type Result } from '../log/codec/record-batch.ts';
+import { BATCH_HEADER_BYTES, decodeRecordRefs, decodeRecords, decodeTextRecords, encodeBatch, type DecodedRecord, type RecordInput, type RecordRef, type Result, type TextHeadersRecord } from '../log/codec/record-batch.ts';
 import { registerCodecs } from '../log/codec/codecs.ts';
 import { utf8Length } from '../log/codec/utf8.ts';
 import type { FileIO } from '../log/file-io.ts';
@@ -556,6 +556,11 @@ export class Broker {
   /** Decoded records at or after `offset` (HTTP, SDK, CLI), control batches skipped. */
   readRecords(topicName: string, partition: number, offset: number, options: ReadRecordsOptions): Promise<ReadRecordsResult<DecodedRecord>> {
     return this.#readDecoded(topicName, partition, offset, options, decodeRecords);
+  }
+
+  /** Like readRecords, header values as text where they are valid UTF-8: what views as JSON need (HTTP, WebSocket, SSE). */
+  readTextRecords(topicName: string, partition: number, offset: number, options: ReadRecordsOptions): Promise<ReadRecordsResult<TextHeadersRecord>> {
+    return this.#readDecoded(topicName, partition, offset, options, decodeTextRecords);
   }
 
   /** Like readRecords, records kept undecoded past their key (for readers that hold them a while: see RecordRef). */

@@ -2,13 +2,14 @@
 // JSON texts compact and pretty-printed, empty values, nulls, headers) the text it writes parses to
 // what JSON.stringify(recordView(...)) gave before (compared in canonical form: -0 and 0, or 1.0
 // and 1, are the same JSON number), and it is always one line (SSE puts it in a `data:` field).
-// recordTextAt (header values decoded to text as a record is read) gives the same views as recordAt.
+// recordTextAt and decodeTextRecords (header values decoded to text as a record is read) give the
+// same views as recordAt and decodeRecords.
 // Replay a failure with EDDY_SEED=<seed>.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { decodeRecordRefs, encodeBatch, recordAt, recordTextAt, type DecodedRecord } from '../log/codec/record-batch.ts';
+import { decodeRecordRefs, decodeRecords, decodeTextRecords, encodeBatch, recordAt, recordTextAt, type DecodedRecord } from '../log/codec/record-batch.ts';
 import { limits } from '../limits.ts';
 import { describeSeed, seedFromEnv } from '../testing/random.ts';
 import { recordView, recordViewJson } from './events.ts';
@@ -58,18 +59,21 @@ test('a JSON value is written as stored; anything else as base64 with its encodi
   assert.equal(recordViewJson(2, r(null)), '{"partition":2,"offset":7,"timestamp":1000,"key":null,"value":null,"headers":{"h":"v"}}');
 });
 
-test('a record decoded with its header values as text has the same views as one decoded to bytes', () => {
+test('records decoded with their header values as text have the same views as records decoded to bytes', () => {
   fc.assert(
     fc.property(fc.nat({ max: 1023 }), fc.array(record, { minLength: 1, maxLength: 4 }), (partition, records) => {
       const batch = encodeBatch(records, { timestampMs: 1_000 });
-      const refs = decodeRecordRefs(batch, 0, { decompressedBytesMax: limits.decompressedBytesMax });
-      assert.ok(refs.ok);
-      for (const ref of refs.value) {
-        const text = recordTextAt(ref);
-        const bytes = recordAt(ref);
-        assert.deepEqual(recordView(partition, text), recordView(partition, bytes));
-        assert.equal(recordViewJson(partition, text), recordViewJson(partition, bytes));
-      }
+      const opts = { decompressedBytesMax: limits.decompressedBytesMax };
+      const [refs, texts, decoded] = [decodeRecordRefs(batch, 0, opts), decodeTextRecords(batch, 0, opts), decodeRecords(batch, 0, opts)];
+      assert.ok(refs.ok && texts.ok && decoded.ok);
+      refs.value.forEach((ref, i) => {
+        const bytes = decoded.value[i]!;
+        assert.deepEqual(recordAt(ref), bytes);
+        for (const text of [recordTextAt(ref), texts.value[i]!]) {
+          assert.deepEqual(recordView(partition, text), recordView(partition, bytes));
+          assert.equal(recordViewJson(partition, text), recordViewJson(partition, bytes));
+        }
+      });
     }),
     { seed, numRuns: 500 },
   );

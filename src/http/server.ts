@@ -131,7 +131,7 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     const maxWaitMs = intParam(q.maxWaitMs, 'maxWaitMs', 0, limits.longPollWaitMsMax, 0);
     const ac = new AbortController();
     req.raw.once('close', () => ac.abort());
-    const r = await broker.readRecords(req.params.topic, partition, offset, { limit, maxBytes: limits.httpFetchBytesMax, maxWaitMs, signal: ac.signal });
+    const r = await broker.readTextRecords(req.params.topic, partition, offset, { limit, maxBytes: limits.httpFetchBytesMax, maxWaitMs, signal: ac.signal });
     return { events: r.records.map((rec) => recordView(partition, rec)), nextOffset: r.nextOffset, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
   });
 

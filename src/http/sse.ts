@@ -76,7 +76,7 @@ export async function streamTopic(broker: Broker, req: FastifyRequest<{ Params: 
     while (!ac.signal.aborted) {
       const log = broker.partitionLog(topic, partition);
       if (offset < log.logStartOffset) offset = log.logStartOffset;
-      const r = await broker.readRecords(topic, partition, offset, { limit: READ_LIMIT, maxBytes: READ_BYTES, maxWaitMs: HEARTBEAT_MS, signal: ac.signal });
+      const r = await broker.readTextRecords(topic, partition, offset, { limit: READ_LIMIT, maxBytes: READ_BYTES, maxWaitMs: HEARTBEAT_MS, signal: ac.signal });
       // One write per read (not per event): fewer syscalls and chunks on the hot path.
       let chunk = '';
       for (const rec of r.records) {

@@ -107,7 +107,7 @@ export async function pumpPartition(host: StreamHost, broker: Broker, stream: St
       reader.state = ReaderStates.log;
       const log = broker.partitionLog(topic, partition);
       if (offset < log.logStartOffset) offset = log.logStartOffset; // retention removed them unread
-      const r = await broker.readRecords(topic, partition, offset, { limit: Math.min(stream.credits, L.readRecordsMax), maxBytes: L.readBytesMax, maxWaitMs: L.longPollWaitMs, signal });
+      const r = await broker.readTextRecords(topic, partition, offset, { limit: Math.min(stream.credits, L.readRecordsMax), maxBytes: L.readBytesMax, maxWaitMs: L.longPollWaitMs, signal });
       reader.state = ReaderStates.sending;
       let unsent = r.records.length;
       host.held += unsent;

@@ -48,6 +48,11 @@ export function decodeRecords(buf: Uint8Array, pos: number, opts: { decompressed
   return decodeBatch(buf, pos, opts, decodeRecord);
 }
 
+/** Like decodeRecords, header values as text where they are valid UTF-8 (what a view of them as JSON needs). */
+export function decodeTextRecords(buf: Uint8Array, pos: number, opts: { decompressedBytesMax: number }): Result<TextHeadersRecord[]> {
+  return decodeBatch(buf, pos, opts, decodeTextRecord);
+}
+
 /** Like decodeRecords, every record checked the same way, but kept as RecordRefs (see there). */
 export function decodeRecordRefs(buf: Uint8Array, pos: number, opts: { decompressedBytesMax: number }): Result<RecordRef[]> {
   return decodeBatch(buf, pos, opts, decodeRecordRef);
@@ -78,14 +83,11 @@ export function recordTextAt(ref: RecordRef): TextHeadersRecord {
   return decodeRef(ref, textField);
 }
 
-function decodeRef<V>(ref: RecordRef, headerValue: (r: ByteReader, recordEnd: number) => V | null) {
+function decodeRef<V>(ref: RecordRef, headerValue: HeaderValueReader<V>) {
   const r = new ByteReader(ref.bytes, ref.at, ref.bytes.length);
-  const p = readPrefix(r);
-  const key = field(r, p.recordEnd);
-  const value = field(r, p.recordEnd);
-  const headers = readHeaders(r, p.recordEnd, headerValue);
+  const fields = readFields(r, readPrefix(r).recordEnd, headerValue);
   if (r.error !== null) throw new Error(`the record at ${ref.at} no longer decodes: ${r.error.message}`);
-  return { offset: ref.offset, timestampMs: ref.timestampMs, key, value, headers };
+  return { offset: ref.offset, timestampMs: ref.timestampMs, key: fields.key, value: fields.value, headers: fields.headers };
 }
 
 type RecordDecoder<T> = (r: ByteReader, header: BatchHeader) => T;
@@ -162,12 +164,28 @@ function decodeRecordRef(r: ByteReader, header: BatchHeader): RecordRef {
 
 /** One record; on bad input sets r.error and returns a placeholder the caller discards. */
 function decodeRecord(r: ByteReader, header: BatchHeader): DecodedRecord {
+  return decodeRecordWith(r, header, field);
+}
+
+/** Like decodeRecord, header values as text where they are valid UTF-8 (see recordTextAt). */
+function decodeTextRecord(r: ByteReader, header: BatchHeader): TextHeadersRecord {
+  return decodeRecordWith(r, header, textField);
+}
+
+function decodeRecordWith<V>(r: ByteReader, header: BatchHeader, headerValue: HeaderValueReader<V>) {
   const p = readPrefix(r);
-  const key = field(r, p.recordEnd);
-  const value = field(r, p.recordEnd);
-  const headers = decodeHeaders(r, p.recordEnd);
+  const fields = readFields(r, p.recordEnd, headerValue);
   const { offset, timestampMs } = finish(r, header, p);
-  return { offset, timestampMs, key, value, headers };
+  return { offset, timestampMs, key: fields.key, value: fields.value, headers: fields.headers };
+}
+
+type HeaderValueReader<V> = (r: ByteReader, recordEnd: number) => V | null;
+
+/** Key, value and headers (after the record's prefix). */
+function readFields<V>(r: ByteReader, recordEnd: number, headerValue: HeaderValueReader<V>) {
+  const key = field(r, recordEnd);
+  const value = field(r, recordEnd);
+  return { key, value, headers: readHeaders(r, recordEnd, headerValue) };
 }
 
 /** A varint-length byte field: -1 is null; other negatives are 'bad_length'; past the record 'record_overrun'. */
@@ -216,12 +234,8 @@ function headerCount(r: ByteReader, recordEnd: number): number {
   return count;
 }
 
-function decodeHeaders(r: ByteReader, recordEnd: number): { key: string; value: Uint8Array | null }[] {
-  return readHeaders(r, recordEnd, field);
-}
-
 /** Headers with each value read by `value` (a field reader: same checks as field). Keys as text, read in place. */
-function readHeaders<V>(r: ByteReader, recordEnd: number, value: (r: ByteReader, recordEnd: number) => V | null): { key: string; value: V | null }[] {
+function readHeaders<V>(r: ByteReader, recordEnd: number, value: HeaderValueReader<V>): { key: string; value: V | null }[] {
   const count = headerCount(r, recordEnd);
   const headers: { key: string; value: V | null }[] = [];
   for (let i = 0; i < count && r.error === null; i++) {
@@ -245,7 +259,7 @@ function textField(r: ByteReader, recordEnd: number): string | Uint8Array | null
   return strictUtf8(r.buf, start, start + n) ?? r.buf.subarray(start, start + n);
 }
 
-/** The same checks as decodeHeaders (lengths and counts; keys are not UTF-8-checked there either), nothing kept. */
+/** The same checks as readHeaders (lengths and counts; keys are not UTF-8-checked there either), nothing kept. */
 function skipHeaders(r: ByteReader, recordEnd: number): void {
   const count = headerCount(r, recordEnd);
   for (let i = 0; i < count && r.error === null; i++) {

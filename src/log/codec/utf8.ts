@@ -45,6 +45,11 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string, bytes: number
  */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
+/** buf[start..end) as a Uint8Array: buf itself when that is all of it. */
+function range(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+}
+
 function isAscii(buf: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return false;
   return true;
@@ -53,7 +58,7 @@ function isAscii(buf: Uint8Array, start: number, end: number): boolean {
 /** Decodes buf[start..end) as UTF-8. */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string {
   if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Slice.call(buf, start, end);
-  return decoder.decode(buf.subarray(start, end));
+  return decoder.decode(range(buf, start, end));
 }
 
 /**
@@ -63,7 +68,7 @@ export function readUtf8(buf: Uint8Array, start: number, end: number): string {
 export function strictUtf8(buf: Uint8Array, start: number, end: number): string | null {
   if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Slice.call(buf, start, end);
   try {
-    return strictDecoder.decode(buf.subarray(start, end));
+    return strictDecoder.decode(range(buf, start, end));
   } catch {
     return null;
   }
