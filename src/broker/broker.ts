@@ -60,7 +60,7 @@ export interface Topic {
   logs: (PartitionLog | null)[];
   readonly dedupe: DedupeWindow;
   /** Ids being stored right now, so a concurrent publish of the same id waits and answers the same place. */
-  readonly inflightIds: Map<string, Promise<StoredAt>>;
+  readonly inflightIds: Map<string, InflightPublish>;
   readonly sticky: StickyPartitioner;
 }
 
@@ -106,12 +106,25 @@ interface PreparedPublish {
   results: (PublishResult | null)[];
   parts: PreparedPartition[];
   sameAs: [number, number][];
-  waits: [number, Promise<StoredAt>][];
-  settle: IdSettlers;
+  /** Events whose id a concurrent publish is storing: [index, that publish, the id]. */
+  waits: [number, InflightPublish, string][];
+  /** This publish, registered under the ids it stores; null when it stores none. */
+  inflight: InflightPublish | null;
+  /** Settles inflight.settled. */
+  settle: { resolve(): void; reject(e: unknown): void } | null;
 }
 
-/** Per id being stored by a publish: settles the promise concurrent publishes of that id wait on. */
-type IdSettlers = Map<string, { resolve(at: StoredAt): void; reject(e: unknown): void }>;
+/**
+ * A publish storing ids, for concurrent publishes of the same ids to wait on: one promise per
+ * publish, not per id. Holds its answers and where each id is in them, not its events.
+ */
+interface InflightPublish {
+  readonly results: readonly (PublishResult | null)[];
+  /** Index in `results` of the event that stores each id. */
+  readonly firstOfId: ReadonlyMap<string, number>;
+  /** Settles once every append of the publish has: rejected if one failed. */
+  readonly settled: Promise<void>;
+}
 
 export interface ReadRecordsOptions {
   limit: number;
@@ -473,7 +486,7 @@ export class Broker {
     const firstOfId = new Map<string, number>();
     /** Where each event that is not stored (a duplicate within the request) takes its answer from. */
     const sameAs: [number, number][] = [];
-    const waits: [number, Promise<StoredAt>][] = [];
+    const waits: [number, InflightPublish, string][] = [];
     const sticky = topic.sticky.nextPartition(topic.partitions);
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
@@ -485,7 +498,7 @@ export class Broker {
         }
         const inflight = topic.inflightIds.get(e.id);
         if (inflight) {
-          waits.push([i, inflight]); // the same id is being stored by a concurrent publish
+          waits.push([i, inflight, e.id]); // the same id is being stored by a concurrent publish
           continue;
         }
         const first = firstOfId.get(e.id);
@@ -508,12 +521,12 @@ export class Broker {
       const log = this.#logOf(topic, p);
       parts.push({ partition: p, log, idxs, ids: idxs.map((i) => events[i]!.id), batches: encodeWithin(idxs, (i) => events[i]!, now, log.config.maxMessageBytes) });
     }
-    return { now, results, parts, sameAs, waits, settle: markInflight(topic, firstOfId.keys()) };
+    return { now, results, parts, sameAs, waits, ...markInflight(topic, results, firstOfId) };
   }
 
   /** The asynchronous half: appends, remembers the ids, answers in request order. */
   async #commitPublish(topic: Topic, prepared: PreparedPublish): Promise<PublishResult[]> {
-    const { now, results, parts, sameAs, waits, settle } = prepared;
+    const { now, results, parts, sameAs, waits, inflight, settle } = prepared;
     try {
       await Promise.all(
         parts.map(async ({ partition, log, idxs, ids, batches }) => {
@@ -524,21 +537,23 @@ export class Broker {
               const at = { partition, offset: r.baseOffset + j };
               results[idxs[k]!] = { ...at, duplicate: false };
               const id = ids[k];
-              if (id !== undefined) {
-                topic.dedupe.remember(id, at, now);
-                settle.get(id)?.resolve(at);
-              }
+              if (id !== undefined) topic.dedupe.remember(id, at, now);
             }
           });
         }),
       );
+      settle?.resolve();
     } catch (e) {
-      for (const s of settle.values()) s.reject(e);
+      settle?.reject(e);
       throw e;
     } finally {
-      for (const id of settle.keys()) topic.inflightIds.delete(id);
+      if (inflight) for (const id of inflight.firstOfId.keys()) topic.inflightIds.delete(id);
     }
-    for (const [i, pending] of waits) results[i] = { ...(await pending), duplicate: true };
+    for (const [i, other, id] of waits) {
+      await other.settled;
+      const at = other.results[other.firstOfId.get(id)!]!;
+      results[i] = { partition: at.partition, offset: at.offset, duplicate: true };
+    }
     for (const [i, first] of sameAs) results[i] = { ...results[first]!, duplicate: true };
     return results as PublishResult[];
   }
@@ -669,18 +684,22 @@ function recordBytesBound(e: RecordInput): number {
 }
 
 /**
- * Registers ids being stored, for concurrent publishes of the same id to wait on. Outside
+ * Registers the ids a publish stores, for concurrent publishes of the same ids to wait on. Outside
  * #preparePublish on purpose: closures made there share its scope, events included, and these live
- * (in the promises' reactions) until the append settles.
+ * (in the promise's reactions) until the appends settle.
  */
-function markInflight(topic: Topic, ids: Iterable<string>): IdSettlers {
-  const settle: IdSettlers = new Map();
-  for (const id of ids) {
-    const pending = new Promise<StoredAt>((resolve, reject) => settle.set(id, { resolve, reject }));
-    pending.catch(() => {}); // waiters handle the rejection; unobserved otherwise
-    topic.inflightIds.set(id, pending);
-  }
-  return settle;
+function markInflight(
+  topic: Topic,
+  results: readonly (PublishResult | null)[],
+  firstOfId: ReadonlyMap<string, number>,
+): { inflight: InflightPublish | null; settle: { resolve(): void; reject(e: unknown): void } | null } {
+  if (firstOfId.size === 0) return { inflight: null, settle: null };
+  let settle: { resolve(): void; reject(e: unknown): void } | null = null;
+  const settled = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  settled.catch(() => {}); // waiters handle the rejection; unobserved otherwise
+  const inflight: InflightPublish = { results, firstOfId, settled };
+  for (const id of firstOfId.keys()) topic.inflightIds.set(id, inflight);
+  return { inflight, settle };
 }
 
 /**

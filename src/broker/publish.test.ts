@@ -1,5 +1,5 @@
 // Broker.publish over SimFileIO: answers in request order with duplicates resolved (within one
-// request, across concurrent requests, and from the window), and nothing of the request's events is
+// request, across concurrent requests, and from the window; a failed store fails its waiters), and nothing of the request's events is
 // kept alive while the append waits for the disk (only the encoded batches are).
 
 import assert from 'node:assert/strict';
@@ -39,6 +39,21 @@ test('publish answers in request order: an id repeated in the request, in a conc
   assert.deepEqual(await broker.publish('t', [ev(3, 1)]), [{ partition: 0, offset: 1, duplicate: true }], 'from the window');
   assert.equal(broker.partitionLog('t', 0).highWatermark, 3);
   assert.equal(broker.partitionLog('t', 1).highWatermark, 1);
+});
+
+test('when the append storing an id fails, a concurrent publish waiting on that id fails too, and the id can be published again', async (t) => {
+  const io = new SimFileIO();
+  const broker = await open(t, io);
+  const ev = (id: number): PublishEvent => ({ key: null, value: `v${id}`, id: uuid(id), partition: 0 });
+  io.failOn({ op: 'writev', path: '.log', errno: 'ENOSPC' });
+  const [a, b] = await Promise.allSettled([broker.publish('t', [ev(1), ev(2)]), broker.publish('t', [ev(2), ev(3)])]);
+  assert.equal(a.status, 'rejected');
+  assert.equal(b.status, 'rejected', 'the second publish waited on id 2, which was not stored');
+  assert.equal(broker.partitionLog('t', 0).highWatermark, 0);
+  assert.deepEqual(await broker.publish('t', [ev(2), ev(1)]), [
+    { partition: 0, offset: 0, duplicate: false },
+    { partition: 0, offset: 1, duplicate: false },
+  ]);
 });
 
 test('while the append waits for the disk, the published events can be collected (only their encoded batch is held)', async (t) => {
