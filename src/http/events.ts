@@ -6,7 +6,8 @@
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import type { PublishEvent } from '../broker/broker.ts';
-import type { RecordHeader, TextHeadersRecord } from '../log/codec/record-batch.ts';
+import type { PulledMessage } from '../broker/subscriptions/subscription.ts';
+import { recordTextAt, type RecordHeader, type TextHeadersRecord } from '../log/codec/record-batch.ts';
 import { strictUtf8 } from '../log/codec/utf8.ts';
 import { cloudEventDelay, type DelayableEvent, type DelayRequest } from './delayed-publish.ts';
 
@@ -213,7 +214,10 @@ function headersOf(r: TextHeadersRecord): Record<string, string | null> {
   return headers;
 }
 
-/** A stored record as the HTTP API shows it: JSON values as JSON, anything else base64. */
+/**
+ * A stored record as the HTTP API shows it, as an object: JSON values as JSON, anything else base64.
+ * The API writes recordViewJson, which means the same (its tests compare the two).
+ */
 export function recordView(partition: number, r: TextHeadersRecord): EventView {
   const view: EventView = { partition, offset: r.offset, timestamp: r.timestampMs, key: null, value: null, headers: {} };
   const k = keyOf(r);
@@ -253,4 +257,13 @@ export function recordViewJson(partition: number, r: TextHeadersRecord): string 
   if (k?.base64) out += ',"keyEncoding":"base64"';
   if (v !== null && !('json' in v)) out += ',"valueEncoding":"base64"';
   return out + '}';
+}
+
+/**
+ * The fields of a leased message as JSON (`"ackId":…,"deliveryAttempt":…,"event":{…}`, no braces):
+ * one message of an HTTP pull answer, or of a WebSocket `message` frame with its type and stream id
+ * before them.
+ */
+export function leasedMessageFieldsJson(m: PulledMessage): string {
+  return `"ackId":${JSON.stringify(m.ackId)},"deliveryAttempt":${num(m.deliveryAttempt)},"event":${recordViewJson(m.partition, recordTextAt(m.record))}`;
 }

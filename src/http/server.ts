@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Broker } from '../broker/broker.ts';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
-import { cloudEventFromBinary, cloudEventFromJson, parseCloudEventBatch, parseJsonEvents, recordView } from './events.ts';
+import { cloudEventFromBinary, cloudEventFromJson, parseCloudEventBatch, parseJsonEvents, recordViewJson } from './events.ts';
 import { publishWithDelays, type PublishSlot } from './delayed-publish.ts';
 import { registerGroupRoutes } from './group-routes.ts';
 import type { DelayedDelivery } from '../broker/delayed.ts';
@@ -122,7 +122,7 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     return { count: events.length, published: publishWithDelays(broker, options.delayed, req.params.topic, events, req.headers) };
   }
 
-  app.get('/v1/topics/:topic/partitions/:partition/events', async (req: FastifyRequest<{ Params: Params; Querystring: Query }>) => {
+  app.get('/v1/topics/:topic/partitions/:partition/events', async (req: FastifyRequest<{ Params: Params; Querystring: Query }>, reply) => {
     const partition = intParam(req.params.partition, 'partition', 0, limits.partitionsMax - 1);
     const q = req.query;
     const log = broker.partitionLog(req.params.topic, partition);
@@ -132,7 +132,9 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     const ac = new AbortController();
     req.raw.once('close', () => ac.abort());
     const r = await broker.readTextRecords(req.params.topic, partition, offset, { limit, maxBytes: limits.httpFetchBytesMax, maxWaitMs, signal: ac.signal });
-    return { events: r.records.map((rec) => recordView(partition, rec)), nextOffset: r.nextOffset, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
+    // Written as text: each stored JSON value goes in as it is (see recordViewJson).
+    const events = r.records.map((rec) => recordViewJson(partition, rec)).join(',');
+    return reply.type('application/json; charset=utf-8').send(`{"events":[${events}],"nextOffset":${r.nextOffset},"highWatermark":${r.highWatermark},"logStartOffset":${r.logStartOffset}}`);
   });
 
   app.get('/v1/groups', async () => {

@@ -7,8 +7,7 @@ import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { subscriptionLimits as L } from '../broker/subscriptions/limits.ts';
 import type { SubscriptionConfig } from '../broker/subscriptions/config.ts';
 import { EddyError } from '../errors.ts';
-import { recordTextAt } from '../log/codec/record-batch.ts';
-import { recordView } from './events.ts';
+import { leasedMessageFieldsJson } from './events.ts';
 
 type Params = { name: string };
 
@@ -50,7 +49,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, manager: Subscr
     return reply.code(204).send();
   });
 
-  app.post('/v1/subscriptions/:name/pull', async (req: FastifyRequest<{ Params: Params; Body: unknown }>) => {
+  app.post('/v1/subscriptions/:name/pull', async (req: FastifyRequest<{ Params: Params; Body: unknown }>, reply) => {
     const b = req.body === undefined || req.body === null ? {} : objectBody(req.body, '{"max"?, "waitMs"?}');
     only(b, ['max', 'waitMs']);
     const max = intField(b.max, 'max', 1, L.pullMessagesMax);
@@ -60,7 +59,8 @@ export function registerSubscriptionRoutes(app: FastifyInstance, manager: Subscr
     req.raw.socket.once('close', onClose);
     try {
       const messages = await manager.pull(req.params.name, { ...(max !== undefined ? { max } : {}), ...(waitMs !== undefined ? { waitMs } : {}), signal: ac.signal });
-      return { messages: messages.map((m) => ({ ackId: m.ackId, deliveryAttempt: m.deliveryAttempt, event: recordView(m.partition, recordTextAt(m.record)) })) };
+      // Written as text: each stored JSON value goes in as it is (see recordViewJson).
+      return reply.type('application/json; charset=utf-8').send(`{"messages":[${messages.map((m) => `{${leasedMessageFieldsJson(m)}}`).join(',')}]}`);
     } finally {
       req.raw.socket.off('close', onClose);
     }

@@ -7,8 +7,7 @@ import type { Broker } from '../broker/broker.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { assert } from '../errors.ts';
-import { recordTextAt } from '../log/codec/record-batch.ts';
-import { recordViewJson, type EventView } from './events.ts';
+import { leasedMessageFieldsJson, recordViewJson, type EventView } from './events.ts';
 import type { WsLimits } from './ws-protocol.ts';
 import type { PublishSlot } from './delayed-publish.ts';
 
@@ -166,9 +165,7 @@ export async function pumpSubscription(host: StreamHost, manager: SubscriptionMa
           }
           if (signal.aborted) break;
           stream.take(); // pulled at most `credits`, and only this loop takes them
-          host.sendJson(
-            `{"type":"message","id":${JSON.stringify(stream.id)},"ackId":${JSON.stringify(m.ackId)},"deliveryAttempt":${m.deliveryAttempt},"event":${recordViewJson(m.partition, recordTextAt(m.record))}}`,
-          );
+          host.sendJson(`{"type":"message","id":${JSON.stringify(stream.id)},${leasedMessageFieldsJson(m)}}`);
           host.delivered('message');
           sent++;
           host.held--;
