@@ -5,7 +5,7 @@
 
 import { EddyError } from '../errors.ts';
 import type { Clock } from '../log/clock.ts';
-import { validateEvent, type AnyEventDefinition, type EventDefinition, type EventInput, type EventOutput } from './define-event.ts';
+import { validateNow, type AnyEventDefinition, type EventDefinition, type EventInput, type EventOutput } from './define-event.ts';
 import { childTraceparent, type Envelope } from './envelope.ts';
 import { handlingScope, type EventContext } from './context.ts';
 import { Consumer, type RawHandler } from './consumer.ts';
@@ -162,7 +162,8 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     const o = it.options ?? {};
     const deliverAt = dueTimeOf(o, clock.now());
     const def = it.event as unknown as EventDefinition;
-    const data = await validateEvent(def, it.data);
+    const checked = validateNow(def, it.data);
+    const data = checked instanceof Promise ? await checked : checked;
     const id = newId();
     const scope = handlingScope.getStore();
     const key = o.key ?? def.keyOf?.(data);

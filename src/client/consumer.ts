@@ -13,7 +13,7 @@
 // as any failure; its late result is ignored, its lease is no longer extended).
 
 import { EddyError } from '../errors.ts';
-import { decodeEvent, type AnyEventDefinition, type EventDefinition } from './define-event.ts';
+import { decodeNow, type AnyEventDefinition, type EventDefinition } from './define-event.ts';
 import { fromWireRecord, type Envelope } from './envelope.ts';
 import { handlingScope, type EventContext } from './context.ts';
 import type { IdempotencyStore } from './idempotency.ts';
@@ -256,7 +256,8 @@ export class Consumer {
       span = handling?.span;
       const idem = this.#o.idempotency;
       if (idem && (await idem.store.has(this.#o.group, env.id))) return { settled: this.#settle(s, span, 'duplicate') };
-      const data = await decodeEvent(def as EventDefinition, env.data, env.version === 0 ? def.version : env.version);
+      const decoded = decodeNow(def as EventDefinition, env.data, env.version === 0 ? def.version : env.version);
+      const data = decoded instanceof Promise ? await decoded : decoded; // no await (a promise and a tick) for a synchronous validator
       const ctx = contextOf(env, d.attempt, this.#o.group);
       const scope = { eventId: env.id, correlationId: ctx.correlationId, traceparent: handling ? handling.traceparent : env.traceparent };
       const run = () => this.#withTimeout(handlingScope.run(scope, () => this.#handler(data, ctx)), env);

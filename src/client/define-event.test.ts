@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { decodeEvent, defineEvent, validateEvent } from './define-event.ts';
+import { decodeEvent, decodeNow, defineEvent, validateEvent, validateNow } from './define-event.ts';
+import type { StandardSchemaV1 } from './standard-schema.ts';
 import { createEventBus, item } from './bus.ts';
 import { EddyError } from '../errors.ts';
 
@@ -31,6 +32,29 @@ test('decodeEvent upcasts version by version, then validates', async () => {
   const NoChain = defineEvent('NoChain', { version: 3, schema: z.object({ a: z.string() }), upcast: { 2: (v) => v } });
   await assert.rejects(decodeEvent(NoChain, { a: 'x' }, 1), (e: unknown) => e instanceof EddyError && e.code === 'sdk.unknown_version');
   await assert.rejects(decodeEvent(OrderPlaced, { orderId: 'o1' }, 1), (e: unknown) => e instanceof EddyError && e.code === 'sdk.validation_failed');
+});
+
+test('validateNow and decodeNow answer without a promise for a synchronous validator, and with one for an asynchronous validator', async () => {
+  const valid = { orderId: 'o1', total: 5, currency: 'EUR', channel: 'shop' };
+  const now = validateNow(OrderPlaced, valid);
+  assert.ok(!(now instanceof Promise), 'zod validates synchronously');
+  assert.deepEqual(now, valid);
+  assert.throws(() => validateNow(OrderPlaced, { orderId: 1 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.validation_failed');
+  assert.deepEqual(decodeNow(OrderPlaced, { orderId: 'o1', total: 5 }, 1), { orderId: 'o1', total: 5, currency: 'USD', channel: 'web' });
+  // A Standard Schema whose validate is asynchronous (as some validators' refinements are).
+  const later: StandardSchemaV1<{ a: string }> = {
+    '~standard': {
+      version: 1,
+      vendor: 'test',
+      validate: async (v: unknown) => (typeof (v as { a?: unknown }).a === 'string' ? { value: v as { a: string } } : { issues: [{ message: 'a must be a string' }] }),
+    },
+  };
+  const Later = defineEvent('Later', { version: 1, schema: later });
+  const pending = validateNow(Later, { a: 'x' });
+  assert.ok(pending instanceof Promise);
+  assert.deepEqual(await pending, { a: 'x' });
+  await assert.rejects(Promise.resolve(decodeNow(Later, { a: 1 }, 1)), (e: unknown) => e instanceof EddyError && e.code === 'sdk.validation_failed' && /a must be a string/.test(e.message));
+  await assert.rejects(validateEvent(OrderPlaced, { orderId: 1 }), 'validateEvent still rejects (not throws) for a synchronous validator');
 });
 
 test('defineEvent rejects bad declarations with sdk.invalid_options', () => {

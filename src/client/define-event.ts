@@ -4,7 +4,7 @@
 // only ever see data of the latest version. Invariant: a decoded payload always passed the schema.
 
 import { EddyError } from '../errors.ts';
-import type { InferInput, InferOutput, StandardIssue, StandardSchemaV1 } from './standard-schema.ts';
+import type { InferInput, InferOutput, StandardIssue, StandardResult, StandardSchemaV1 } from './standard-schema.ts';
 
 /** Turns the payload of version `n` into version `n + 1`; the last step's result is validated. */
 export type Upcaster = (data: Readonly<Record<string, unknown>>) => unknown;
@@ -84,15 +84,33 @@ function describeIssues(issues: ReadonlyArray<StandardIssue>): string {
 
 /** Validates `data` against the latest schema; EddyError 'sdk.validation_failed' with the issues. */
 export async function validateEvent<TIn, TOut>(def: EventDefinition<string, TIn, TOut>, data: unknown): Promise<TOut> {
-  const r = await def.schema['~standard'].validate(data);
+  return validateNow(def, data);
+}
+
+/** Upcasts a stored payload of `version` to the latest, then validates it. */
+export async function decodeEvent<TIn, TOut>(def: EventDefinition<string, TIn, TOut>, data: unknown, version: number): Promise<TOut> {
+  return decodeNow(def, data, version);
+}
+
+/**
+ * validateEvent without a promise when the validator answers synchronously (zod, valibot and most
+ * Standard Schema validators do): the publish and handling paths call it per event. Throws (or
+ * rejects, for an asynchronous validator) as validateEvent rejects.
+ */
+export function validateNow<TIn, TOut>(def: EventDefinition<string, TIn, TOut>, data: unknown): TOut | Promise<TOut> {
+  const r = def.schema['~standard'].validate(data);
+  return r instanceof Promise ? r.then((x) => validated(def, x)) : validated(def, r);
+}
+
+function validated<TIn, TOut>(def: EventDefinition<string, TIn, TOut>, r: StandardResult<TOut>): TOut {
   if (r.issues) {
     throw new EddyError('sdk.validation_failed', `${def.type} v${def.version}: ${describeIssues(r.issues)}`, { type: def.type, version: def.version, issues: r.issues.slice(0, 20).map((i) => i.message) });
   }
   return r.value;
 }
 
-/** Upcasts a stored payload of `version` to the latest, then validates it. */
-export async function decodeEvent<TIn, TOut>(def: EventDefinition<string, TIn, TOut>, data: unknown, version: number): Promise<TOut> {
+/** decodeEvent without a promise when the validator answers synchronously (see validateNow). */
+export function decodeNow<TIn, TOut>(def: EventDefinition<string, TIn, TOut>, data: unknown, version: number): TOut | Promise<TOut> {
   if (!Number.isSafeInteger(version) || version < 1 || version > def.version) {
     throw new EddyError('sdk.unknown_version', `${def.type}: version ${version} is not in [1, ${def.version}]`, { type: def.type, version });
   }
@@ -105,5 +123,5 @@ export async function decodeEvent<TIn, TOut>(def: EventDefinition<string, TIn, T
     }
     current = step(current as Readonly<Record<string, unknown>>);
   }
-  return validateEvent(def, current);
+  return validateNow(def, current);
 }
