@@ -334,6 +334,52 @@ test('publish: invalid publishes are refused with the ref and a stable code and 
   assert.equal((await c.next((m) => m.ref === 'fine')).type, 'published');
 });
 
+/** A binary publish frame: 4-byte header length, the JSON header, then the data (dataBytes from `data` unless the header has its own). */
+function binaryPublish(header: Record<string, unknown>, data: (string | null)[]): Buffer {
+  const bytes = data.map((d) => (d === null ? null : Buffer.from(d)));
+  const h = Buffer.from(JSON.stringify({ dataBytes: bytes.map((b) => (b === null ? -1 : b.length)), ...header }));
+  const prefix = Buffer.alloc(4);
+  prefix.writeUInt32BE(h.length);
+  return Buffer.concat([prefix, h, ...bytes.flatMap((b) => (b === null ? [] : [b]))]);
+}
+
+test('publish: a binary frame carries each event\'s data after its JSON header, stored as sent; bad frames are refused with a stable code and store nothing', async (t) => {
+  const s = await withBroker(t);
+  assert.equal((await http(s, 'POST', '/v1/topics', { name: 'orders' })).status, 201);
+  const c = await Client.open(t, s);
+  const ce = (id: string) => ({ specversion: '1.0', id, source: 'test', type: 'OrderPlaced', datacontenttype: 'application/json' });
+  c.ws.send(binaryPublish({ type: 'publish', ref: 'bin', topic: 'orders', cloudevents: [ce('b1'), ce('b2'), { ...ce('b3'), datacontenttype: undefined }] }, ['{"orderId": 1}', null, '[1,2]']), { binary: true });
+  const answer = await c.next((m) => m.ref === 'bin');
+  assert.equal(answer.type, 'published', JSON.stringify(answer));
+  const read = await http(s, 'GET', '/v1/topics/orders/partitions/0/events?offset=0&limit=10');
+  const events = read.json.events as { value: unknown; headers: Record<string, string> }[];
+  assert.deepEqual(events.map((e) => e.value), [{ orderId: 1 }, null, [1, 2]]);
+  assert.deepEqual(events.map((e) => [e.headers.ce_id, e.headers['content-type']]), [['b1', 'application/json'], ['b2', 'application/json'], ['b3', 'application/json']], 'stored as a JSON publish stores them');
+
+  const refuse = async (frame: Buffer, code: string, ref?: string) => {
+    c.ws.send(frame, { binary: true });
+    const e = await c.next(of('error'));
+    assert.equal(e.code, code, `${frame.subarray(0, 120).toString()} -> ${JSON.stringify(e)}`);
+    if (ref !== undefined) assert.equal(e.ref, ref, 'the error names the publish');
+  };
+  const head = (ref: string, n = 1) => ({ type: 'publish', ref, topic: 'orders', cloudevents: Array.from({ length: n }, (_, i) => ce(`${ref}${i}`)) });
+  await refuse(Buffer.from([0, 0]), 'request.invalid');
+  await refuse(Buffer.from([0, 0, 1, 0, 123]), 'request.invalid'); // header length past the frame
+  await refuse(Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('{x}')]), 'request.malformed_json');
+  await refuse(binaryPublish({ type: 'subscribe', id: 'x', topic: 'orders' }, []), 'request.invalid');
+  await refuse(binaryPublish({ ...head('a'), dataBytes: [5] }, ['{}']), 'request.invalid', 'a'); // more than follows
+  await refuse(binaryPublish({ ...head('b'), dataBytes: [1] }, ['{}']), 'request.invalid', 'b'); // bytes left over
+  await refuse(binaryPublish({ ...head('c', 2), dataBytes: [2] }, ['{}']), 'request.invalid', 'c'); // one length for two events
+  await refuse(binaryPublish({ ...head('d'), dataBytes: [-2] }, []), 'request.invalid', 'd');
+  await refuse(binaryPublish({ ...head('e'), dataBytes: ['2'] }, ['{}']), 'request.invalid', 'e');
+  await refuse(binaryPublish({ ...head('f'), events: [{ value: 1 }] }, ['{}']), 'request.invalid', 'f'); // Eddy JSON events have no binary form
+  await refuse(binaryPublish({ ...head('g'), cloudevents: [{ ...ce('g'), data: 1 }] }, ['{}']), 'event.invalid', 'g'); // data in both places
+  await refuse(binaryPublish({ ...head('h'), cloudevents: [{ source: 's' }] }, ['{}']), 'event.invalid', 'h');
+  assert.equal(((await http(s, 'GET', '/v1/topics/orders')).json.partitions as { latestOffset: number }[])[0]!.latestOffset, 3, 'nothing of a refused frame is stored');
+  c.send({ type: 'publish', ref: 'fine', topic: 'orders', events: [{ value: 1 }] });
+  assert.equal((await c.next((m) => m.ref === 'fine')).type, 'published', 'the socket keeps working');
+});
+
 test('publish: a refusal by the broker (event too large) answers each publish and is not counted as an invalid message', async (t) => {
   const s = await withLimits(t, { errorsPerSocketMax: 3 });
   assert.equal((await http(s, 'POST', '/v1/topics', { name: 'small', config: { 'max.message.bytes': 200 } })).status, 201);

@@ -1,6 +1,7 @@
-// The `eddy` transport: a remote Eddy broker over its HTTP and WebSocket API. Publishes structured
-// CloudEvents over one WebSocket (`publish` messages on `GET /v1/ws`, pipelined, each answered once
-// durable; `publishVia: 'http'` posts `application/cloudevents-batch+json` requests instead), maps
+// The `eddy` transport: a remote Eddy broker over its HTTP and WebSocket API. Publishes CloudEvents
+// over one WebSocket (binary `publish` frames on `GET /v1/ws`: the attributes as JSON, the data as
+// bytes after them; pipelined, each answered once durable; `publishVia: 'http'` posts
+// `application/cloudevents-batch+json` requests instead), maps
 // each (group, topic) onto a broker subscription — so redelivery, backoff and dead letters run
 // server-side and survive a consumer crash — and receives its messages over `GET /v1/ws` with
 // credits, acking on the same socket (eddy-ws-subscription.ts; `delivery: 'http'` pulls with HTTP
@@ -139,12 +140,11 @@ export class EddyHttpTransport implements Transport {
   }
 
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
-    const byTopic = new Map<string, Record<string, unknown>[]>();
+    const byTopic = new Map<string, OutgoingEvent[]>();
     for (const e of events) {
       let list = byTopic.get(e.topic);
       if (!list) byTopic.set(e.topic, (list = []));
-      // Delayed delivery: the broker keeps the event (extension attribute eddydelayms, relative so clock skew does not matter).
-      list.push(e.deliverAt === undefined ? toStructured(e.envelope) : { ...toStructured(e.envelope), eddydelayms: Math.max(0, Math.round(e.deliverAt - this.clock.now())) });
+      list.push(e);
     }
     for (const [topic, list] of byTopic) {
       await this.#ensureTopic(topic);
@@ -152,8 +152,15 @@ export class EddyHttpTransport implements Transport {
         await this.#publishOverSocket(topic, list);
         continue;
       }
-      for (let i = 0; i < list.length; i += limits.httpEventsPerRequestMax) await this.#publishOverHttp(topic, list.slice(i, i + limits.httpEventsPerRequestMax));
+      for (let i = 0; i < list.length; i += limits.httpEventsPerRequestMax) await this.#publishOverHttp(topic, list.slice(i, i + limits.httpEventsPerRequestMax).map((e) => this.#structured(e, true)));
     }
+  }
+
+  /** The structured CloudEvent; delayed delivery as the extension attribute eddydelayms (relative, so clock skew does not matter). */
+  #structured(e: OutgoingEvent, withData: boolean): Record<string, unknown> {
+    const s = toStructured(e.envelope, withData);
+    if (e.deliverAt !== undefined) s.eddydelayms = Math.max(0, Math.round(e.deliverAt - this.clock.now()));
+    return s;
   }
 
   async #publishOverHttp(topic: string, events: readonly Record<string, unknown>[]): Promise<void> {
@@ -161,39 +168,53 @@ export class EddyHttpTransport implements Transport {
   }
 
   /**
-   * One `publish` message per chunk of at most httpEventsPerRequestMax events and one frame's bytes,
+   * Binary `publish` frames (ws-protocol.ts): the attributes as JSON, each event's data as the bytes
+   * of its JSON text after them, so the broker stores the data without parsing and serialising it
+   * again. One frame per chunk of at most httpEventsPerRequestMax events and one frame's bytes, all
    * sent at once (the broker appends them in the order sent). A single event too large for a frame
    * goes over HTTP, whose body limit is larger — after the chunks before it are answered and before
    * the ones after it are sent, so the batch keeps its order.
    */
-  async #publishOverSocket(topic: string, list: readonly Record<string, unknown>[]): Promise<void> {
+  async #publishOverSocket(topic: string, list: readonly OutgoingEvent[]): Promise<void> {
     this.#publisher ??= new WsChannel({ url: `${this.url.replace(/^http/, 'ws')}/v1/ws`, reconnect: this.#reconnect, random: this.#random, closing: this.#closing.signal, what: 'publisher' });
     const channel = this.#publisher;
     const head = `{"type":"publish","topic":${JSON.stringify(topic)},"ref":`;
-    /** The chunks in order: a message's events as JSON, or one event for HTTP. */
-    const parts: ({ json: string } | { http: Record<string, unknown> })[] = [];
-    const split = (events: readonly Record<string, unknown>[]): void => {
-      const json = JSON.stringify(events);
-      // A UTF-16 unit is at most 3 UTF-8 bytes; the ref adds at most 30.
-      const fits = json.length * 3 + head.length + 64 <= wsLimits.messageBytesMax || Buffer.byteLength(json) + head.length + 64 <= wsLimits.messageBytesMax;
-      if (fits) parts.push({ json });
-      else if (events.length === 1) parts.push({ http: events[0]! });
-      else {
-        const half = Math.ceil(events.length / 2);
-        split(events.slice(0, half));
-        split(events.slice(half));
+    // Bytes of a frame besides its events: the length prefix, the header's fixed text, the ref.
+    const frameOverhead = 4 + Buffer.byteLength(head) + 64;
+    /** The chunks in order: a frame's events, or one event for HTTP. */
+    const parts: ({ attributes: string[]; data: (string | null)[]; dataBytes: number[] } | { http: OutgoingEvent })[] = [];
+    let chunk = { attributes: [] as string[], data: [] as (string | null)[], dataBytes: [] as number[] };
+    let chunkBytes = frameOverhead;
+    for (const e of list) {
+      const attributes = JSON.stringify(this.#structured(e, false));
+      const data = e.envelope.data === undefined ? null : JSON.stringify(e.envelope.data);
+      const dataBytes = data === null ? -1 : Buffer.byteLength(data);
+      // Attributes and a comma, the dataBytes entry and a comma (at most 8 digits), the data.
+      const bytes = Buffer.byteLength(attributes) + 10 + Math.max(0, dataBytes);
+      if (chunk.attributes.length > 0 && (chunkBytes + bytes > wsLimits.messageBytesMax || chunk.attributes.length === limits.httpEventsPerRequestMax)) {
+        parts.push(chunk);
+        chunk = { attributes: [], data: [], dataBytes: [] };
+        chunkBytes = frameOverhead;
       }
-    };
-    for (let i = 0; i < list.length; i += limits.httpEventsPerRequestMax) split(list.slice(i, i + limits.httpEventsPerRequestMax));
+      if (frameOverhead + bytes > wsLimits.messageBytesMax) {
+        parts.push({ http: e });
+        continue;
+      }
+      chunk.attributes.push(attributes);
+      chunk.data.push(data);
+      chunk.dataBytes.push(dataBytes);
+      chunkBytes += bytes;
+    }
+    if (chunk.attributes.length > 0) parts.push(chunk);
     let sent: Promise<unknown>[] = [];
     for (const part of parts) {
-      if ('json' in part) {
-        sent.push(channel.requestText((ref) => `${head}${JSON.stringify(ref)},"cloudevents":${part.json}}`));
+      if (!('http' in part)) {
+        sent.push(channel.requestFrame((ref) => publishFrame(`${head}${JSON.stringify(ref)},"cloudevents":[${part.attributes.join(',')}],"dataBytes":[${part.dataBytes.join(',')}]}`, part.data, part.dataBytes)));
         continue;
       }
       await Promise.all(sent);
       sent = [];
-      await this.#publishOverHttp(topic, [part.http]);
+      await this.#publishOverHttp(topic, [this.#structured(part.http, true)]);
     }
     await Promise.all(sent);
   }
@@ -295,4 +316,17 @@ export function eddyUrl(uri: string): string {
   if (uri.startsWith('eddy://')) return `http://${uri.slice('eddy://'.length)}`;
   if (/^https?:\/\//.test(uri)) return uri;
   throw new EddyError('sdk.invalid_options', `transport "${uri}" is not memory, eddy://host:port or http(s)://`);
+}
+
+/** A binary publish frame: the header's byte length (4 bytes, big-endian), the header, then each data's UTF-8 bytes. */
+function publishFrame(header: string, data: readonly (string | null)[], dataBytes: readonly number[]): Buffer {
+  const headerBytes = Buffer.byteLength(header);
+  let total = 4 + headerBytes;
+  for (const n of dataBytes) if (n > 0) total += n;
+  const frame = Buffer.allocUnsafe(total);
+  frame.writeUInt32BE(headerBytes, 0);
+  let at = 4 + frame.write(header, 4, 'utf8');
+  for (const d of data) if (d !== null) at += frame.write(d, at, 'utf8');
+  if (at !== total) throw new Error(`publishFrame: wrote ${at} of ${total} bytes`);
+  return frame;
 }

@@ -38,11 +38,11 @@ export interface WireRecord {
 
 const OPTIONAL = ['subject', 'partitionkey', 'correlationid', 'causationid', 'traceparent'] as const;
 
-/** The structured-mode JSON object (what `application/cloudevents+json` carries). */
-export function toStructured(e: Envelope): Record<string, unknown> {
+/** The structured-mode JSON object (what `application/cloudevents+json` carries); its attributes only without `withData`. */
+export function toStructured(e: Envelope, withData = true): Record<string, unknown> {
   const out: Record<string, unknown> = { specversion: e.specversion, id: e.id, source: e.source, type: e.type, time: e.time, datacontenttype: e.datacontenttype, version: e.version };
   for (const k of OPTIONAL) if (e[k] !== undefined) out[k] = e[k];
-  out.data = e.data;
+  if (withData) out.data = e.data;
   return out;
 }
 

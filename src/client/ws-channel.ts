@@ -56,7 +56,8 @@ export interface WsChannelOptions {
 }
 
 interface Request {
-  text: string;
+  /** The message as sent: JSON text, or a binary frame (a publish whose data follow its header). */
+  frame: string | Buffer;
   resolve(m: ServerMessage): void;
   reject(e: Error): void;
   /** When a "not now" answer is no longer retried. */
@@ -138,7 +139,7 @@ export class WsChannel {
    * the next tick (a consumer's credit and ack for one delivery, or a burst of publishes, cost one
    * system call on each side instead of one per frame).
    */
-  #write(ws: WebSocket, text: string): void {
+  #write(ws: WebSocket, frame: string | Buffer): void {
     if (!this.#corked) {
       const socket = (ws as unknown as { _socket: Socket | null })._socket;
       if (socket) {
@@ -150,23 +151,23 @@ export class WsChannel {
         });
       }
     }
-    ws.send(text);
+    ws.send(frame);
   }
 
   /** Sends one request and settles on its answer (sent again on the next socket if this one drops). */
   request(message: Record<string, unknown>): Promise<ServerMessage> {
-    return this.requestText((ref) => JSON.stringify({ ...message, ref }));
+    return this.requestFrame((ref) => JSON.stringify({ ...message, ref }));
   }
 
-  /** As request, for a message already serialised: `text(ref)` must put `ref` in it. */
-  requestText(text: (ref: string) => string): Promise<ServerMessage> {
+  /** As request, for a message already serialised (JSON text, or a binary frame): `frame(ref)` must put `ref` in it. */
+  requestFrame(frame: (ref: string) => string | Buffer): Promise<ServerMessage> {
     if (this.#failure) return Promise.reject(this.#failure);
     const ref = String(++this.#nextRef);
     const answered = new Promise<ServerMessage>((resolve, reject) => {
-      this.#requests.set(ref, { text: text(ref), resolve, reject, giveUpAt: Date.now() + this.#o.reconnect.giveUpMs, attempt: 0, retry: null });
+      this.#requests.set(ref, { frame: frame(ref), resolve, reject, giveUpAt: Date.now() + this.#o.reconnect.giveUpMs, attempt: 0, retry: null });
     });
     const ws = this.#ws;
-    if (ws) this.#write(ws, this.#requests.get(ref)!.text);
+    if (ws) this.#write(ws, this.#requests.get(ref)!.frame);
     else {
       // Sent with every other waiting request once a socket is ready.
       this.connection().catch((e: unknown) => this.#settle(ref, e instanceof Error ? e : new Error(String(e))));
@@ -230,7 +231,7 @@ export class WsChannel {
         this.#ws = ws;
         this.#startHeartbeat(ws);
         this.#o.onOpen?.();
-        for (const r of this.#requests.values()) if (r.retry === null) this.#write(ws, r.text);
+        for (const r of this.#requests.values()) if (r.retry === null) this.#write(ws, r.frame);
         resolve(ws);
       };
       ws.on('error', (e) => fail(new EddyError('sdk.transport_failed', `WebSocket ${this.#o.url}: ${e.message}`, { retryable: true })));
@@ -270,7 +271,7 @@ export class WsChannel {
     if (!notNow(m.code) || Date.now() >= r.giveUpAt || this.#failure) return this.#settle(m.ref!, errorOf(m.code ?? 'sdk.transport_failed', m.detail ?? 'failed'));
     r.retry = setTimeout(() => {
       r.retry = null;
-      if (this.#ws) this.#write(this.#ws, r.text); // no socket now: the next one sends it
+      if (this.#ws) this.#write(this.#ws, r.frame); // no socket now: the next one sends it
     }, backoffWaitMs(r.attempt++, this.#o.reconnect, this.#o.random, r.giveUpAt));
   }
 

@@ -89,14 +89,19 @@ function ceHeaderName(attribute: string, index: number | undefined): string {
 }
 const CE_NAME = /^[a-z0-9]{1,64}$/;
 
-/** One structured-mode CloudEvent (JSON object) to a broker event. */
-export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
+/**
+ * One structured-mode CloudEvent (JSON object) to a broker event. `data`: the event's data as bytes,
+ * sent beside the attributes (a binary WebSocket publish), stored as they are; the object then
+ * carries no data of its own.
+ */
+export function cloudEventFromJson(ce: unknown, index?: number, data?: Uint8Array): PublishEvent {
   if (!isObject(ce)) throw invalid('a CloudEvent must be a JSON object', index);
   if (ce.specversion !== '1.0') throw invalid('specversion must be "1.0"', index);
   for (const k of CE_REQUIRED) {
     if (typeof ce[k] !== 'string' || (ce[k] as string).length === 0) throw invalid(`CloudEvent attribute "${k}" is required and must be a non-empty string`, index);
   }
   if ('data' in ce && 'data_base64' in ce) throw invalid('data and data_base64 are mutually exclusive', index);
+  if (data !== undefined && ('data' in ce || 'data_base64' in ce)) throw invalid('this event\'s data travels after the header (dataBytes): its attributes carry no data or data_base64', index);
   const headers: Header[] = [];
   const delay: DelayRequest = {};
   let contentType: string | undefined;
@@ -128,7 +133,10 @@ export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
   if (typeof ce.id === 'string' && ce.id.length > limits.eventIdLengthMax) throw invalid(`id is longer than ${limits.eventIdLengthMax} characters`, index);
   // Text values stay strings: the batch encoder writes them as UTF-8 (no Buffer per event).
   let value: Uint8Array | string | null = null;
-  if (typeof ce.data_base64 === 'string') value = Buffer.from(ce.data_base64, 'base64');
+  if (data !== undefined) {
+    value = data;
+    contentType ??= 'application/json';
+  } else if (typeof ce.data_base64 === 'string') value = Buffer.from(ce.data_base64, 'base64');
   else if ('data' in ce && ce.data !== undefined) {
     const jsonish = contentType === undefined || /json/i.test(contentType);
     if (!jsonish && typeof ce.data === 'string') value = ce.data;
@@ -145,10 +153,11 @@ export function cloudEventFromJson(ce: unknown, index?: number): PublishEvent {
   return out;
 }
 
-export function parseCloudEventBatch(body: unknown): PublishEvent[] {
+/** A CloudEvents batch; `data`: each event's data as bytes, when they travel beside the batch (see cloudEventFromJson). */
+export function parseCloudEventBatch(body: unknown, data?: readonly (Uint8Array | undefined)[]): PublishEvent[] {
   if (!Array.isArray(body)) throw new EddyError('request.invalid', 'a CloudEvents batch must be a JSON array');
   eventCount(body.length);
-  return body.map((ce, i) => cloudEventFromJson(ce, i));
+  return body.map((ce, i) => cloudEventFromJson(ce, i, data?.[i]));
 }
 
 /** Binary mode: attributes in `ce-*` HTTP headers, the body is the data. */

@@ -80,6 +80,7 @@ const fields = {
   modifyAckDeadline: ['type', 'id', 'ackIds', 'ackDeadlineMs', 'ref'],
   unsubscribe: ['type', 'id'],
   publish: ['type', 'ref', 'topic', 'events', 'cloudevents'],
+  binaryPublish: ['type', 'ref', 'topic', 'cloudevents', 'dataBytes'],
 } as const;
 
 /** Thrown inside the decoder only, turned into an error value at its boundary. */
@@ -140,23 +141,42 @@ function startPosition(v: unknown, id: string): StartPosition {
  * `{ type: 'publish', ref, topic, events: [...] }` (Eddy JSON events, as `POST …/events` with
  * application/json) or `{ …, cloudevents: [...] }` (structured CloudEvents, as a
  * application/cloudevents-batch+json body). Not tied to a stream: `ref` names it in its answer.
+ * In a binary frame (`data`: the bytes after the header), the CloudEvents carry no data: `dataBytes`
+ * gives the length of each one's data in `data`, in order (-1: none).
  */
-function decodePublish(m: Record<string, unknown>): ClientMessage {
+function decodePublish(m: Record<string, unknown>, data: Uint8Array | null = null): ClientMessage {
   const r = m.ref;
   if (typeof r !== 'string' || r.length === 0 || r.length > wsLimits.refLengthMax) fail(`a publish needs a "ref": a string of 1..${wsLimits.refLengthMax} characters`);
   const withRef = (detail: string, code: ErrorCode = 'request.invalid'): never => {
     throw new Invalid({ code, detail, ref: r });
   };
-  for (const k of Object.keys(m)) if (!(fields.publish as readonly string[]).includes(k)) withRef(`unknown field "${k.slice(0, 64)}"; allowed: ${fields.publish.join(', ')}`);
+  const allowed = data === null ? fields.publish : fields.binaryPublish;
+  for (const k of Object.keys(m)) if (!(allowed as readonly string[]).includes(k)) withRef(`unknown field "${k.slice(0, 64)}"; allowed: ${allowed.join(', ')}`);
   if (typeof m.topic !== 'string' || m.topic.length === 0 || m.topic.length > limits.topicNameLengthMax) withRef(`topic must be a string of 1..${limits.topicNameLengthMax} characters`);
-  if ((m.events === undefined) === (m.cloudevents === undefined)) withRef('publish needs exactly one of "events" or "cloudevents"');
+  if (data === null && (m.events === undefined) === (m.cloudevents === undefined)) withRef('publish needs exactly one of "events" or "cloudevents"');
   try {
-    const events = m.events !== undefined ? parseJsonEvents({ events: m.events }) : parseCloudEventBatch(m.cloudevents);
+    const events =
+      data !== null ? parseCloudEventBatch(m.cloudevents, dataOf(m.cloudevents, m.dataBytes, data, withRef)) : m.events !== undefined ? parseJsonEvents({ events: m.events }) : parseCloudEventBatch(m.cloudevents);
     return { type: 'publish', ref: r, topic: m.topic as string, events };
   } catch (e) {
     if (e instanceof EddyError) return withRef(e.message, e.code);
     throw e;
   }
+}
+
+/** Each CloudEvent's data in a binary publish's bytes, by `dataBytes` (which must account for every byte). */
+function dataOf(cloudevents: unknown, dataBytes: unknown, data: Uint8Array, withRef: (detail: string) => never): (Uint8Array | undefined)[] {
+  const count = Array.isArray(cloudevents) ? cloudevents.length : -1;
+  if (!Array.isArray(dataBytes) || dataBytes.length !== count) return withRef('a binary publish needs "cloudevents" and "dataBytes": arrays of the same length');
+  const out: (Uint8Array | undefined)[] = [];
+  let at = 0;
+  for (const n of dataBytes as unknown[]) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < -1 || n > data.length - at) return withRef(`dataBytes: each entry is -1 (no data) or the byte length of the next data, at most the ${data.length - at} bytes left`);
+    out.push(n === -1 ? undefined : data.subarray(at, at + n));
+    if (n > 0) at += n;
+  }
+  if (at !== data.length) return withRef(`dataBytes account for ${at} bytes; ${data.length} follow the header`);
+  return out;
 }
 
 function decodeObject(m: Record<string, unknown>): ClientMessage {
@@ -213,6 +233,28 @@ function decodeObject(m: Record<string, unknown>): ClientMessage {
 
 /** One text frame (already bounded by messageBytesMax) to a client message, or an error value. */
 export function decodeClientMessage(text: string): Decoded {
+  return decodeJson(text, decodeObject);
+}
+
+/**
+ * One binary frame (already bounded by messageBytesMax): a publish whose data travel as bytes, never
+ * parsed or serialised again by the broker. A 4-byte big-endian length, that many bytes of JSON
+ * header (a `publish` message whose CloudEvents have no data, with `dataBytes`), then the data of
+ * each event in order. Never throws, as decodeClientMessage.
+ */
+export function decodeBinaryClientMessage(frame: Uint8Array): Decoded {
+  if (frame.length < 4) return { ok: false, error: { code: 'request.invalid', detail: 'a binary frame starts with the 4-byte length of its JSON header' } };
+  const headerBytes = ((frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!) >>> 0;
+  if (headerBytes > frame.length - 4) return { ok: false, error: { code: 'request.invalid', detail: `the header length ${headerBytes} runs past the frame's ${frame.length} bytes` } };
+  const text = Buffer.from(frame.buffer, frame.byteOffset + 4, headerBytes).toString('utf8');
+  const data = frame.subarray(4 + headerBytes);
+  return decodeJson(text, (m) => {
+    if (m.type !== 'publish') fail('only a publish may be sent as a binary frame');
+    return decodePublish(m, data);
+  });
+}
+
+function decodeJson(text: string, decode: (m: Record<string, unknown>) => ClientMessage): Decoded {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -221,7 +263,7 @@ export function decodeClientMessage(text: string): Decoded {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, error: { code: 'request.invalid', detail: 'a message must be a JSON object with a "type"' } };
   try {
-    return { ok: true, value: decodeObject(parsed as Record<string, unknown>) };
+    return { ok: true, value: decode(parsed as Record<string, unknown>) };
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, error: e.error };
     throw e;

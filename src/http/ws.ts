@@ -20,7 +20,7 @@ import { publishWithDelays } from './delayed-publish.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { EddyError } from '../errors.ts';
 import type { HttpMetrics } from './metrics.ts';
-import { CloseCodes, decodeClientMessage, wsLimits, type ClientMessage, type ProtocolError, type WsLimits } from './ws-protocol.ts';
+import { CloseCodes, decodeBinaryClientMessage, decodeClientMessage, wsLimits, type ClientMessage, type ProtocolError, type WsLimits } from './ws-protocol.ts';
 import { pumpPartition, pumpSubscription, ReaderStates, Stream, type ServerMessage, type StreamHost } from './ws-streams.ts';
 
 export interface WebSocketOptions {
@@ -193,12 +193,9 @@ class Connection implements StreamHost {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#closed) return;
-    if (isBinary) {
-      this.#error({ code: 'request.invalid', detail: 'binary frames are not accepted: send JSON text frames' });
-      return;
-    }
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-    const d = decodeClientMessage(text);
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    // A binary frame is a publish whose data follow its JSON header as bytes (ws-protocol.ts).
+    const d = isBinary ? decodeBinaryClientMessage(bytes) : decodeClientMessage(bytes.toString('utf8'));
     if (!d.ok) {
       this.#error(d.error);
       return;
