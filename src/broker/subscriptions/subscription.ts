@@ -23,6 +23,9 @@ export interface PulledMessage {
   record: RecordRef;
 }
 
+/** Keys #take keeps across scans (see #keysSeen). */
+const keysSeenMax = 2_048;
+
 export interface SubscriptionStats {
   backlog: number;
   inFlight: number;
@@ -52,6 +55,14 @@ export class Subscription {
   #timer: { handle: Timer; dueMs: number } | null = null;
   #filling: Promise<void> | null = null;
   #rotor = 0;
+  /**
+   * Keys passed in the current partition scan of #take (ordered subscriptions): key -> the scan's
+   * number. One map kept across scans, so a scan past a thousand leased messages does not build a set
+   * of a thousand keys again; emptied after a take that leaves more than keysSeenMax keys in it (so it
+   * holds at most that plus one scan's, a partition's window).
+   */
+  readonly #keysSeen = new Map<string, number>();
+  #scan = 0;
   #closed = false;
 
   constructor(host: SubscriptionHost, config: SubscriptionConfig, persisted: ReadonlyMap<number, PersistedPartition>) {
@@ -302,14 +313,15 @@ export class Subscription {
     const parts = [...this.#parts.values()];
     for (let i = 0; i < parts.length && out.length < max; i++) {
       const st = parts[(this.#rotor + i) % parts.length]!;
-      const blocked = this.config.ordered ? new Set<string>() : null;
+      const ordered = this.config.ordered;
+      const scan = ++this.#scan;
       const { offsets, from } = st.inOrder();
       for (let j = from; j < offsets.length && out.length < max; j++) {
         const m = st.pending.get(offsets[j]!);
         if (!m) continue; // completed, not yet dropped from the order
-        if (blocked && m.orderKey !== null) {
-          if (blocked.has(m.orderKey)) continue; // an earlier event of this key is not done yet
-          blocked.add(m.orderKey);
+        if (ordered && m.orderKey !== null) {
+          if (this.#keysSeen.get(m.orderKey) === scan) continue; // an earlier event of this key is not done yet
+          this.#keysSeen.set(m.orderKey, scan);
         }
         if (m.state !== MessageStates.ready || m.dueMs > now) continue;
         st.delivering(m);
@@ -319,6 +331,7 @@ export class Subscription {
       }
     }
     this.#rotor = (this.#rotor + 1) % Math.max(1, parts.length);
+    if (this.#keysSeen.size > keysSeenMax) this.#keysSeen.clear();
     if (out.length > 0) this.#arm(now + this.config.ackDeadlineMs, false);
     return out;
   }

@@ -1,0 +1,19 @@
+// Preload for a broker under a bench: V8's sampling heap profiler over the process's whole life,
+// counting objects the garbage collector already freed too (what was allocated, not what is live),
+// written as JSON to ALLOC_SAMPLER_LOG (default /tmp/alloc-<pid>.json) at SIGTERM. Read it with
+// bench/alloc-top.ts. With the SDK bench:
+//   EDDY_BROKER_NODE_ARGS="--import $PWD/bench/alloc-sampler.mjs" node --import tsx bench/sdk.ts 60000 64 500 4 200
+//   node --import tsx bench/alloc-top.ts /tmp/alloc-<pid>.json 60000
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
+const out = process.env.ALLOC_SAMPLER_LOG ?? `/tmp/alloc-${process.pid}.json`;
+const session = new Session();
+session.connect();
+session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+process.once('SIGTERM', () => {
+  session.post('HeapProfiler.stopSampling', (err, r) => {
+    if (err) console.error(`alloc-sampler: ${err.message}`);
+    else writeFileSync(out, JSON.stringify(r.profile));
+  });
+});
