@@ -10,7 +10,8 @@
 // One JSON line per run.
 // The subscriber receives over the WebSocket (the transport's default); EDDY_BENCH_DELIVERY=http
 // measures HTTP pull delivery instead. Publishing goes over the WebSocket too (the default);
-// EDDY_BENCH_PUBLISH=http posts HTTP requests instead.
+// EDDY_BENCH_PUBLISH=http posts HTTP requests instead. EDDY_BENCH_PHASES=sdk runs the SDK phase only
+// (for alternated comparisons; the raw figures then repeat the SDK's).
 // Usage: node --import tsx bench/sdk.ts [events=200000] [concurrency=64] [chunk=500] [inflight=4] [timeoutSec=120]
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -249,7 +250,7 @@ if (process.argv[2] === '--subscriber') {
   const inflight = Number(process.argv[5] ?? 4);
   const timeoutSec = Number(process.argv[6] ?? 120);
   const sdk = await phase('sdk', total, concurrency, chunk, inflight, timeoutSec);
-  const raw = await phase('raw', total, concurrency, chunk, inflight, timeoutSec);
+  const raw = process.env.EDDY_BENCH_PHASES === 'sdk' ? sdk : await phase('raw', total, concurrency, chunk, inflight, timeoutSec);
   console.log(
     JSON.stringify({
       bench: 'sdk',
