@@ -67,6 +67,11 @@ function structuredFrom(r: WireRecord): Record<string, unknown> | null {
   return null;
 }
 
+/** The `ce_` header of each attribute an envelope reads, made once (a name built per lookup costs a string and its hash each time). */
+const ceHeader: Readonly<Record<string, string>> = Object.fromEntries(
+  ['specversion', 'id', 'source', 'type', 'time', 'version', 'datacontenttype', ...OPTIONAL].map((name) => [name, `ce_${name}`]),
+);
+
 /** Reads an envelope from a record in binary mode (ce_ headers) or structured mode; throws sdk.invalid_envelope. */
 export function fromWireRecord(r: WireRecord): Envelope {
   const structured = structuredFrom(r);
@@ -75,7 +80,7 @@ export function fromWireRecord(r: WireRecord): Envelope {
       const v = structured[name];
       return v === undefined || v === null ? undefined : String(v);
     }
-    const v = r.headers[`ce_${name}`];
+    const v = r.headers[ceHeader[name]!];
     return v === null ? undefined : v;
   };
   if (attr('specversion') !== '1.0') throw invalid('specversion must be "1.0" (no ce_specversion header?)');
