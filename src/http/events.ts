@@ -13,7 +13,6 @@ import { cloudEventDelay, type DelayableEvent, type DelayRequest } from './delay
 
 type Header = RecordHeader;
 
-
 function invalid(message: string, index?: number): EddyError {
   return new EddyError('event.invalid', index === undefined ? message : `events[${index}]: ${message}`, index === undefined ? undefined : { index });
 }

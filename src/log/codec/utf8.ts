@@ -1,8 +1,9 @@
-// UTF-8 for short strings (header keys, Kafka protocol strings) without a native call per string:
-// ASCII is checked and written by plain JS loops, read by one native call; anything else through Buffer / TextDecoder. Lone surrogates
-// become U+FFFD (3 bytes) both when sizing and writing, so utf8Length always equals what
-// writeUtf8 writes. readUtf8 is lenient like Kafka's (invalid bytes become U+FFFD), never throws;
-// strictUtf8 tells text from bytes that are not UTF-8.
+// UTF-8 for short strings (header keys, Kafka protocol strings): ASCII is checked and written by
+// plain JS loops and read by one native latin1 call on the bytes in place (no view per string);
+// anything else goes through Buffer / TextDecoder. Lone surrogates become U+FFFD (3 bytes) both when
+// sizing and writing, so utf8Length always equals what writeUtf8 writes. readUtf8 is lenient like
+// Kafka's (invalid bytes become U+FFFD), never throws; strictUtf8 tells text from bytes that are not
+// UTF-8.
 
 import { Buffer } from 'node:buffer';
 
