@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import { Broker } from '../src/broker/broker.ts';
 import { SubscriptionManager } from '../src/broker/subscriptions/manager.ts';
 import { buildHttpServer } from '../src/http/server.ts';
-import type { WsLimits } from '../src/http/ws-protocol.ts';
+import { encodePublishFrame, type WsLimits } from '../src/http/ws-protocol.ts';
 import { startBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
@@ -336,11 +336,7 @@ test('publish: invalid publishes are refused with the ref and a stable code and 
 
 /** A binary publish frame: 4-byte header length, the JSON header, then the data (dataBytes from `data` unless the header has its own). */
 function binaryPublish(header: Record<string, unknown>, data: (string | null)[]): Buffer {
-  const bytes = data.map((d) => (d === null ? null : Buffer.from(d)));
-  const h = Buffer.from(JSON.stringify({ dataBytes: bytes.map((b) => (b === null ? -1 : b.length)), ...header }));
-  const prefix = Buffer.alloc(4);
-  prefix.writeUInt32BE(h.length);
-  return Buffer.concat([prefix, h, ...bytes.flatMap((b) => (b === null ? [] : [b]))]);
+  return encodePublishFrame(JSON.stringify({ dataBytes: data.map((d) => (d === null ? -1 : Buffer.byteLength(d))), ...header }), data);
 }
 
 test('publish: a binary frame carries each event\'s data after its JSON header, stored as sent; bad frames are refused with a stable code and store nothing', async (t) => {

@@ -25,7 +25,7 @@ import { WsSubscription, type EventView } from './eddy-ws-subscription.ts';
 import { HttpRequestError, KeepAliveHttpClient, type HttpAnswer } from './http-client.ts';
 import { abortableSleep, backoffWaitMs, sharedAbortController } from './waits.ts';
 import { retryStatuses, WsChannel } from './ws-channel.ts';
-import { wsLimits } from '../http/ws-protocol.ts';
+import { encodePublishFrame, wsLimits } from '../http/ws-protocol.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
 /** Ack ids per request: the broker takes 10,000; smaller requests keep latency flat. */
@@ -209,7 +209,7 @@ export class EddyHttpTransport implements Transport {
     let sent: Promise<unknown>[] = [];
     for (const part of parts) {
       if (!('http' in part)) {
-        sent.push(channel.requestFrame((ref) => publishFrame(`${head}${JSON.stringify(ref)},"cloudevents":[${part.attributes.join(',')}],"dataBytes":[${part.dataBytes.join(',')}]}`, part.data, part.dataBytes)));
+        sent.push(channel.requestFrame((ref) => encodePublishFrame(`${head}${JSON.stringify(ref)},"cloudevents":[${part.attributes.join(',')}],"dataBytes":[${part.dataBytes.join(',')}]}`, part.data, part.dataBytes)));
         continue;
       }
       await Promise.all(sent);
@@ -318,15 +318,3 @@ export function eddyUrl(uri: string): string {
   throw new EddyError('sdk.invalid_options', `transport "${uri}" is not memory, eddy://host:port or http(s)://`);
 }
 
-/** A binary publish frame: the header's byte length (4 bytes, big-endian), the header, then each data's UTF-8 bytes. */
-function publishFrame(header: string, data: readonly (string | null)[], dataBytes: readonly number[]): Buffer {
-  const headerBytes = Buffer.byteLength(header);
-  let total = 4 + headerBytes;
-  for (const n of dataBytes) if (n > 0) total += n;
-  const frame = Buffer.allocUnsafe(total);
-  frame.writeUInt32BE(headerBytes, 0);
-  let at = 4 + frame.write(header, 4, 'utf8');
-  for (const d of data) if (d !== null) at += frame.write(d, at, 'utf8');
-  if (at !== total) throw new Error(`publishFrame: wrote ${at} of ${total} bytes`);
-  return frame;
-}

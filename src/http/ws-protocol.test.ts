@@ -8,16 +8,16 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ErrorCodes } from '../errors.ts';
 import { describeSeed, seedFromEnv } from '../testing/random.ts';
-import { decodeBinaryClientMessage, type Decoded } from './ws-protocol.ts';
+import { decodeBinaryClientMessage, encodePublishFrame, type Decoded } from './ws-protocol.ts';
 
 const seed = seedFromEnv();
 console.log(`# ws-protocol.test.ts ${describeSeed(seed)}`);
 
+/** A frame, its header length replaced by `headerLength` when given (a frame that lies). */
 function frame(header: unknown, data: Uint8Array, headerLength?: number): Uint8Array {
-  const h = Buffer.from(JSON.stringify(header));
-  const prefix = Buffer.alloc(4);
-  prefix.writeUInt32BE(headerLength ?? h.length);
-  return Buffer.concat([prefix, h, data]);
+  const f = encodePublishFrame(JSON.stringify(header), [data]);
+  if (headerLength !== undefined) f.writeUInt32BE(headerLength, 0);
+  return f;
 }
 
 const ce = (i: number) => ({ specversion: '1.0', id: `e${i}`, source: 's', type: 't' });

@@ -243,15 +243,41 @@ export function decodeClientMessage(text: string): Decoded {
  * each event in order. Never throws, as decodeClientMessage.
  */
 export function decodeBinaryClientMessage(frame: Uint8Array): Decoded {
-  if (frame.length < 4) return { ok: false, error: { code: 'request.invalid', detail: 'a binary frame starts with the 4-byte length of its JSON header' } };
-  const headerBytes = ((frame[0]! << 24) | (frame[1]! << 16) | (frame[2]! << 8) | frame[3]!) >>> 0;
-  if (headerBytes > frame.length - 4) return { ok: false, error: { code: 'request.invalid', detail: `the header length ${headerBytes} runs past the frame's ${frame.length} bytes` } };
-  const text = Buffer.from(frame.buffer, frame.byteOffset + 4, headerBytes).toString('utf8');
-  const data = frame.subarray(4 + headerBytes);
-  return decodeJson(text, (m) => {
+  const b = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.length);
+  if (b.length < 4) return { ok: false, error: { code: 'request.invalid', detail: 'a binary frame starts with the 4-byte length of its JSON header' } };
+  const headerBytes = b.readUInt32BE(0);
+  if (headerBytes > b.length - 4) return { ok: false, error: { code: 'request.invalid', detail: `the header length ${headerBytes} runs past the frame's ${b.length} bytes` } };
+  const data = b.subarray(4 + headerBytes);
+  return decodeJson(b.toString('utf8', 4, 4 + headerBytes), (m) => {
     if (m.type !== 'publish') fail('only a publish may be sent as a binary frame');
     return decodePublish(m, data);
   });
+}
+
+/**
+ * A binary publish frame (see decodeBinaryClientMessage): the header's byte length, the header, then
+ * each data in order. `header` carries `dataBytes` (the byte length of each entry of `data`); a caller
+ * that has them already passes them as `lengths` too, so they are not counted again.
+ */
+export function encodePublishFrame(header: string, data: readonly (string | Uint8Array | null)[], lengths?: readonly number[]): Buffer {
+  const headerBytes = Buffer.byteLength(header);
+  let total = 4 + headerBytes;
+  data.forEach((d, i) => {
+    if (d !== null) total += lengths?.[i] ?? (typeof d === 'string' ? Buffer.byteLength(d) : d.length);
+  });
+  const frame = Buffer.allocUnsafe(total);
+  frame.writeUInt32BE(headerBytes, 0);
+  let at = 4 + frame.write(header, 4, 'utf8');
+  for (const d of data) {
+    if (d === null) continue;
+    if (typeof d === 'string') at += frame.write(d, at, 'utf8');
+    else {
+      frame.set(d, at);
+      at += d.length;
+    }
+  }
+  if (at !== total) throw new Error(`encodePublishFrame: wrote ${at} of ${total} bytes (wrong lengths)`);
+  return frame;
 }
 
 function decodeJson(text: string, decode: (m: Record<string, unknown>) => ClientMessage): Decoded {
