@@ -10,7 +10,8 @@ import { WebSocket } from 'ws';
 import { Broker } from '../src/broker/broker.ts';
 import { SubscriptionManager } from '../src/broker/subscriptions/manager.ts';
 import { buildHttpServer } from '../src/http/server.ts';
-import { encodePublishFrame, type WsLimits } from '../src/http/ws-protocol.ts';
+import { recordView } from '../src/http/events.ts';
+import { decodeMessagesFrame, encodePublishFrame, type WsLimits } from '../src/http/ws-protocol.ts';
 import { startBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
@@ -56,11 +57,23 @@ class Client {
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
-    ws.on('message', (data) => {
-      this.inbox.push(JSON.parse(String(data)) as Msg);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) this.#onFrame(data as Buffer);
+      else this.inbox.push(JSON.parse(String(data)) as Msg);
       this.#wake?.();
     });
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  }
+
+  /**
+   * A binary `messages` frame: a `frame` entry (its stream, message count and size), then each message
+   * as the JSON `message` it stands for, its event viewed as the JSON API views it.
+   */
+  #onFrame(data: Buffer): void {
+    const f = decodeMessagesFrame(data);
+    assert.ok(f.ok, f.ok ? '' : f.detail);
+    this.inbox.push({ type: 'frame', id: f.id, messages: f.messages.length, recordBytes: data.length - 4 - data.readUInt32BE(0) });
+    for (const m of f.messages) this.inbox.push({ type: 'message', id: f.id, ackId: m.ackId, deliveryAttempt: m.deliveryAttempt, event: recordView(m.partition, m.record), binary: true });
   }
 
   static async open(t: TestContext, s: Server): Promise<Client> {
@@ -237,6 +250,46 @@ test('subscription stream: messages with ackId and deliveryAttempt; ack and nack
 
   await publish(s, 'jobs', [{ n: 4 }]);
   assert.deepEqual(((await c.next(of('message', 'w'))).event as { value: unknown }).value, { n: 4 });
+});
+
+test('subscription stream with "encoding": "binary": binary frames of several messages that mean what the JSON messages mean; acks as usual', async (t) => {
+  const s = await withLimits(t, { binaryFrameBytesMax: 300 });
+  const value = (n: number) => ({ n, pad: 'x'.repeat(100) });
+  await publish(s, 'jobs', [1, 2, 3, 4, 5].map(value), 0);
+  const r = await http(s, 'POST', '/v1/topics/jobs/events', { events: [{ key: 'k', value: 'text', headers: { h: 'ü', e: '' }, partition: 0 }] });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  for (const name of ['as-json', 'as-binary']) assert.equal((await http(s, 'POST', '/v1/subscriptions', { name, topic: 'jobs' })).status, 201);
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'j', subscription: 'as-json', credits: 6 });
+  c.send({ type: 'subscribe', id: 'b', subscription: 'as-binary', credits: 6, encoding: 'binary' });
+  const json = await c.take(6, of('message', 'j'));
+  const binary = await c.take(6, of('message', 'b'));
+  assert.ok(binary.every((m) => m.binary === true) && json.every((m) => m.binary === undefined));
+  assert.deepEqual(
+    binary.map((m) => JSON.parse(JSON.stringify([m.deliveryAttempt, m.event])) as unknown),
+    json.map((m) => [m.deliveryAttempt, m.event]),
+  );
+  assert.deepEqual(
+    binary.map((m) => m.ackId),
+    json.map((m) => String(m.ackId).replace('as-json', 'as-binary')),
+  );
+  // Several messages per frame (each record ~150 bytes), at most binaryFrameBytesMax of records each.
+  const frames = c.inbox.filter(of('frame', 'b'));
+  assert.equal(frames.reduce((n, f) => n + (f.messages as number), 0), 6);
+  assert.ok(frames.length < 6 && frames.every((f) => (f.recordBytes as number) <= 300), JSON.stringify(frames));
+  c.send({ type: 'ack', id: 'b', ackIds: binary.map((m) => m.ackId), ref: 'a1' });
+  assert.deepEqual(await c.next(of('acked', 'b')), { type: 'acked', id: 'b', acked: 6, ignored: 0, ref: 'a1' });
+  assert.equal(((await http(s, 'GET', '/v1/subscriptions/as-binary')).json.stats as Record<string, number>).backlog, 0);
+  assert.equal(await metric(s, 'eddy_ws_delivered_total', 'kind="message"'), 12);
+
+  // A message larger than the bound travels alone.
+  for (const f of frames) c.inbox.splice(c.inbox.indexOf(f), 1);
+  await publish(s, 'jobs', [{ big: 'y'.repeat(1000) }], 0);
+  c.send({ type: 'credit', id: 'b', credits: 5 });
+  const lone = await c.next(of('frame', 'b'));
+  assert.equal(lone.messages, 1);
+  assert.ok((lone.recordBytes as number) > 1000);
+  assert.deepEqual((((await c.next(of('message', 'b'))) as EventMsg).event.value), { big: 'y'.repeat(1000) });
 });
 
 test('subscription stream: `ref` is echoed in answers and errors; a nack `reason` reaches the dead letter', async (t) => {
@@ -435,6 +488,8 @@ test('invalid messages get an error with a stable code and the socket keeps work
   await expect({ type: 'subscribe', id: 'x', topic: 'orders', partition: 7 }, 'partition.not_found', 'x');
   await expect({ type: 'subscribe', id: 'x', topic: 'orders', from: { '0': 99 } }, 'offset.out_of_range', 'x');
   await expect({ type: 'subscribe', id: 'x', subscription: 'missing' }, 'subscription.not_found', 'x');
+  await expect({ type: 'subscribe', id: 'x', subscription: 'work', encoding: 'cbor' }, 'request.invalid', 'x');
+  await expect({ type: 'subscribe', id: 'x', topic: 'orders', encoding: 'binary' }, 'request.invalid', 'x');
   await expect({ type: 'credit', id: 'nope', credits: 1 }, 'ws.stream_not_found', 'nope');
   await expect({ type: 'credit', id: 'nope' }, 'request.invalid', 'nope');
   await expect({ type: 'credit', id: 'nope', credits: 0 }, 'request.invalid', 'nope');

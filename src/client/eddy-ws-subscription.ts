@@ -1,6 +1,7 @@
 // Delivery of one broker subscription over `GET /v1/ws` (the `eddy` transport's default): the broker
-// pushes messages as they arrive, within the credits this side grants, and acks, nacks and lease
-// extensions travel on the same socket — no request per pull or per ack batch.
+// pushes messages as they arrive, within the credits this side grants, in binary `messages` frames
+// (records as the log stores them, decoded here), and acks, nacks and lease extensions travel on the
+// same socket — no request per pull or per ack batch.
 //
 // Credits follow the consumer's pulls: a pull for `max` deliveries makes sure at most `max` are
 // owed or buffered here, so the socket prefetches at most what the consumer last had room for (as
@@ -17,6 +18,8 @@ import { coalesce } from './coalesce.ts';
 import { wakeOrTimeout } from './waits.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import type { WireRecord } from './envelope.ts';
+import { recordView } from '../http/events.ts';
+import { decodeMessagesFrame } from '../http/ws-protocol.ts';
 import { errorOf, WsChannel, type ReconnectPolicy, type ServerMessage } from './ws-channel.ts';
 import { nackReasonLengthMax, type Delivery, type PullOptions, type TransportSubscription } from './transport.ts';
 
@@ -68,7 +71,7 @@ export class WsSubscription implements TransportSubscription {
       random: options.random,
       closing: options.closing,
       what: `subscription "${options.subscription}"`,
-      handshake: { message: { type: 'subscribe', id: streamId, subscription: options.subscription, credits: 0 }, accepted: (m) => m.type === 'subscribed' && m.id === streamId },
+      handshake: { message: { type: 'subscribe', id: streamId, subscription: options.subscription, credits: 0, encoding: 'binary' }, accepted: (m) => m.type === 'subscribed' && m.id === streamId },
       onOpen: () => {
         this.#owed = 0;
         this.#wake();
@@ -79,6 +82,7 @@ export class WsSubscription implements TransportSubscription {
         this.#wake();
       },
       onMessage: (m) => this.#onMessage(m),
+      onBinary: (frame) => this.#onBinary(frame),
     });
   }
 
@@ -89,12 +93,6 @@ export class WsSubscription implements TransportSubscription {
 
   #onMessage(m: ServerMessage): void {
     switch (m.type) {
-      case 'message':
-        if (this.#closed) return; // sent before the broker saw the close: leased until its deadline
-        this.#owed = Math.max(0, this.#owed - 1);
-        this.#buffer.push({ ackId: m.ackId as string, attempt: m.deliveryAttempt as number, record: this.#o.wire(m.event as EventView) });
-        this.#wake();
-        return;
       case 'error':
         if (m.ref === undefined && m.id === streamId) this.#streamError = errorOf(m.code ?? 'sdk.transport_failed', m.detail ?? 'failed');
         return;
@@ -106,6 +104,21 @@ export class WsSubscription implements TransportSubscription {
       default:
         return;
     }
+  }
+
+  /** A binary `messages` frame: several deliveries, their records as stored (see encodeMessagesFrame). */
+  #onBinary(frame: Buffer): void {
+    if (this.#closed) return; // sent before the broker saw the close: leased until their deadline
+    const f = decodeMessagesFrame(frame);
+    if (!f.ok) {
+      this.#channel.fail(new EddyError('sdk.transport_failed', f.detail));
+      this.#wake();
+      return;
+    }
+    if (f.id !== streamId) return;
+    this.#owed = Math.max(0, this.#owed - f.messages.length);
+    for (const m of f.messages) this.#buffer.push({ ackId: m.ackId, attempt: m.deliveryAttempt, record: this.#o.wire(recordView(m.partition, m.record)) });
+    this.#wake();
   }
 
   #wake(): void {

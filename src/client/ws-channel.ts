@@ -49,6 +49,8 @@ export interface WsChannelOptions {
   handshake?: { message: Record<string, unknown>; accepted(m: ServerMessage): boolean };
   /** Messages that answer no request of this channel. */
   onMessage?(m: ServerMessage): void;
+  /** Binary frames (a binary subscription stream's `messages`); without it one fails the socket. */
+  onBinary?(frame: Buffer): void;
   /** A new socket is ready (called before the waiting requests go out on it). */
   onOpen?(): void;
   /** The ready socket closed. */
@@ -245,8 +247,14 @@ export class WsChannel {
         else ready();
       });
       ws.on('pong', () => (this.#heard = true));
-      ws.on('message', (data: RawData) => {
+      ws.on('message', (data: RawData, isBinary: boolean) => {
         this.#heard = true;
+        if (isBinary) {
+          const onBinary = this.#o.onBinary;
+          if (settled && onBinary) onBinary(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+          else fail(new EddyError('sdk.transport_failed', 'the broker sent an unexpected binary WebSocket message'));
+          return;
+        }
         let m: ServerMessage;
         try {
           m = JSON.parse(String(data)) as ServerMessage;

@@ -2,14 +2,14 @@
 // JSON texts compact and pretty-printed, empty values, nulls, headers) the text it writes parses to
 // what JSON.stringify(recordView(...)) gave before (compared in canonical form: -0 and 0, or 1.0
 // and 1, are the same JSON number), and it is always one line (SSE puts it in a `data:` field).
-// recordTextAt and decodeTextRecords (header values decoded to text as a record is read) give the
-// same views as recordAt and decodeRecords.
+// recordTextAt, decodeTextRecords and decodeTextRecordAt (header values decoded to text as a record is
+// read; all-ASCII headers from one string) give the same views as recordAt and decodeRecords.
 // Replay a failure with EDDY_SEED=<seed>.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { decodeRecordRefs, decodeRecords, decodeTextRecords, encodeBatch, recordAt, recordTextAt, type DecodedRecord } from '../log/codec/record-batch.ts';
+import { decodeRecordRefs, decodeRecords, decodeTextRecordAt, decodeTextRecords, encodeBatch, recordAt, recordBytesOf, recordTextAt, type DecodedRecord } from '../log/codec/record-batch.ts';
 import { limits } from '../limits.ts';
 import { describeSeed, seedFromEnv } from '../testing/random.ts';
 import { recordView, recordViewJson } from './events.ts';
@@ -24,6 +24,7 @@ const bytes = fc.oneof(
   fc.jsonValue().map((v) => utf8(JSON.stringify(v, null, 2) ?? 'null')), // line breaks in its whitespace
   fc.jsonValue().map((v) => utf8(` \t${JSON.stringify(v)}\r\n`)), // surrounding whitespace
   fc.string().map(utf8), // text that is not JSON
+  fc.string({ minLength: 60, maxLength: 70 }).map(utf8), // ASCII around 64 bytes, where a length takes two varint bytes
   fc.constantFrom(utf8('-0'), utf8('1.0'), utf8('12345678901234567890'), utf8('{"a":1,"a":2}'), utf8('"\\u2028 \\n"'), new Uint8Array(0)),
 );
 const record: fc.Arbitrary<DecodedRecord> = fc.record({
@@ -69,7 +70,9 @@ test('records decoded with their header values as text have the same views as re
       refs.value.forEach((ref, i) => {
         const bytes = decoded.value[i]!;
         assert.deepEqual(recordAt(ref), bytes);
-        for (const text of [recordTextAt(ref), texts.value[i]!]) {
+        const alone = decodeTextRecordAt(recordBytesOf(ref), 0, ref.recordBytes, ref.offset, ref.timestampMs);
+        assert.ok(alone.ok);
+        for (const text of [recordTextAt(ref), texts.value[i]!, alone.value]) {
           assert.deepEqual(recordView(partition, text), recordView(partition, bytes));
           assert.equal(recordViewJson(partition, text), recordViewJson(partition, bytes));
         }

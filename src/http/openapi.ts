@@ -101,10 +101,10 @@ export const openApiDocument = {
         description:
           `JSON text frames (at most ${wsLimits.messageBytesMax} bytes), and binary publish frames: a 4-byte big-endian header length, a JSON header {type:"publish", ref, topic, cloudevents: [attributes without data], dataBytes: [byte length of each event's data, -1 for none]}, then the data, stored as sent. ` +
           'Client -> server: {type:"subscribe", id, topic, partition?, from?: "earliest"|"latest"|<ms>|{"<partition>": offset}, credits?} | ' +
-          '{type:"subscribe", id, subscription, credits?} | {type:"credit", id, credits} | {type:"ack", id, ackIds} | {type:"nack", id, ackIds, delayMs?} | ' +
+          '{type:"subscribe", id, subscription, credits?, encoding?: "json"|"binary"} | {type:"credit", id, credits} | {type:"ack", id, ackIds} | {type:"nack", id, ackIds, delayMs?} | ' +
           '{type:"modifyAckDeadline", id, ackIds, ackDeadlineMs} | {type:"unsubscribe", id} | {type:"publish", ref, topic, events: [...] | cloudevents: [...]}. ' +
           'Server -> client: {type:"subscribed", id, ...} | {type:"event", id, event} | ' +
-          '{type:"message", id, ackId, deliveryAttempt, event} | {type:"acked"|"nacked"|"modified", id, ...counts} | {type:"published", ref, offsets} | {type:"unsubscribed", id, code?} | {type:"error", id?, ref?, code, detail}. ' +
+          '{type:"message", id, ackId, deliveryAttempt, event} (a stream subscribed with encoding "binary" gets binary frames instead: a 4-byte big-endian header length, a JSON header {type:"messages", id, messages: [[ackId, deliveryAttempt, partition, offset, timestampMs, recordBytes], ...]}, then each record as its Kafka batch stores it (v2 record encoding), in order) | {type:"acked"|"nacked"|"modified", id, ...counts} | {type:"published", ref, offsets} | {type:"unsubscribed", id, code?} | {type:"error", id?, ref?, code, detail}. ' +
           'A publish takes the events of POST /v1/topics/{topic}/events (Eddy JSON events or structured CloudEvents), starts when read, in order, and is answered once durable. ' +
           `The server never sends more events on a stream than the credits granted (initial credits 0 unless given; at most ${wsLimits.creditsOutstandingMax} outstanding) and stops reading while the socket send buffer is above ${wsLimits.socketBufferedBytesMax} bytes. ` +
           `The server pings every socket every ${wsLimits.heartbeatMs} ms and cuts one that sent nothing (message or pong) since the previous ping. ` +

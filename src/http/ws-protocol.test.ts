@@ -1,6 +1,9 @@
 // The binary publish frame decoder (decodeBinaryClientMessage) against arbitrary input: random bytes,
 // frames whose header length or dataBytes lie, and well-formed frames. It never throws; a frame it
 // accepts gives each event exactly its own slice of the data, and every error has a stable code.
+// The binary `messages` frame (encodeMessagesFrame / decodeMessagesFrame, broker -> SDK): a frame
+// gives back each message's ack id, attempt, partition and record as the log holds it; the decoder
+// never throws, and refuses any frame cut short or with bytes added.
 // Replay a failure with EDDY_SEED=<seed>.
 
 import assert from 'node:assert/strict';
@@ -8,7 +11,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ErrorCodes } from '../errors.ts';
 import { describeSeed, seedFromEnv } from '../testing/random.ts';
-import { decodeBinaryClientMessage, encodePublishFrame, type Decoded } from './ws-protocol.ts';
+import { decodeBinaryClientMessage, decodeMessagesFrame, encodeMessagesFrame, encodePublishFrame, type Decoded } from './ws-protocol.ts';
+import { decodeRecordRefs, encodeBatch, recordTextAt } from '../log/codec/record-batch.ts';
+import type { PulledMessage } from '../broker/subscriptions/subscription.ts';
 
 const seed = seedFromEnv();
 console.log(`# ws-protocol.test.ts ${describeSeed(seed)}`);
@@ -65,5 +70,53 @@ test('a well-formed binary publish gives each event exactly its slice of the dat
       });
     }),
     { seed, numRuns: 1_000 },
+  );
+});
+
+const bytesOrNull = fc.option(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ maxLength: 70 }).map((x) => new TextEncoder().encode(x))), { nil: null });
+const pulled = fc
+  .tuple(
+    fc.array(fc.record({ key: bytesOrNull, value: bytesOrNull, headers: fc.array(fc.record({ key: fc.string({ maxLength: 8 }), value: bytesOrNull }), { maxLength: 3 }) }), { minLength: 1, maxLength: 5 }),
+    fc.integer({ min: 0, max: 2 ** 40 }),
+    fc.nat(1023),
+    fc.integer({ min: 1, max: 100 }),
+  )
+  .map(([records, baseOffset, partition, attempt]): PulledMessage[] => {
+    const refs = decodeRecordRefs(encodeBatch(records, { timestampMs: 1_700_000_000_000, baseOffset }), 0, { decompressedBytesMax: 1 << 20 });
+    assert.ok(refs.ok);
+    return refs.value.map((record) => ({ ackId: `sub:${partition}:${record.offset}:${attempt}`, deliveryAttempt: attempt, partition, offset: record.offset, record }));
+  });
+
+test('a binary messages frame gives back each message and its record as stored', () => {
+  fc.assert(
+    fc.property(pulled, (messages) => {
+      const d = decodeMessagesFrame(encodeMessagesFrame('s1', messages));
+      assert.ok(d.ok, d.ok ? '' : d.detail);
+      assert.equal(d.id, 's1');
+      assert.deepEqual(
+        d.messages,
+        messages.map((m) => ({ ackId: m.ackId, deliveryAttempt: m.deliveryAttempt, partition: m.partition, record: recordTextAt(m.record) })),
+      );
+    }),
+    { seed, numRuns: 1_000 },
+  );
+});
+
+test('decodeMessagesFrame never throws, and refuses frames cut short, grown, or with bytes changed in their lengths', () => {
+  const damaged = fc.tuple(pulled, fc.nat(), fc.integer({ min: -3, max: 3 }), fc.nat(255)).map(([messages, at, grow, byte]) => {
+    const f = encodeMessagesFrame('s', messages);
+    if (grow < 0) return { frame: f.subarray(0, Math.max(0, f.length + grow)), valid: false };
+    if (grow > 0) return { frame: Buffer.concat([f, Buffer.alloc(grow)]), valid: false };
+    const g = Buffer.from(f);
+    g[at % g.length] = byte;
+    return { frame: g, valid: null }; // a changed byte may still decode (inside a value, say)
+  });
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 120 }).map((frame) => ({ frame, valid: null })), damaged), ({ frame, valid }) => {
+      const d = decodeMessagesFrame(frame);
+      if (valid === false) assert.equal(d.ok, false);
+      if (!d.ok) assert.match(d.detail, /^binary messages frame: /);
+    }),
+    { seed, numRuns: 3_000 },
   );
 });

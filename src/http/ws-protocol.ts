@@ -10,6 +10,8 @@ import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { limits } from '../limits.ts';
 import { parseCloudEventBatch, parseJsonEvents } from './events.ts';
 import type { DelayableEvent } from './delayed-publish.ts';
+import type { PulledMessage } from '../broker/subscriptions/subscription.ts';
+import { decodeTextRecordAt, recordBytesOf, type TextHeadersRecord } from '../log/codec/record-batch.ts';
 
 export const wsLimits = {
   /** One client message: far above any control message; ws closes the socket with 1009 beyond it. */
@@ -22,6 +24,8 @@ export const wsLimits = {
   creditsOutstandingMax: 10_000,
   /** Stop reading the log for a socket while its send buffer holds more than this; resume on flush. */
   socketBufferedBytesMax: 4 * 1024 * 1024,
+  /** Record bytes per binary `messages` frame (a frame carries one message at least, whatever its size). */
+  binaryFrameBytesMax: 1024 * 1024,
   /** Records read from one partition per log read (also bounded by the stream's credits). */
   readRecordsMax: 500,
   /** Bytes read per log read: records held per socket <= streamsPerSocketMax x this, at worst. */
@@ -49,11 +53,14 @@ export type WsLimits = { -readonly [K in keyof typeof wsLimits]: number };
 /** Close codes (RFC 6455 section 7.4.1). */
 export const CloseCodes = { normal: 1000, goingAway: 1001, unsupportedData: 1003, policyViolation: 1008, tryAgainLater: 1013 } as const;
 
+/** How a subscription stream's messages travel: one JSON `message` frame each, or binary `messages` frames (encodeMessagesFrame). */
+export type DeliveryEncoding = 'json' | 'binary';
+
 export type StartPosition = 'earliest' | 'latest' | { timestampMs: number } | { offsets: Map<number, number> };
 
 export type ClientMessage =
   | { type: 'subscribe'; id: string; topic: string; partition: number | null; from: StartPosition; credits: number }
-  | { type: 'subscribe'; id: string; subscription: string; credits: number }
+  | { type: 'subscribe'; id: string; subscription: string; credits: number; encoding: DeliveryEncoding }
   | { type: 'credit'; id: string; credits: number }
   | { type: 'ack'; id: string; ackIds: string[]; ref: string | null }
   | { type: 'nack'; id: string; ackIds: string[]; delayMs: number | null; reason: string | null; ref: string | null }
@@ -73,7 +80,7 @@ export type Decoded = { ok: true; value: ClientMessage } | { ok: false; error: P
 
 const fields = {
   subscribeTopic: ['type', 'id', 'topic', 'partition', 'from', 'credits'],
-  subscribeSubscription: ['type', 'id', 'subscription', 'credits'],
+  subscribeSubscription: ['type', 'id', 'subscription', 'credits', 'encoding'],
   credit: ['type', 'id', 'credits'],
   ack: ['type', 'id', 'ackIds', 'ref'],
   nack: ['type', 'id', 'ackIds', 'delayMs', 'reason', 'ref'],
@@ -191,7 +198,8 @@ function decodeObject(m: Record<string, unknown>): ClientMessage {
       if ((m.topic === undefined) === (m.subscription === undefined)) fail('subscribe needs exactly one of "topic" or "subscription"', id);
       if (m.subscription !== undefined) {
         only(m, fields.subscribeSubscription, id);
-        return { type: 'subscribe', id, subscription: name(m.subscription, 'subscription', id), credits: credits(m.credits, 0) };
+        if (m.encoding !== undefined && m.encoding !== 'json' && m.encoding !== 'binary') fail('encoding must be "json" or "binary"', id);
+        return { type: 'subscribe', id, subscription: name(m.subscription, 'subscription', id), credits: credits(m.credits, 0), encoding: m.encoding ?? 'json' };
       }
       only(m, fields.subscribeTopic, id);
       return {
@@ -278,6 +286,79 @@ export function encodePublishFrame(header: string, data: readonly (string | Uint
   }
   if (at !== total) throw new Error(`encodePublishFrame: wrote ${at} of ${total} bytes (wrong lengths)`);
   return frame;
+}
+
+/**
+ * The binary `messages` frame of a subscription stream opened with `"encoding": "binary"`: a 4-byte
+ * big-endian length, that many bytes of JSON header `{"type":"messages","id":…,"messages":[[ackId,
+ * deliveryAttempt, partition, offset, timestampMs, recordBytes], …]}`, then each message's record
+ * as its Kafka batch stores it (the v2 record encoding, length varint first), in order. The broker
+ * copies the stored bytes; it does not decode the record or write its value again as JSON.
+ */
+export function encodeMessagesFrame(id: string, messages: readonly PulledMessage[]): Buffer {
+  let header = `{"type":"messages","id":${JSON.stringify(id)},"messages":[`;
+  let recordBytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    header += `${i === 0 ? '' : ','}[${JSON.stringify(m.ackId)},${m.deliveryAttempt},${m.partition},${m.offset},${m.record.timestampMs},${m.record.recordBytes}]`;
+    recordBytes += m.record.recordBytes;
+  }
+  header += ']}';
+  const headerBytes = Buffer.byteLength(header);
+  const frame = Buffer.allocUnsafe(4 + headerBytes + recordBytes);
+  frame.writeUInt32BE(headerBytes, 0);
+  let at = 4 + frame.write(header, 4, headerBytes === header.length ? 'latin1' : 'utf8'); // ASCII: latin1 writes the same bytes, faster
+  for (const m of messages) {
+    frame.set(recordBytesOf(m.record), at);
+    at += m.record.recordBytes;
+  }
+  return frame;
+}
+
+/** A message of a binary `messages` frame, its record decoded. */
+export interface FrameMessage {
+  ackId: string;
+  deliveryAttempt: number;
+  partition: number;
+  record: TextHeadersRecord;
+}
+
+/**
+ * Reads a binary `messages` frame (encodeMessagesFrame), strictly: the header's lengths must account
+ * for every byte after it and each record must decode whole. Never throws: a bad frame is a detail.
+ */
+export function decodeMessagesFrame(frame: Uint8Array): { ok: true; id: string; messages: FrameMessage[] } | { ok: false; detail: string } {
+  const bad = (detail: string) => ({ ok: false as const, detail: `binary messages frame: ${detail}` });
+  const b = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.length);
+  if (b.length < 4) return bad('shorter than its 4-byte header length');
+  const headerBytes = b.readUInt32BE(0);
+  if (headerBytes > b.length - 4) return bad(`the header length ${headerBytes} runs past the frame's ${b.length} bytes`);
+  let h: unknown;
+  try {
+    h = JSON.parse(b.toString('utf8', 4, 4 + headerBytes));
+  } catch {
+    return bad('the header is not JSON');
+  }
+  if (typeof h !== 'object' || h === null || (h as { type?: unknown }).type !== 'messages') return bad('the header is not a "messages" object');
+  const { id, messages } = h as { id?: unknown; messages?: unknown };
+  if (typeof id !== 'string' || !Array.isArray(messages)) return bad('the header needs a string "id" and a "messages" array');
+  const out: FrameMessage[] = [];
+  let at = 4 + headerBytes;
+  for (const e of messages as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 6) return bad('each message is [ackId, deliveryAttempt, partition, offset, timestampMs, recordBytes]');
+    const [ackId, attempt, partition, offset, timestampMs, bytes] = e as unknown[];
+    if (typeof ackId !== 'string' || ackId.length === 0 || ackId.length > subscriptionLimits.ackIdLengthMax) return bad('an ack id is not a string of 1..' + subscriptionLimits.ackIdLengthMax + ' characters');
+    const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+    if (!isInt(attempt, 1, Number.MAX_SAFE_INTEGER) || !isInt(partition, 0, limits.partitionsMax - 1) || !isInt(offset, 0, Number.MAX_SAFE_INTEGER)) return bad(`message ${out.length}: bad deliveryAttempt, partition or offset`);
+    if (!isInt(timestampMs, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) return bad(`message ${out.length}: bad timestamp`);
+    if (!isInt(bytes, 1, b.length - at)) return bad(`message ${out.length}: its ${String(bytes)} record bytes run past the frame`);
+    const record = decodeTextRecordAt(b, at, at + bytes, offset, timestampMs);
+    if (!record.ok) return bad(`message ${out.length}: ${record.error.message}`);
+    out.push({ ackId, deliveryAttempt: attempt, partition, record: record.value });
+    at += bytes;
+  }
+  if (at !== b.length) return bad(`the records end at byte ${at} of ${b.length}`);
+  return { ok: true, id, messages: out };
 }
 
 function decodeJson(text: string, decode: (m: Record<string, unknown>) => ClientMessage): Decoded {

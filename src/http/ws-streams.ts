@@ -5,10 +5,11 @@
 
 import type { Broker } from '../broker/broker.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
+import type { PulledMessage } from '../broker/subscriptions/subscription.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { assert } from '../errors.ts';
 import { leasedMessageFieldsJson, recordViewJson, type EventView } from './events.ts';
-import type { WsLimits } from './ws-protocol.ts';
+import { encodeMessagesFrame, type DeliveryEncoding, type WsLimits } from './ws-protocol.ts';
 import type { PublishSlot } from './delayed-publish.ts';
 
 export type ServerMessage =
@@ -29,13 +30,15 @@ export interface StreamHost {
   send(message: ServerMessage): void;
   /** Sends a message already serialised (delivered events: their JSON values are not serialised again). */
   sendJson(json: string): void;
+  /** Sends a binary frame (binary subscription streams). */
+  sendFrame(frame: string | Buffer): void;
   /** True while the socket's send buffer is above limits.socketBufferedBytesMax. */
   readonly congested: boolean;
   /** Resolves when the send buffer is back under the bound, or on abort. */
   writable(signal: AbortSignal): Promise<void>;
   /** Records read from the log (or pulled) and not yet sent, across the socket's streams. */
   held: number;
-  delivered(kind: 'event' | 'message'): void;
+  delivered(kind: 'event' | 'message', count?: number): void;
   /** A stream failed (topic deleted, partition offline, ...): report it and end the stream. */
   fail(stream: Stream, error: unknown): void;
 }
@@ -46,15 +49,18 @@ export type ReaderState = (typeof ReaderStates)[keyof typeof ReaderStates];
 export class Stream {
   readonly id: string;
   readonly subscription: string | null;
+  /** How a subscription stream sends its messages. */
+  readonly encoding: DeliveryEncoding;
   readonly ac = new AbortController();
   /** One state per reader (partition reader or subscription puller), for the gauges. */
   readonly readers: { state: ReaderState }[] = [];
   #credits: number;
   readonly #waiters = new Set<() => void>();
 
-  constructor(id: string, options: { credits: number; subscription?: string }) {
+  constructor(id: string, options: { credits: number; subscription?: string; encoding?: DeliveryEncoding }) {
     this.id = id;
     this.subscription = options.subscription ?? null;
+    this.encoding = options.encoding ?? 'json';
     this.#credits = options.credits;
     this.ac.signal.addEventListener('abort', () => this.#wake(), { once: true });
   }
@@ -69,9 +75,9 @@ export class Stream {
     this.#wake();
   }
 
-  take(): void {
-    assert(this.#credits > 0, 'a stream sent an event without a credit');
-    this.#credits--;
+  take(n = 1): void {
+    assert(this.#credits >= n, 'a stream sent an event without a credit');
+    this.#credits -= n;
   }
 
   /** Resolves when the stream has a credit, or on abort. */
@@ -135,6 +141,20 @@ export async function pumpPartition(host: StreamHost, broker: Broker, stream: St
   }
 }
 
+function sendMessageJson(host: StreamHost, stream: Stream, m: PulledMessage): number {
+  host.sendJson(`{"type":"message","id":${JSON.stringify(stream.id)},${leasedMessageFieldsJson(m)}}`);
+  return 1;
+}
+
+/** One binary `messages` frame of messages[from…], up to binaryFrameBytesMax of records (one message at least); how many it holds. */
+function sendMessagesBinary(host: StreamHost, stream: Stream, messages: readonly PulledMessage[], from: number): number {
+  let end = from + 1;
+  let bytes = messages[from]!.record.recordBytes;
+  while (end < messages.length && bytes + messages[end]!.record.recordBytes <= host.limits.binaryFrameBytesMax) bytes += messages[end++]!.record.recordBytes;
+  host.sendFrame(encodeMessagesFrame(stream.id, from === 0 && end === messages.length ? messages : messages.slice(from, end)));
+  return end - from;
+}
+
 /** A subscription stream: pulls at most `credits` messages at a time; each one is leased to us. */
 export async function pumpSubscription(host: StreamHost, manager: SubscriptionManager, stream: Stream): Promise<void> {
   const reader: { state: ReaderState } = { state: ReaderStates.credits };
@@ -157,18 +177,19 @@ export async function pumpSubscription(host: StreamHost, manager: SubscriptionMa
       let sent = 0;
       host.held += messages.length;
       try {
-        for (const m of messages) {
+        while (sent < messages.length) {
           if (host.congested) {
             reader.state = ReaderStates.socket;
             await host.writable(signal);
             reader.state = ReaderStates.sending;
           }
           if (signal.aborted) break;
-          stream.take(); // pulled at most `credits`, and only this loop takes them
-          host.sendJson(`{"type":"message","id":${JSON.stringify(stream.id)},${leasedMessageFieldsJson(m)}}`);
-          host.delivered('message');
-          sent++;
-          host.held--;
+          // pulled at most `credits`, and only this loop takes them
+          const n = stream.encoding === 'binary' ? sendMessagesBinary(host, stream, messages, sent) : sendMessageJson(host, stream, messages[sent]!);
+          stream.take(n);
+          host.delivered('message', n);
+          sent += n;
+          host.held -= n;
         }
       } finally {
         host.held -= messages.length - sent;

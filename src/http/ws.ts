@@ -113,6 +113,11 @@ class Connection implements StreamHost {
   }
 
   sendJson(json: string): void {
+    this.sendFrame(json);
+  }
+
+  /** Sends a text (string) or binary (Buffer) frame, corked with the others of this tick. */
+  sendFrame(frame: string | Buffer): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
     // Frames sent in one tick (a pulled batch, answers) leave in one write: the socket is corked
     // on the first and uncorked on the next tick, as node:http does for a response.
@@ -128,7 +133,7 @@ class Connection implements StreamHost {
       }
     }
     // The callback runs once the frame is handed to the kernel: the socket's 'drain', per frame.
-    this.#ws.send(json, this.#onFlushed);
+    this.#ws.send(frame, this.#onFlushed);
   }
 
   readonly #onFlushed = (): void => {
@@ -156,8 +161,8 @@ class Connection implements StreamHost {
     }
   }
 
-  delivered(kind: 'event' | 'message'): void {
-    this.#hub.delivered.inc({ kind });
+  delivered(kind: 'event' | 'message', count = 1): void {
+    this.#hub.delivered.inc({ kind }, count);
   }
 
   fail(stream: Stream, error: unknown): void {
@@ -328,7 +333,7 @@ class Connection implements StreamHost {
   async #subscribeSubscription(m: Extract<ClientMessage, { type: 'subscribe'; subscription: string }>): Promise<void> {
     this.#checkNewStream(m.id);
     const config = this.#manager().get(m.subscription);
-    const stream = new Stream(m.id, { credits: m.credits, subscription: config.name });
+    const stream = new Stream(m.id, { credits: m.credits, subscription: config.name, encoding: m.encoding });
     this.streams.set(m.id, stream);
     this.send({ type: 'subscribed', id: m.id, subscription: config.name, topic: config.topic, ackDeadlineMs: config.ackDeadlineMs, credits: m.credits });
     void pumpSubscription(this, this.#manager(), stream);

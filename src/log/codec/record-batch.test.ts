@@ -15,6 +15,7 @@ import {
   batchTotalBytes,
   decodeRecordRefs,
   decodeRecords,
+  decodeTextRecords,
   encodeBatch,
   recordAt,
   readBatchHeader,
@@ -212,6 +213,7 @@ test('random bytes never throw', () => {
       assertTyped(readBatchHeader(data, pos));
       assertTyped(validateBatch(data, pos, { bytesMax: 1 << 20 }));
       assertTyped(decodeRecords(data, pos, decodeOpts));
+      assertTyped(decodeTextRecords(data, pos, decodeOpts));
     }),
     fcOpts(500),
   );
@@ -233,6 +235,9 @@ test('random record payloads behind a sane header (plain and gzip) decode or fai
       const d = decodeRecords(batch, 0, decodeOpts);
       assertTyped(d);
       if (d.ok) assert.equal(d.value.length, count);
+      const text = decodeTextRecords(batch, 0, decodeOpts);
+      assertTyped(text);
+      assert.equal(text.ok, d.ok);
     }),
     fcOpts(500),
   );
@@ -243,7 +248,11 @@ test('random byte overwrites inside valid records never throw', () => {
     fc.property(batchArb(4, 60), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), ([records, opts], edits) => {
       const batch = encodeBatch(records, { ...opts, compression: Compression.none });
       for (const [at, byte] of edits) batch[BATCH_HEADER_BYTES + (at % (batch.length - BATCH_HEADER_BYTES))] = byte;
-      assertTyped(decodeRecords(fixCrc(batch), 0, decodeOpts));
+      const d = decodeRecords(fixCrc(batch), 0, decodeOpts);
+      assertTyped(d);
+      const text = decodeTextRecords(batch, 0, decodeOpts);
+      assertTyped(text);
+      assert.equal(text.ok, d.ok); // the text decoding checks what the byte decoding checks
     }),
     fcOpts(400),
   );

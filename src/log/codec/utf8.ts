@@ -56,6 +56,14 @@ function isAscii(buf: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
+/** Longest range asciiText reads (a record's headers). */
+const ASCII_TEXT_MAX = 4096;
+
+/** buf[start..end) as one string when it is all ASCII (latin1 and UTF-8 agree) and short, else null. */
+export function asciiText(buf: Uint8Array, start: number, end: number): string | null {
+  return end - start <= ASCII_TEXT_MAX && isAscii(buf, start, end) ? latin1Slice.call(buf, start, end) : null;
+}
+
 /** Decodes buf[start..end) as UTF-8. */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string {
   if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Slice.call(buf, start, end);
