@@ -4,13 +4,16 @@
 // bench/alloc-top.ts. With the SDK bench:
 //   EDDY_BROKER_NODE_ARGS="--import $PWD/bench/alloc-sampler.mjs" node --import tsx bench/sdk.ts 60000 64 500 4 200
 //   node --import tsx bench/alloc-top.ts /tmp/alloc-<pid>.json 60000
+// ALLOC_SAMPLER_PROMOTED=1 leaves out what young-generation collections freed: what is left is what
+// lived long enough to be promoted to the old generation (and what is still live), the garbage that
+// makes mark-compact collections (and their pauses) frequent.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 const out = process.env.ALLOC_SAMPLER_LOG ?? `/tmp/alloc-${process.pid}.json`;
 const session = new Session();
 session.connect();
-session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+session.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.ALLOC_SAMPLER_PROMOTED !== '1' });
 process.once('SIGTERM', () => {
   session.post('HeapProfiler.stopSampling', (err, r) => {
     if (err) console.error(`alloc-sampler: ${err.message}`);
