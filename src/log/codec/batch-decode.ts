@@ -263,15 +263,21 @@ function headerCount(r: ByteReader, recordEnd: number): number {
   return count;
 }
 
+/** A header key's length, checked as a field's; a null key is 'bad_header_key'. Null on any error. */
+function headerKeyLength(r: ByteReader, recordEnd: number): number | null {
+  const keyAt = r.pos;
+  const n = fieldLength(r, recordEnd);
+  if (r.error === null && n === null) r.fail('bad_header_key', `header key at ${keyAt} is null`, keyAt);
+  return r.error === null ? n : null;
+}
+
 /** Headers with each value read by `value` (a field reader: same checks as field). Keys as text, read in place. */
 function readHeaders<V>(r: ByteReader, recordEnd: number, value: HeaderValueReader<V>): { key: string; value: V | null }[] {
   const count = headerCount(r, recordEnd);
   const headers: { key: string; value: V | null }[] = [];
   for (let i = 0; i < count && r.error === null; i++) {
-    const keyAt = r.pos;
-    const n = fieldLength(r, recordEnd);
-    if (r.error === null && n === null) r.fail('bad_header_key', `header key at ${keyAt} is null`, keyAt);
-    if (r.error !== null || n === null) break;
+    const n = headerKeyLength(r, recordEnd);
+    if (n === null) break;
     const key = readUtf8(r.buf, r.pos, r.pos + n);
     r.skip(n);
     headers.push({ key, value: value(r, recordEnd) });
@@ -292,10 +298,8 @@ function readAsciiHeaders(r: ByteReader, recordEnd: number): { key: string; valu
   const count = headerCount(r, recordEnd);
   const headers: { key: string; value: string | null }[] = [];
   for (let i = 0; i < count && r.error === null; i++) {
-    const keyAt = r.pos;
-    const n = fieldLength(r, recordEnd);
-    if (r.error === null && n === null) r.fail('bad_header_key', `header key at ${keyAt} is null`, keyAt);
-    if (r.error !== null || n === null) break;
+    const n = headerKeyLength(r, recordEnd);
+    if (n === null) break;
     const key = text.substring(r.pos - base, r.pos - base + n);
     r.skip(n);
     const v = fieldLength(r, recordEnd);
