@@ -31,7 +31,7 @@ export interface StreamHost {
   /** Sends a message already serialised (delivered events: their JSON values are not serialised again). */
   sendJson(json: string): void;
   /** Sends a binary frame (binary subscription streams). */
-  sendFrame(frame: string | Buffer): void;
+  sendFrame(frame: Buffer): void;
   /** True while the socket's send buffer is above limits.socketBufferedBytesMax. */
   readonly congested: boolean;
   /** Resolves when the send buffer is back under the bound, or on abort. */
