@@ -323,6 +323,10 @@ export interface FrameMessage {
   record: TextHeadersRecord;
 }
 
+function isInt(v: unknown, min: number, max: number): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+}
+
 /**
  * Reads a binary `messages` frame (encodeMessagesFrame), strictly: the header's lengths must account
  * for every byte after it and each record must decode whole. Never throws: a bad frame is a detail.
@@ -347,8 +351,7 @@ export function decodeMessagesFrame(frame: Uint8Array): { ok: true; id: string; 
   for (const e of messages as unknown[]) {
     if (!Array.isArray(e) || e.length !== 6) return bad('each message is [ackId, deliveryAttempt, partition, offset, timestampMs, recordBytes]');
     const [ackId, attempt, partition, offset, timestampMs, bytes] = e as unknown[];
-    if (typeof ackId !== 'string' || ackId.length === 0 || ackId.length > subscriptionLimits.ackIdLengthMax) return bad('an ack id is not a string of 1..' + subscriptionLimits.ackIdLengthMax + ' characters');
-    const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+    if (typeof ackId !== 'string' || ackId.length === 0 || ackId.length > subscriptionLimits.ackIdLengthMax) return bad(`an ack id is not a string of 1..${subscriptionLimits.ackIdLengthMax} characters`);
     if (!isInt(attempt, 1, Number.MAX_SAFE_INTEGER) || !isInt(partition, 0, limits.partitionsMax - 1) || !isInt(offset, 0, Number.MAX_SAFE_INTEGER)) return bad(`message ${out.length}: bad deliveryAttempt, partition or offset`);
     if (!isInt(timestampMs, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) return bad(`message ${out.length}: bad timestamp`);
     if (!isInt(bytes, 1, b.length - at)) return bad(`message ${out.length}: its ${String(bytes)} record bytes run past the frame`);
