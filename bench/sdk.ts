@@ -11,7 +11,7 @@
 // The subscriber receives over the WebSocket (the transport's default); EDDY_BENCH_DELIVERY=http
 // measures HTTP pull delivery instead. Publishing goes over the WebSocket too (the default);
 // EDDY_BENCH_PUBLISH=http posts HTTP requests instead. EDDY_BENCH_PHASES=sdk runs the SDK phase only
-// (for alternated comparisons; the raw figures then repeat the SDK's).
+// (for alternated comparisons; the raw figures then repeat the SDK's). EDDY_BENCH_SDK=dist: see below.
 // Usage: node --import tsx bench/sdk.ts [events=200000] [concurrency=64] [chunk=500] [inflight=4] [timeoutSec=120]
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -20,10 +20,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { createEventBus, createUuidV7, defineEvent, EddyHttpTransport, item, type Envelope, type OutgoingEvent } from '../src/client/index.ts';
+import type { Envelope, OutgoingEvent } from '../src/client/index.ts';
 import type { SubscriptionSpec } from '../src/client/transport.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
 import { procCpuMs } from './kafka-support.ts';
+
+// EDDY_BENCH_SDK=dist runs the compiled SDK (`npm run build` first): CPU profiles then name its
+// functions and lines (tsx-loaded code shows up as anonymous functions on line 1).
+const sdk: typeof import('../src/client/index.ts') = process.env.EDDY_BENCH_SDK === 'dist' ? await import('../dist/client/index.js' as string) : await import('../src/client/index.ts');
+const { createEventBus, createUuidV7, defineEvent, EddyHttpTransport, item } = sdk;
 
 const BenchEvent = defineEvent('BenchEvent', {
   version: 1,
