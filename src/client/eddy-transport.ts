@@ -317,4 +317,3 @@ export function eddyUrl(uri: string): string {
   if (/^https?:\/\//.test(uri)) return uri;
   throw new EddyError('sdk.invalid_options', `transport "${uri}" is not memory, eddy://host:port or http(s)://`);
 }
-

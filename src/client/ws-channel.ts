@@ -49,7 +49,10 @@ export interface WsChannelOptions {
   handshake?: { message: Record<string, unknown>; accepted(m: ServerMessage): boolean };
   /** Messages that answer no request of this channel. */
   onMessage?(m: ServerMessage): void;
-  /** Binary frames (a binary subscription stream's `messages`); without it one fails the socket. */
+  /**
+   * Binary frames (a binary subscription stream's `messages`). Without it, a binary frame before the
+   * handshake's answer fails the socket; one after it is ignored, as a text frame that is not JSON is.
+   */
   onBinary?(frame: Buffer): void;
   /** A new socket is ready (called before the waiting requests go out on it). */
   onOpen?(): void;

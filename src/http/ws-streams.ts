@@ -28,10 +28,11 @@ export type ServerMessage =
 export interface StreamHost {
   readonly limits: WsLimits;
   send(message: ServerMessage): void;
-  /** Sends a message already serialised (delivered events: their JSON values are not serialised again). */
-  sendJson(json: string): void;
-  /** Sends a binary frame (binary subscription streams). */
-  sendFrame(frame: Buffer): void;
+  /**
+   * Sends a frame already made: JSON text (delivered events: their JSON values are not serialised
+   * again) or a binary `messages` frame.
+   */
+  sendFrame(frame: string | Buffer): void;
   /** True while the socket's send buffer is above limits.socketBufferedBytesMax. */
   readonly congested: boolean;
   /** Resolves when the send buffer is back under the bound, or on abort. */
@@ -125,7 +126,7 @@ export async function pumpPartition(host: StreamHost, broker: Broker, stream: St
           }
           if (signal.aborted || stream.credits === 0) break; // the rest is read again later
           stream.take();
-          host.sendJson(`{"type":"event","id":${JSON.stringify(stream.id)},"event":${recordViewJson(partition, rec)}}`);
+          host.sendFrame(`{"type":"event","id":${JSON.stringify(stream.id)},"event":${recordViewJson(partition, rec)}}`);
           host.delivered('event');
           offset = rec.offset + 1;
           unsent--;
@@ -142,7 +143,7 @@ export async function pumpPartition(host: StreamHost, broker: Broker, stream: St
 }
 
 function sendMessageJson(host: StreamHost, stream: Stream, m: PulledMessage): number {
-  host.sendJson(`{"type":"message","id":${JSON.stringify(stream.id)},${leasedMessageFieldsJson(m)}}`);
+  host.sendFrame(`{"type":"message","id":${JSON.stringify(stream.id)},${leasedMessageFieldsJson(m)}}`);
   return 1;
 }
 

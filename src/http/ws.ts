@@ -109,11 +109,7 @@ class Connection implements StreamHost {
   }
 
   send(message: ServerMessage): void {
-    this.sendJson(JSON.stringify(message));
-  }
-
-  sendJson(json: string): void {
-    this.sendFrame(json);
+    this.sendFrame(JSON.stringify(message));
   }
 
   /** Sends a text (string) or binary (Buffer) frame, corked with the others of this tick. */
