@@ -2,6 +2,8 @@
 // input (offset deltas 0..n-1, timestamp deltas from the first record, CRC-32C over 21..end).
 // Sizes everything exactly first, then writes into a single allocation (uncompressed) or one for the
 // records plus one for the batch (compressed). Bad arguments are programmer errors and throw.
+// A record may come with its fields already encoded (EncodedRecordInput: key, value and headers as
+// bytes, made by RecordFieldsEncoder, e.g. in a client); they are copied as they are.
 
 import { Buffer } from 'node:buffer';
 import { limits } from '../../limits.ts';
@@ -33,6 +35,25 @@ export interface RecordInput {
   headers?: readonly RecordHeader[];
   /** CreateTime of this record; defaults to opts.timestampMs. */
   timestampMs?: number;
+}
+
+/**
+ * A record whose fields are already encoded: the bytes from its key length to its end (key, value,
+ * header count, headers), as RecordFieldsEncoder writes them. The batch adds the length, attributes
+ * and deltas in front. Whoever builds one from outside input has checked those bytes first.
+ */
+export interface EncodedRecordInput {
+  /** The key, also inside `fields` (the partitioner hashes it). */
+  key: Uint8Array | null;
+  fields: Uint8Array;
+  /** CreateTime of this record; defaults to opts.timestampMs. */
+  timestampMs?: number;
+}
+
+export type BatchRecordInput = RecordInput | EncodedRecordInput;
+
+export function isEncodedRecord(r: BatchRecordInput): r is EncodedRecordInput {
+  return (r as EncodedRecordInput).fields !== undefined;
 }
 
 export interface EncodeBatchOptions {
@@ -67,77 +88,177 @@ interface Sizing {
   recordsBytes: number;
   /** Body size of each record (what its length prefix says). */
   bodyBytes: number[];
-  /** UTF-8 byte length of every string written, in write order across all records: a string value, then each header key and string header value. */
+  /** UTF-8 byte length of every string written, in write order across all records (see fieldsSize). */
   stringBytes: number[];
+  /** Each record's header section (see asciiHeaderSection), null where there is none. */
+  sections: (string | null)[];
   baseTimestamp: number;
   maxTimestamp: number;
 }
 
-function size(records: readonly RecordInput[], defaultTimestampMs: number): Sizing {
+/** The one-character strings of 0..127: a one-byte varint as text. */
+const asciiChars = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+
+/**
+ * A record's headers as one string holding their encoded bytes (the count, then each key's length,
+ * key, value's length and value), when that string is all ASCII: every key and value a string of at
+ * most 63 characters (lengths are then one-byte varints), at most 63 headers, no character above
+ * 0x7f. Sized by one native call and written by one, instead of a loop per key and per value. Null
+ * otherwise (the headers are then sized and written one by one).
+ */
+function asciiHeaderSection(headers: readonly RecordHeader[]): string | null {
+  if (headers.length > 63) return null;
+  let s = asciiChars[headers.length << 1]!;
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    const v = h.value;
+    if (typeof v !== 'string' || h.key.length > 63 || v.length > 63) return null;
+    s = `${s}${asciiChars[h.key.length << 1]!}${h.key}${asciiChars[v.length << 1]!}${v}`;
+  }
+  // Every character is at least one UTF-8 byte and only ASCII exactly one (this also flattens s once).
+  return Buffer.byteLength(s, 'utf8') === s.length ? s : null;
+}
+
+/** What fieldsSize leaves for writeFields: string byte lengths (bytes[0..n), appended in place: no array per record) and the last record's header section. */
+interface StringSizes {
+  bytes: number[];
+  n: number;
+  /** The last sized record's asciiHeaderSection, or null. */
+  section: string | null;
+}
+
+/**
+ * Bytes of a record's fields (key, value, header count, headers). Sets `sizes.section` to the
+ * record's asciiHeaderSection (or null), and appends to `sizes.bytes` the UTF-8 byte length of every
+ * other string it will write, in write order: a string value, then each header key and string header value.
+ */
+function fieldsSize(r: RecordInput, sizes: StringSizes): number {
+  let body = fieldSize(r.key);
+  if (typeof r.value === 'string') {
+    const valueBytes = utf8Length(r.value);
+    sizes.bytes[sizes.n++] = valueBytes;
+    body += varintSize(valueBytes) + valueBytes;
+  } else body += fieldSize(r.value);
+  const headers = r.headers ?? [];
+  if (headers.length > limits.recordHeadersMax) {
+    throw new RangeError(`encodeBatch: a record has ${headers.length} headers, above limits.recordHeadersMax`);
+  }
+  const section = asciiHeaderSection(headers);
+  sizes.section = section;
+  if (section !== null) return body + section.length;
+  body += varintSize(headers.length);
+  for (const h of headers) {
+    const keyBytes = utf8Length(h.key);
+    sizes.bytes[sizes.n++] = keyBytes;
+    body += varintSize(keyBytes) + keyBytes;
+    if (typeof h.value === 'string') {
+      const valueBytes = utf8Length(h.value);
+      sizes.bytes[sizes.n++] = valueBytes;
+      body += varintSize(valueBytes) + valueBytes;
+    } else body += fieldSize(h.value);
+  }
+  return body;
+}
+
+/** Where writeFields is in a Sizing's stringBytes. */
+interface StringCursor {
+  k: number;
+}
+
+/** Writes a record's fields as fieldsSize sized them (string lengths from `stringBytes` at `c.k`; `section`: the asciiHeaderSection it found, or null). */
+function writeFields(buf: Uint8Array, pos: number, r: RecordInput, stringBytes: readonly number[], c: StringCursor, section: string | null): number {
+  pos = writeField(buf, pos, r.key);
+  if (typeof r.value === 'string') {
+    const valueBytes = stringBytes[c.k++]!;
+    pos = writeVarint(buf, pos, valueBytes);
+    pos = writeUtf8(buf, pos, r.value, valueBytes);
+  } else pos = writeField(buf, pos, r.value);
+  if (section !== null) return writeUtf8(buf, pos, section, section.length);
+  const headers = r.headers ?? [];
+  pos = writeVarint(buf, pos, headers.length);
+  for (const h of headers) {
+    const keyBytes = stringBytes[c.k++]!;
+    pos = writeVarint(buf, pos, keyBytes);
+    pos = writeUtf8(buf, pos, h.key, keyBytes);
+    if (typeof h.value === 'string') {
+      const valueBytes = stringBytes[c.k++]!;
+      pos = writeVarint(buf, pos, valueBytes);
+      pos = writeUtf8(buf, pos, h.value, valueBytes);
+    } else pos = writeField(buf, pos, h.value);
+  }
+  return pos;
+}
+
+function size(records: readonly BatchRecordInput[], defaultTimestampMs: number): Sizing {
   const baseTimestamp = records[0]!.timestampMs ?? defaultTimestampMs;
   let maxTimestamp = baseTimestamp;
   const bodyBytes = new Array<number>(records.length);
-  const stringBytes: number[] = [];
+  const sizes: StringSizes = { bytes: [], n: 0, section: null };
+  const sections: (string | null)[] = [];
   let recordsBytes = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     const ts = r.timestampMs ?? defaultTimestampMs;
     if (ts > maxTimestamp) maxTimestamp = ts;
-    let body = 1 + varlongSize(ts - baseTimestamp) + varintSize(i) + fieldSize(r.key);
-    if (typeof r.value === 'string') {
-      const valueBytes = utf8Length(r.value);
-      stringBytes.push(valueBytes);
-      body += varintSize(valueBytes) + valueBytes;
-    } else body += fieldSize(r.value);
-    const headers = r.headers ?? [];
-    if (headers.length > limits.recordHeadersMax) {
-      throw new RangeError(`encodeBatch: record ${i} has ${headers.length} headers, above limits.recordHeadersMax`);
+    let fields: number;
+    if (isEncodedRecord(r)) {
+      fields = r.fields.length;
+      sections.push(null);
+    } else {
+      fields = fieldsSize(r, sizes);
+      sections.push(sizes.section);
     }
-    body += varintSize(headers.length);
-    for (const h of headers) {
-      const keyBytes = utf8Length(h.key);
-      stringBytes.push(keyBytes);
-      body += varintSize(keyBytes) + keyBytes;
-      if (typeof h.value === 'string') {
-        const valueBytes = utf8Length(h.value);
-        stringBytes.push(valueBytes);
-        body += varintSize(valueBytes) + valueBytes;
-      } else body += fieldSize(h.value);
-    }
+    const body = 1 + varlongSize(ts - baseTimestamp) + varintSize(i) + fields;
     bodyBytes[i] = body;
     recordsBytes += varintSize(body) + body;
   }
-  return { recordsBytes, bodyBytes, stringBytes, baseTimestamp, maxTimestamp };
+  return { recordsBytes, bodyBytes, stringBytes: sizes.bytes, sections, baseTimestamp, maxTimestamp };
 }
 
-function writeRecords(buf: Uint8Array, pos: number, records: readonly RecordInput[], s: Sizing, defaultTimestampMs: number): number {
-  let k = 0;
+function writeRecords(buf: Uint8Array, pos: number, records: readonly BatchRecordInput[], s: Sizing, defaultTimestampMs: number): number {
+  const c: StringCursor = { k: 0 };
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     pos = writeVarint(buf, pos, s.bodyBytes[i]!);
     buf[pos++] = 0; // record attributes: unused
     pos = writeVarlong(buf, pos, (r.timestampMs ?? defaultTimestampMs) - s.baseTimestamp);
     pos = writeVarint(buf, pos, i);
-    pos = writeField(buf, pos, r.key);
-    if (typeof r.value === 'string') {
-      const valueBytes = s.stringBytes[k++]!;
-      pos = writeVarint(buf, pos, valueBytes);
-      pos = writeUtf8(buf, pos, r.value, valueBytes);
-    } else pos = writeField(buf, pos, r.value);
-    const headers = r.headers ?? [];
-    pos = writeVarint(buf, pos, headers.length);
-    for (const h of headers) {
-      const keyBytes = s.stringBytes[k++]!;
-      pos = writeVarint(buf, pos, keyBytes);
-      pos = writeUtf8(buf, pos, h.key, keyBytes);
-      if (typeof h.value === 'string') {
-        const valueBytes = s.stringBytes[k++]!;
-        pos = writeVarint(buf, pos, valueBytes);
-        pos = writeUtf8(buf, pos, h.value, valueBytes);
-      } else pos = writeField(buf, pos, h.value);
-    }
+    if (isEncodedRecord(r)) {
+      buf.set(r.fields, pos);
+      pos += r.fields.length;
+    } else pos = writeFields(buf, pos, r, s.stringBytes, c, s.sections[i] ?? null);
   }
   return pos;
+}
+
+/**
+ * Encodes one record's fields at a time (see EncodedRecordInput), for a client building them into a
+ * frame: size() a record, then write() that same record. It reuses its bookkeeping from record to
+ * record, so encoding allocates nothing that lives past the call.
+ */
+export class RecordFieldsEncoder {
+  readonly #sizes: StringSizes = { bytes: [], n: 0, section: null };
+  readonly #cursor: StringCursor = { k: 0 };
+  #sized: RecordInput | null = null;
+  #bytes = 0;
+
+  /** Bytes of the record's fields. Throws a RangeError on more headers than limits.recordHeadersMax. */
+  size(record: RecordInput): number {
+    this.#sizes.n = 0;
+    this.#bytes = fieldsSize(record, this.#sizes);
+    this.#sized = record;
+    return this.#bytes;
+  }
+
+  /** Writes the fields of the record just sized at buf[pos] (size() bytes); returns the position after them. */
+  write(buf: Uint8Array, pos: number, record: RecordInput): number {
+    if (record !== this.#sized) throw new Error('RecordFieldsEncoder: write() the record size() was last called with');
+    this.#cursor.k = 0;
+    const end = writeFields(buf, pos, record, this.#sizes.bytes, this.#cursor, this.#sizes.section);
+    if (end !== pos + this.#bytes) throw new Error(`RecordFieldsEncoder: sized ${this.#bytes} bytes, wrote ${end - pos}`);
+    this.#sized = null;
+    return end;
+  }
 }
 
 function checkInt(v: number, min: number, max: number, what: string): void {
@@ -145,7 +266,7 @@ function checkInt(v: number, min: number, max: number, what: string): void {
 }
 
 /** One record batch v2 holding `records` (at least one) with offset deltas 0..n-1. */
-export function encodeBatch(records: readonly RecordInput[], opts: EncodeBatchOptions): Uint8Array {
+export function encodeBatch(records: readonly BatchRecordInput[], opts: EncodeBatchOptions): Uint8Array {
   const compression = opts.compression ?? Compression.none;
   const producerId = opts.producerId ?? -1;
   const producerEpoch = opts.producerEpoch ?? -1;
