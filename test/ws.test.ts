@@ -11,7 +11,8 @@ import { Broker } from '../src/broker/broker.ts';
 import { SubscriptionManager } from '../src/broker/subscriptions/manager.ts';
 import { buildHttpServer } from '../src/http/server.ts';
 import { recordView } from '../src/http/events.ts';
-import { decodeMessagesFrame, encodePublishFrame, type WsLimits } from '../src/http/ws-protocol.ts';
+import { decodeMessagesFrame, encodePublishFrame, RecordsFrameWriter, type WsLimits } from '../src/http/ws-protocol.ts';
+import { cloudEventFromJson } from '../src/http/events.ts';
 import { startBroker } from '../src/server.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
@@ -426,6 +427,57 @@ test('publish: a binary frame carries each event\'s data after its JSON header, 
   await refuse(binaryPublish({ ...head('h'), cloudevents: [{ source: 's' }] }, ['{}']), 'event.invalid', 'h');
   assert.equal(((await http(s, 'GET', '/v1/topics/orders')).json.partitions as { latestOffset: number }[])[0]!.latestOffset, 3, 'nothing of a refused frame is stored');
   c.send({ type: 'publish', ref: 'fine', topic: 'orders', events: [{ value: 1 }] });
+  assert.equal((await c.next((m) => m.ref === 'fine')).type, 'published', 'the socket keeps working');
+});
+
+test('publish: a records frame stores each event\'s record fields as sent, as a cloudevents frame stores the same events; bad ones are refused with a stable code and store nothing', async (t) => {
+  const s = await withBroker(t);
+  for (const name of ['as-records', 'as-cloudevents']) assert.equal((await http(s, 'POST', '/v1/topics', { name })).status, 201);
+  const c = await Client.open(t, s);
+  const ces = [0, 1, 2].map((i) => ({ specversion: '1.0', id: `e${i}`, source: 'test', type: 'OrderPlaced', datacontenttype: 'application/json', subject: `order-${i}`, ext: `é${i}` }));
+  const datas = ['{"orderId": 0}', '[1,2]', '"x"'];
+  const w = new RecordsFrameWriter(1 << 20);
+  ces.forEach((ce, i) => {
+    const r = cloudEventFromJson(ce, i, datas[i]!);
+    w.add(r, w.size(r));
+  });
+  c.ws.send(w.take('{"type":"publish","topic":"as-records","ref":"rec"'), { binary: true });
+  c.ws.send(binaryPublish({ type: 'publish', ref: 'ce', topic: 'as-cloudevents', cloudevents: ces }, datas), { binary: true });
+  for (const ref of ['rec', 'ce']) assert.equal((await c.next((m) => m.ref === ref)).type, 'published', ref);
+  const read = async (topic: string) => {
+    const events = (await http(s, 'GET', `/v1/topics/${topic}/partitions/0/events?offset=0&limit=10`)).json.events as Record<string, unknown>[];
+    return events.map(({ timestamp: _t, ...e }) => e);
+  };
+  const stored = await read('as-records');
+  assert.equal(stored.length, 3);
+  assert.deepEqual(stored, await read('as-cloudevents'), 'the same records, whichever frame carried them');
+  assert.deepEqual((stored[0]!.headers as Record<string, string>).ce_ext, 'é0');
+
+  // Refused: the whole frame, with the publish's ref; the socket keeps working.
+  const refuse = async (frame: Buffer, code: string, ref: string) => {
+    c.ws.send(frame, { binary: true });
+    const e = await c.next(of('error'));
+    assert.deepEqual([e.code, e.ref], [code, ref], JSON.stringify(e));
+  };
+  const frameOf = (ref: string, headers: { key: string; value: string | null }[]) => {
+    const f = new RecordsFrameWriter(1 << 20);
+    const good = cloudEventFromJson(ces[0]!, 0, '{}');
+    f.add(good, f.size(good));
+    const bad = { key: null, value: '{}', headers };
+    f.add(bad, f.size(bad));
+    return f.take(`{"type":"publish","topic":"as-records","ref":"${ref}"`);
+  };
+  await refuse(frameOf('no-id', [{ key: 'ce_specversion', value: '1.0' }, { key: 'ce_source', value: 's' }, { key: 'ce_type', value: 't' }]), 'event.invalid', 'no-id');
+  await refuse(frameOf('delayed', [{ key: 'ce_eddydelayms', value: '5' }]), 'event.invalid', 'delayed');
+  const lying = frameOf('lies', []);
+  const headerBytes = lying.readUInt32BE(0);
+  const header = JSON.parse(lying.subarray(4, 4 + headerBytes).toString()) as { records: number[] };
+  const relabel = (records: number[]) => encodePublishFrame(JSON.stringify({ ...header, records }), [lying.subarray(4 + headerBytes)]);
+  await refuse(relabel([header.records[0]!, header.records[1]! + 1]), 'request.invalid', 'lies'); // more than follows
+  await refuse(relabel([header.records[0]! + 1, header.records[1]! - 1]), 'event.invalid', 'lies'); // a record given a byte of the next
+  const latest = (await http(s, 'GET', '/v1/topics/as-records')).json.partitions as { latestOffset: number }[];
+  assert.equal(latest[0]!.latestOffset, 3, 'nothing of a refused frame is stored');
+  c.send({ type: 'publish', ref: 'fine', topic: 'as-records', events: [{ value: 1 }] });
   assert.equal((await c.next((m) => m.ref === 'fine')).type, 'published', 'the socket keeps working');
 });
 

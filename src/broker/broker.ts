@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
-import { BATCH_HEADER_BYTES, decodeRecordRefs, decodeRecords, decodeTextRecords, encodeBatch, type DecodedRecord, type RecordInput, type RecordRef, type Result, type TextHeadersRecord } from '../log/codec/record-batch.ts';
+import { BATCH_HEADER_BYTES, decodeRecordRefs, decodeRecords, decodeTextRecords, encodeBatch, isEncodedRecord, type BatchRecordInput, type DecodedRecord, type EncodedRecordInput, type RecordInput, type RecordRef, type Result, type TextHeadersRecord } from '../log/codec/record-batch.ts';
 import { registerCodecs } from '../log/codec/codecs.ts';
 import { utf8Length } from '../log/codec/utf8.ts';
 import type { FileIO } from '../log/file-io.ts';
@@ -83,6 +83,12 @@ export interface TopicDescription {
 }
 
 export interface PublishEvent extends RecordInput {
+  partition?: number;
+  id?: string;
+}
+
+/** An event whose record fields a client encoded (checked by its front end first: see src/http/cloudevent-record.ts). */
+export interface EncodedPublishEvent extends EncodedRecordInput {
   partition?: number;
   id?: string;
 }
@@ -466,7 +472,7 @@ export class Broker {
    * a request's parsed values survived young-generation collections, were promoted and piled up in
    * the old generation until the next full collection.
    */
-  publish(topicName: string, events: readonly PublishEvent[]): Promise<PublishResult[]> {
+  publish(topicName: string, events: readonly (PublishEvent | EncodedPublishEvent)[]): Promise<PublishResult[]> {
     try {
       this.#checkOpen();
       const topic = this.#topics.get(topicName);
@@ -478,7 +484,7 @@ export class Broker {
   }
 
   /** The synchronous half of publish: duplicate checks, partitioning and encoding. */
-  #preparePublish(topic: Topic, events: readonly PublishEvent[]): PreparedPublish {
+  #preparePublish(topic: Topic, events: readonly (PublishEvent | EncodedPublishEvent)[]): PreparedPublish {
     const now = this.clock.now();
     topic.dedupe.sweep(now); // O(expired): ids are kept in expiry order
     const results: (PublishResult | null)[] = new Array<PublishResult | null>(events.length).fill(null);
@@ -677,7 +683,8 @@ export class Broker {
 }
 
 /** Bytes a record adds to a batch, at most (varint lengths counted at their largest). */
-function recordBytesBound(e: RecordInput): number {
+function recordBytesBound(e: BatchRecordInput): number {
+  if (isEncodedRecord(e)) return 40 + e.fields.length;
   let n = 40 + (e.key?.byteLength ?? 0) + (e.value === null ? 0 : typeof e.value === 'string' ? utf8Length(e.value) : e.value.byteLength);
   for (const h of e.headers ?? []) n += 10 + utf8Length(h.key) + (h.value === null ? 0 : typeof h.value === 'string' ? utf8Length(h.value) : h.value.byteLength);
   return n;
@@ -706,7 +713,7 @@ function markInflight(
  * Encodes the records at `idxs` as consecutive batches of at most `maxBytes` each (a single record
  * larger than that is still encoded alone: the log refuses it with event.too_large).
  */
-function encodeWithin(idxs: readonly number[], at: (i: number) => RecordInput, now: number, maxBytes: number): { batch: Uint8Array; count: number }[] {
+function encodeWithin(idxs: readonly number[], at: (i: number) => BatchRecordInput, now: number, maxBytes: number): { batch: Uint8Array; count: number }[] {
   const out: { batch: Uint8Array; count: number }[] = [];
   let start = 0;
   while (start < idxs.length) {

@@ -1,6 +1,7 @@
 // The `eddy` transport: a remote Eddy broker over its HTTP and WebSocket API. Publishes CloudEvents
-// over one WebSocket (binary `publish` frames on `GET /v1/ws`: the attributes as JSON, the data as
-// bytes after them; pipelined, each answered once durable; `publishVia: 'http'` posts
+// over one WebSocket (binary `publish` frames on `GET /v1/ws`: each event as its Kafka record's
+// fields, which the broker checks and stores as they are, or, delayed, the attributes as JSON with
+// the data as bytes after them; pipelined, each answered once durable; `publishVia: 'http'` posts
 // `application/cloudevents-batch+json` requests instead), maps
 // each (group, topic) onto a broker subscription — so redelivery, backoff and dead letters run
 // server-side and survive a consumer crash — and receives its messages over `GET /v1/ws` with
@@ -25,7 +26,8 @@ import { WsSubscription, type EventView } from './eddy-ws-subscription.ts';
 import { HttpRequestError, KeepAliveHttpClient, type HttpAnswer } from './http-client.ts';
 import { abortableSleep, backoffWaitMs, sharedAbortController } from './waits.ts';
 import { retryStatuses, WsChannel } from './ws-channel.ts';
-import { encodePublishFrame, wsLimits } from '../http/ws-protocol.ts';
+import { encodePublishFrame, RecordsFrameWriter, wsLimits } from '../http/ws-protocol.ts';
+import { cloudEventFromJson } from '../http/events.ts';
 import { nackReasonLengthMax, type Delivery, type OutgoingEvent, type SubscriptionSpec, type Transport, type TransportSubscription } from './transport.ts';
 
 /** Ack ids per request: the broker takes 10,000; smaller requests keep latency flat. */
@@ -168,55 +170,77 @@ export class EddyHttpTransport implements Transport {
   }
 
   /**
-   * Binary `publish` frames (ws-protocol.ts): the attributes as JSON, each event's data as the bytes
-   * of its JSON text after them, so the broker stores the data without parsing and serialising it
-   * again. One frame per chunk of at most httpEventsPerRequestMax events and one frame's bytes, all
-   * sent at once (the broker appends them in the order sent). A single event too large for a frame
-   * goes over HTTP, whose body limit is larger — after the chunks before it are answered and before
-   * the ones after it are sent, so the batch keeps its order.
+   * Binary `publish` frames (ws-protocol.ts), pipelined, all sent at once (the broker appends them in
+   * the order sent). An event due now travels as its record's fields, encoded here exactly as the
+   * broker encodes a structured CloudEvent (the same cloudEventFromJson), which the broker checks and
+   * stores as they are; a delayed event travels as its attributes in JSON with its data as bytes
+   * after them (the broker consumes the delay attribute). One frame per run of events of one kind,
+   * of at most httpEventsPerRequestMax events and one frame's bytes. A single event too large for a
+   * frame goes over HTTP, whose body limit is larger — after the frames before it are answered and
+   * before the ones after it are sent, so the batch keeps its order.
    */
   async #publishOverSocket(topic: string, list: readonly OutgoingEvent[]): Promise<void> {
     this.#publisher ??= new WsChannel({ url: `${this.url.replace(/^http/, 'ws')}/v1/ws`, reconnect: this.#reconnect, random: this.#random, closing: this.#closing.signal, what: 'publisher' });
-    const channel = this.#publisher;
+    for (let from = 0; from < list.length; ) {
+      const run = this.#sendFrames(this.#publisher, topic, list, from);
+      await Promise.all(run.sent);
+      if (run.http) await this.#publishOverHttp(topic, [this.#structured(run.http, true)]);
+      from = run.next;
+    }
+  }
+
+  /**
+   * Sends the frames of list[from..] up to the first event too large for a frame (returned as `http`,
+   * with the index after it). Not `async`: what it builds the frames from is garbage once they are
+   * sent, not kept (and promoted) while they wait for the broker's answer.
+   */
+  #sendFrames(channel: WsChannel, topic: string, list: readonly OutgoingEvent[], from: number): { sent: Promise<unknown>[]; http: OutgoingEvent | null; next: number } {
     const head = `{"type":"publish","topic":${JSON.stringify(topic)},"ref":`;
     // Bytes of a frame besides its events: the length prefix, the header's fixed text, the ref.
     const frameOverhead = 4 + Buffer.byteLength(head) + 64;
-    /** The chunks in order: a frame's events, or one event for HTTP. */
-    const parts: ({ attributes: string[]; data: (string | null)[]; dataBytes: number[] } | { http: OutgoingEvent })[] = [];
-    let chunk = { attributes: [] as string[], data: [] as (string | null)[], dataBytes: [] as number[] };
-    let chunkBytes = frameOverhead;
-    for (const e of list) {
-      const attributes = JSON.stringify(this.#structured(e, false));
+    const sent: Promise<unknown>[] = [];
+    // The frame being built: events due now as record fields, or delayed events as CloudEvents.
+    const records = new RecordsFrameWriter(wsLimits.messageBytesMax);
+    let cloudevents: { attributes: string[]; data: (string | null)[]; dataBytes: number[] } | null = null;
+    let frameBytes = frameOverhead;
+    const flush = () => {
+      if (records.count > 0) sent.push(channel.requestFrame((ref) => records.take(`${head}${JSON.stringify(ref)}`)));
+      if (cloudevents) {
+        const c = cloudevents;
+        sent.push(channel.requestFrame((ref) => encodePublishFrame(`${head}${JSON.stringify(ref)},"cloudevents":[${c.attributes.join(',')}],"dataBytes":[${c.dataBytes.join(',')}]}`, c.data, c.dataBytes)));
+      }
+      cloudevents = null;
+      frameBytes = frameOverhead;
+    };
+    for (let i = from; i < list.length; i++) {
+      const e = list[i]!;
       const data = e.envelope.data === undefined ? null : JSON.stringify(e.envelope.data);
+      if (e.deliverAt === undefined) {
+        // Checked here as the broker checks a CloudEvent: a bad one fails before its frame is sent.
+        const record = cloudEventFromJson(this.#structured(e, false), i, data ?? undefined);
+        const fieldsBytes = records.size(record);
+        // Its fields, its length entry and a comma.
+        const bytes = fieldsBytes + 10;
+        if (cloudevents || frameBytes + bytes > wsLimits.messageBytesMax || records.count === limits.httpEventsPerRequestMax) flush();
+        if (frameOverhead + bytes > wsLimits.messageBytesMax) return { sent, http: e, next: i + 1 };
+        records.add(record, fieldsBytes);
+        frameBytes += bytes;
+        continue;
+      }
+      const attributes = JSON.stringify(this.#structured(e, false));
       const dataBytes = data === null ? -1 : Buffer.byteLength(data);
       // Attributes and a comma, the dataBytes entry and a comma (at most 8 digits), the data.
       const bytes = Buffer.byteLength(attributes) + 10 + Math.max(0, dataBytes);
-      if (chunk.attributes.length > 0 && (chunkBytes + bytes > wsLimits.messageBytesMax || chunk.attributes.length === limits.httpEventsPerRequestMax)) {
-        parts.push(chunk);
-        chunk = { attributes: [], data: [], dataBytes: [] };
-        chunkBytes = frameOverhead;
-      }
-      if (frameOverhead + bytes > wsLimits.messageBytesMax) {
-        parts.push({ http: e });
-        continue;
-      }
-      chunk.attributes.push(attributes);
-      chunk.data.push(data);
-      chunk.dataBytes.push(dataBytes);
-      chunkBytes += bytes;
+      if (records.count > 0 || frameBytes + bytes > wsLimits.messageBytesMax || (cloudevents?.attributes.length ?? 0) === limits.httpEventsPerRequestMax) flush();
+      if (frameOverhead + bytes > wsLimits.messageBytesMax) return { sent, http: e, next: i + 1 };
+      cloudevents ??= { attributes: [], data: [], dataBytes: [] };
+      cloudevents.attributes.push(attributes);
+      cloudevents.data.push(data);
+      cloudevents.dataBytes.push(dataBytes);
+      frameBytes += bytes;
     }
-    if (chunk.attributes.length > 0) parts.push(chunk);
-    let sent: Promise<unknown>[] = [];
-    for (const part of parts) {
-      if (!('http' in part)) {
-        sent.push(channel.requestFrame((ref) => encodePublishFrame(`${head}${JSON.stringify(ref)},"cloudevents":[${part.attributes.join(',')}],"dataBytes":[${part.dataBytes.join(',')}]}`, part.data, part.dataBytes)));
-        continue;
-      }
-      await Promise.all(sent);
-      sent = [];
-      await this.#publishOverHttp(topic, [this.#structured(part.http, true)]);
-    }
-    await Promise.all(sent);
+    flush();
+    return { sent, http: null, next: list.length };
   }
 
   async subscribe(spec: SubscriptionSpec): Promise<TransportSubscription> {

@@ -5,7 +5,7 @@
 // broker's delayed-delivery scheduler and answer `{ partition: null, offset: null, scheduled: true,
 // deliverAt, id }` in their slot; the others are published at once as usual.
 
-import type { Broker, PublishEvent, PublishResult } from '../broker/broker.ts';
+import type { Broker, EncodedPublishEvent, PublishEvent, PublishResult } from '../broker/broker.ts';
 import { resolveDelay, type DelayedDelivery } from '../broker/delayed.ts';
 import { EddyError } from '../errors.ts';
 
@@ -48,6 +48,11 @@ export function headerDelay(headers: Record<string, string | string[] | undefine
   return { ...(delayMs !== undefined ? { delayMs } : {}), ...(deliverAt !== undefined ? { deliverAt } : {}) };
 }
 
+/** Publishes events none of which is delayed (see Broker.publish on why this is not `async`). */
+export function publishNow(broker: Broker, topic: string, events: readonly (PublishEvent | EncodedPublishEvent)[]): Promise<PublishSlot[]> {
+  return broker.publish(topic, events).then((r) => r.map(storedSlot));
+}
+
 /**
  * Publishes the events that are due now and schedules the others. Not `async` on the common path
  * (nothing delayed): it hands the events to broker.publish, which encodes them at once, and keeps no
@@ -66,9 +71,7 @@ export function publishWithDelays(
   } catch (e) {
     return Promise.reject(e);
   }
-  if (requestDelay === undefined && !events.some((e) => e.delay !== undefined)) {
-    return broker.publish(topic, events).then((r) => r.map(storedSlot));
-  }
+  if (requestDelay === undefined && !events.some((e) => e.delay !== undefined)) return publishNow(broker, topic, events);
   return publishSomeLater(broker, delayed, topic, events, requestDelay);
 }
 

@@ -28,7 +28,7 @@ function checkedString(v: unknown, what: string, maxBytes: number, index?: numbe
   return v;
 }
 
-function eventCount(n: number): void {
+export function eventCount(n: number): void {
   if (n === 0) throw new EddyError('request.invalid', 'no events in the request');
   if (n > limits.httpEventsPerRequestMax) throw new EddyError('request.too_many_events', `at most ${limits.httpEventsPerRequestMax} events per request, got ${n}`);
 }
@@ -89,11 +89,11 @@ function ceHeaderName(attribute: string, index: number | undefined): string {
 const CE_NAME = /^[a-z0-9]{1,64}$/;
 
 /**
- * One structured-mode CloudEvent (JSON object) to a broker event. `data`: the event's data as bytes,
- * sent beside the attributes (a binary WebSocket publish), stored as they are; the object then
- * carries no data of its own.
+ * One structured-mode CloudEvent (JSON object) to a broker event. `data`: the event's data as bytes
+ * (or as text, stored as its UTF-8 bytes), sent beside the attributes (a binary WebSocket publish),
+ * stored as they are; the object then carries no data of its own.
  */
-export function cloudEventFromJson(ce: unknown, index?: number, data?: Uint8Array): PublishEvent {
+export function cloudEventFromJson(ce: unknown, index?: number, data?: Uint8Array | string): PublishEvent {
   if (!isObject(ce)) throw invalid('a CloudEvent must be a JSON object', index);
   if (ce.specversion !== '1.0') throw invalid('specversion must be "1.0"', index);
   for (const k of CE_REQUIRED) {
@@ -102,7 +102,7 @@ export function cloudEventFromJson(ce: unknown, index?: number, data?: Uint8Arra
   if ('data' in ce && 'data_base64' in ce) throw invalid('data and data_base64 are mutually exclusive', index);
   if (data !== undefined && ('data' in ce || 'data_base64' in ce)) throw invalid('this event\'s data travels after the header (dataBytes): its attributes carry no data or data_base64', index);
   const headers: Header[] = [];
-  const delay: DelayRequest = {};
+  let delay: DelayRequest | null = null; // made only for a delayed event
   let contentType: string | undefined;
   let key: string | null = null;
   let subject: string | null = null;
@@ -113,7 +113,7 @@ export function cloudEventFromJson(ce: unknown, index?: number, data?: Uint8Arra
     if (name === 'data' || name === 'data_base64') continue;
     const v = ce[name];
     if (name === 'eddydelayms' || name === 'eddydeliverat') {
-      cloudEventDelay(delay, name, v, index); // delayed delivery: not stored as attributes
+      cloudEventDelay((delay ??= {}), name, v, index); // delayed delivery: not stored as attributes
       continue;
     }
     const header = ceHeaderName(name, index);
@@ -148,7 +148,7 @@ export function cloudEventFromJson(ce: unknown, index?: number, data?: Uint8Arra
   const k = key ?? subject;
   if (k !== null) checkedString(k, 'partition key', limits.keyBytesMax, index);
   const out: DelayableEvent = { key: k === null ? null : Buffer.from(k), value, headers, id: ce.id as string };
-  if (delay.delayMs !== undefined || delay.deliverAt !== undefined) out.delay = delay;
+  if (delay !== null) out.delay = delay;
   return out;
 }
 

@@ -99,7 +99,7 @@ export const openApiDocument = {
       get: {
         summary: 'WebSocket (upgrade): topic streams and subscription delivery with flow control by credits, and publishing',
         description:
-          `JSON text frames (at most ${wsLimits.messageBytesMax} bytes), and binary publish frames: a 4-byte big-endian header length, a JSON header {type:"publish", ref, topic, cloudevents: [attributes without data], dataBytes: [byte length of each event's data, -1 for none]}, then the data, stored as sent. ` +
+          `JSON text frames (at most ${wsLimits.messageBytesMax} bytes), and binary publish frames: a 4-byte big-endian header length, a JSON header {type:"publish", ref, topic, cloudevents: [attributes without data], dataBytes: [byte length of each event's data, -1 for none]}, then the data, stored as sent; or a JSON header {type:"publish", ref, topic, records: [byte length of each event's record fields]}, then each CloudEvent as its Kafka record's fields (v2 record encoding from the key length on, ce_ headers and content-type as the Kafka binding's binary mode), checked and stored as sent. ` +
           'Client -> server: {type:"subscribe", id, topic, partition?, from?: "earliest"|"latest"|<ms>|{"<partition>": offset}, credits?} | ' +
           '{type:"subscribe", id, subscription, credits?, encoding?: "json"|"binary"} | {type:"credit", id, credits} | {type:"ack", id, ackIds} | {type:"nack", id, ackIds, delayMs?} | ' +
           '{type:"modifyAckDeadline", id, ackIds, ackDeadlineMs} | {type:"unsubscribe", id} | {type:"publish", ref, topic, events: [...] | cloudevents: [...]}. ' +

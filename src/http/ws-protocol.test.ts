@@ -1,6 +1,8 @@
 // The binary publish frame decoder (decodeBinaryClientMessage) against arbitrary input: random bytes,
 // frames whose header length or dataBytes lie, and well-formed frames. It never throws; a frame it
 // accepts gives each event exactly its own slice of the data, and every error has a stable code.
+// A `records` publish frame (RecordsFrameWriter) gives each event exactly its record's fields, also
+// when its header outgrows the room kept for it; its lengths may lie without the decoder throwing.
 // The binary `messages` frame (encodeMessagesFrame / decodeMessagesFrame, broker -> SDK): a frame
 // gives back each message's ack id, attempt, partition and record as the log holds it; the decoder
 // never throws, and refuses any frame cut short or with bytes added.
@@ -11,8 +13,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ErrorCodes } from '../errors.ts';
 import { describeSeed, seedFromEnv } from '../testing/random.ts';
-import { decodeBinaryClientMessage, decodeMessagesFrame, encodeMessagesFrame, encodePublishFrame, type Decoded } from './ws-protocol.ts';
-import { decodeRecordRefs, encodeBatch, recordTextAt } from '../log/codec/record-batch.ts';
+import { decodeBinaryClientMessage, decodeMessagesFrame, encodeMessagesFrame, encodePublishFrame, RecordsFrameWriter, type Decoded } from './ws-protocol.ts';
+import { decodeRecordRefs, encodeBatch, recordTextAt, type RecordInput } from '../log/codec/record-batch.ts';
+import { cloudEventFromJson } from './events.ts';
 import type { PulledMessage } from '../broker/subscriptions/subscription.ts';
 
 const seed = seedFromEnv();
@@ -25,6 +28,7 @@ function frame(header: unknown, data: Uint8Array, headerLength?: number): Uint8A
   return f;
 }
 
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const ce = (i: number) => ({ specversion: '1.0', id: `e${i}`, source: 's', type: 't' });
 
 function checkDecoded(d: Decoded): void {
@@ -59,7 +63,7 @@ test('a well-formed binary publish gives each event exactly its slice of the dat
     fc.property(fc.array(fc.option(fc.uint8Array({ maxLength: 30 }), { nil: null }), { minLength: 1, maxLength: 8 }), (datas) => {
       const data = Buffer.concat(datas.flatMap((d) => (d === null ? [] : [d])));
       const d = decodeBinaryClientMessage(frame({ type: 'publish', ref: 'r', topic: 't', cloudevents: datas.map((_, i) => ce(i)), dataBytes: datas.map((x) => (x === null ? -1 : x.length)) }, data));
-      assert.ok(d.ok && d.value.type === 'publish', JSON.stringify(d));
+      assert.ok(d.ok && d.value.type === 'publish' && 'events' in d.value, JSON.stringify(d));
       const events = d.value.events;
       assert.equal(events.length, datas.length);
       events.forEach((e, i) => {
@@ -70,6 +74,64 @@ test('a well-formed binary publish gives each event exactly its slice of the dat
       });
     }),
     { seed, numRuns: 1_000 },
+  );
+});
+
+const recordOf = (i: number, data: string): RecordInput => cloudEventFromJson({ specversion: '1.0', id: `r${i}`, source: 's', type: 't', partitionkey: `k${i}` }, i, data);
+
+test('a records publish frame gives each event its record fields, in order, whatever the header\'s size', () => {
+  fc.assert(
+    fc.property(fc.array(fc.string({ maxLength: 40 }), { minLength: 1, maxLength: 1200 }), fc.nat(9), (datas, ref) => {
+      const w = new RecordsFrameWriter(1 << 20);
+      const records = datas.map((d, i) => recordOf(i, d));
+      const fields: string[] = [];
+      for (const r of records) {
+        const bytes = w.size(r);
+        w.add(r, bytes);
+        fields.push(hexOf(encodeBatch([r], { timestampMs: 1 })));
+      }
+      assert.equal(w.count, records.length);
+      const d = decodeBinaryClientMessage(w.take(`{"type":"publish","topic":"t","ref":"${ref}"`));
+      assert.ok(d.ok && d.value.type === 'publish' && 'records' in d.value, JSON.stringify(d));
+      assert.equal(w.count, 0, 'take() starts the next frame');
+      assert.deepEqual(d.value.records.map((e) => e.id), records.map((_, i) => `r${i}`));
+      assert.deepEqual(d.value.records.map((e) => hexOf(encodeBatch([e], { timestampMs: 1 }))), fields);
+    }),
+    { seed, numRuns: 40 },
+  );
+  // A header longer than the room kept for it (1,100 length entries): the frame is copied once.
+  const many = new RecordsFrameWriter(1 << 20);
+  for (let i = 0; i < 1100; i++) {
+    const r = recordOf(i, '{}');
+    many.add(r, many.size(r));
+  }
+  const big = many.take('{"type":"publish","topic":"t","ref":"big"');
+  assert.ok(big.readUInt32BE(0) > RecordsFrameWriter.headerRoom);
+  const d = decodeBinaryClientMessage(big);
+  assert.ok(d.ok && 'records' in d.value && d.value.records.length === 1100 && d.value.records[1099]!.id === 'r1099');
+  assert.throws(() => {
+    const w = new RecordsFrameWriter(64);
+    const r = recordOf(0, 'x'.repeat(100));
+    w.add(r, w.size(r));
+  }, /above the 64 a frame holds/);
+});
+
+test('records frames whose lengths lie, or that mix records with cloudevents or dataBytes, are refused without throwing', () => {
+  const w = new RecordsFrameWriter(1 << 20);
+  const r = recordOf(0, '{}');
+  const n = w.size(r);
+  w.add(r, n);
+  const good = w.take('{"type":"publish","topic":"t","ref":"g"');
+  const body = good.subarray(4 + good.readUInt32BE(0));
+  const withHeader = (header: Record<string, unknown>) => encodePublishFrame(JSON.stringify({ type: 'publish', ref: 'x', topic: 't', ...header }), [body]);
+  for (const header of [{ records: [n + 1] }, { records: [n - 1] }, { records: [0] }, { records: [n, 0] }, { records: ['1'] }, { records: 'n' }, { records: [] }, { records: [n], cloudevents: [] }, { records: [n], dataBytes: [n] }]) {
+    const d = decodeBinaryClientMessage(withHeader(header));
+    assert.ok(!d.ok, JSON.stringify(header));
+    assert.equal(d.error.ref, 'x');
+  }
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.integer({ min: -2, max: n + 2 }), fc.constant(null)), { maxLength: 4 }), (records) => checkDecoded(decodeBinaryClientMessage(withHeader({ records })))),
+    { seed, numRuns: 2_000 },
   );
 });
 

@@ -8,10 +8,12 @@
 import { EddyError, type ErrorCode } from '../errors.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { limits } from '../limits.ts';
-import { parseCloudEventBatch, parseJsonEvents } from './events.ts';
+import { cloudEventFromRecordFields } from './cloudevent-record.ts';
+import { eventCount, parseCloudEventBatch, parseJsonEvents } from './events.ts';
 import type { DelayableEvent } from './delayed-publish.ts';
 import type { PulledMessage } from '../broker/subscriptions/subscription.ts';
-import { decodeTextRecordAt, recordBytesOf, type TextHeadersRecord } from '../log/codec/record-batch.ts';
+import type { EncodedPublishEvent } from '../broker/broker.ts';
+import { decodeTextRecordAt, RecordFieldsEncoder, recordBytesOf, type RecordInput, type TextHeadersRecord } from '../log/codec/record-batch.ts';
 
 export const wsLimits = {
   /** One client message: far above any control message; ws closes the socket with 1009 beyond it. */
@@ -66,7 +68,8 @@ export type ClientMessage =
   | { type: 'nack'; id: string; ackIds: string[]; delayMs: number | null; reason: string | null; ref: string | null }
   | { type: 'modifyAckDeadline'; id: string; ackIds: string[]; ackDeadlineMs: number; ref: string | null }
   | { type: 'unsubscribe'; id: string }
-  | { type: 'publish'; ref: string; topic: string; events: DelayableEvent[] };
+  | { type: 'publish'; ref: string; topic: string; events: DelayableEvent[] }
+  | { type: 'publish'; ref: string; topic: string; records: EncodedPublishEvent[] };
 
 export interface ProtocolError {
   code: ErrorCode;
@@ -87,7 +90,7 @@ const fields = {
   modifyAckDeadline: ['type', 'id', 'ackIds', 'ackDeadlineMs', 'ref'],
   unsubscribe: ['type', 'id'],
   publish: ['type', 'ref', 'topic', 'events', 'cloudevents'],
-  binaryPublish: ['type', 'ref', 'topic', 'cloudevents', 'dataBytes'],
+  binaryPublish: ['type', 'ref', 'topic', 'cloudevents', 'dataBytes', 'records'],
 } as const;
 
 /** Thrown inside the decoder only, turned into an error value at its boundary. */
@@ -148,8 +151,10 @@ function startPosition(v: unknown, id: string): StartPosition {
  * `{ type: 'publish', ref, topic, events: [...] }` (Eddy JSON events, as `POST …/events` with
  * application/json) or `{ …, cloudevents: [...] }` (structured CloudEvents, as a
  * application/cloudevents-batch+json body). Not tied to a stream: `ref` names it in its answer.
- * In a binary frame (`data`: the bytes after the header), the CloudEvents carry no data: `dataBytes`
- * gives the length of each one's data in `data`, in order (-1: none).
+ * In a binary frame (`data`: the bytes after the header), either the CloudEvents carry no data and
+ * `dataBytes` gives the length of each one's data in `data`, in order (-1: none); or `records` gives
+ * the length of each event's record fields in `data` (CloudEvents in the Kafka binding, stored as
+ * they are: cloudevent-record.ts).
  */
 function decodePublish(m: Record<string, unknown>, data: Uint8Array | null = null): ClientMessage {
   const r = m.ref;
@@ -161,7 +166,12 @@ function decodePublish(m: Record<string, unknown>, data: Uint8Array | null = nul
   for (const k of Object.keys(m)) if (!(allowed as readonly string[]).includes(k)) withRef(`unknown field "${k.slice(0, 64)}"; allowed: ${allowed.join(', ')}`);
   if (typeof m.topic !== 'string' || m.topic.length === 0 || m.topic.length > limits.topicNameLengthMax) withRef(`topic must be a string of 1..${limits.topicNameLengthMax} characters`);
   if (data === null && (m.events === undefined) === (m.cloudevents === undefined)) withRef('publish needs exactly one of "events" or "cloudevents"');
+  if (data !== null && (m.records === undefined) === (m.cloudevents === undefined)) withRef('a binary publish needs exactly one of "records" or "cloudevents" (with "dataBytes")');
   try {
+    if (data !== null && m.records !== undefined) {
+      if (m.dataBytes !== undefined) withRef('"dataBytes" goes with "cloudevents", not "records"');
+      return { type: 'publish', ref: r, topic: m.topic as string, records: recordsOf(m.records, data, withRef) };
+    }
     const events =
       data !== null ? parseCloudEventBatch(m.cloudevents, dataOf(m.cloudevents, m.dataBytes, data, withRef)) : m.events !== undefined ? parseJsonEvents({ events: m.events }) : parseCloudEventBatch(m.cloudevents);
     return { type: 'publish', ref: r, topic: m.topic as string, events };
@@ -169,6 +179,21 @@ function decodePublish(m: Record<string, unknown>, data: Uint8Array | null = nul
     if (e instanceof EddyError) return withRef(e.message, e.code);
     throw e;
   }
+}
+
+/** The events of a binary `records` publish: `records` gives each one's byte length in `data` (which they must account for). */
+function recordsOf(records: unknown, data: Uint8Array, withRef: (detail: string) => never): EncodedPublishEvent[] {
+  if (!Array.isArray(records)) return withRef('"records" must be an array of byte lengths');
+  eventCount(records.length);
+  const out: EncodedPublishEvent[] = [];
+  let at = 0;
+  for (let i = 0; i < records.length; i++) {
+    const n: unknown = records[i];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > data.length - at) return withRef(`records[${i}]: each entry is the byte length (1 or more) of the next record's fields, at most the ${data.length - at} bytes left`);
+    out.push(cloudEventFromRecordFields(data.subarray(at, (at += n)), i));
+  }
+  if (at !== data.length) return withRef(`records account for ${at} bytes; ${data.length} follow the header`);
+  return out;
 }
 
 /** Each CloudEvent's data in a binary publish's bytes, by `dataBytes` (which must account for every byte). */
@@ -247,8 +272,8 @@ export function decodeClientMessage(text: string): Decoded {
 /**
  * One binary frame (already bounded by messageBytesMax): a publish whose data travel as bytes, never
  * parsed or serialised again by the broker. A 4-byte big-endian length, that many bytes of JSON
- * header (a `publish` message whose CloudEvents have no data, with `dataBytes`), then the data of
- * each event in order. Never throws, as decodeClientMessage.
+ * header (a `publish` message whose CloudEvents have no data, with `dataBytes`; or with `records`),
+ * then the data (or the record fields) of each event in order. Never throws, as decodeClientMessage.
  */
 export function decodeBinaryClientMessage(frame: Uint8Array): Decoded {
   const b = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.length);
@@ -286,6 +311,79 @@ export function encodePublishFrame(header: string, data: readonly (string | Uint
   }
   if (at !== total) throw new Error(`encodePublishFrame: wrote ${at} of ${total} bytes (wrong lengths)`);
   return frame;
+}
+
+/**
+ * Builds binary `records` publish frames (see decodeBinaryClientMessage) one record at a time: each
+ * record's fields are encoded into the frame as it is added, so nothing of the record is kept while
+ * the rest of the frame is built (objects that outlive a young-generation collection are promoted
+ * and cost a full one later). The fields go after room left for the header, which take() writes in
+ * front of them: a frame is copied only when its buffer grows or its header outgrows that room.
+ */
+export class RecordsFrameWriter {
+  /** Header bytes (length prefix included) the buffer keeps room for: a header with ~500 length entries. */
+  static readonly headerRoom = 4096;
+  /** Record bytes a new buffer holds before it grows. */
+  static readonly initialFieldsBytes = 16 * 1024;
+
+  readonly #encoder = new RecordFieldsEncoder();
+  readonly #fieldsBytesMax: number;
+  #buf: Buffer | null = null;
+  #used = 0;
+  #lengths: number[] = [];
+
+  /** `fieldsBytesMax`: the record bytes one frame may hold (the caller checks sizes before adding). */
+  constructor(fieldsBytesMax: number) {
+    this.#fieldsBytesMax = fieldsBytesMax;
+  }
+
+  /** Records added since the last frame. */
+  get count(): number {
+    return this.#lengths.length;
+  }
+
+  /** Bytes of a record's fields: what add() writes when it is the next record added. Throws a RangeError on more headers than limits.recordHeadersMax. */
+  size(record: RecordInput): number {
+    return this.#encoder.size(record);
+  }
+
+  /** Appends the fields of the record size() was just called with (`bytes`: what it returned). */
+  add(record: RecordInput, bytes: number): void {
+    const room = RecordsFrameWriter.headerRoom;
+    const needed = this.#used + bytes;
+    if (needed > this.#fieldsBytesMax) throw new RangeError(`RecordsFrameWriter: ${needed} bytes of records, above the ${this.#fieldsBytesMax} a frame holds`);
+    if (this.#buf === null || room + needed > this.#buf.length) {
+      // Not zero-filled: only what is written is sent.
+      const grown = Buffer.allocUnsafe(room + Math.min(this.#fieldsBytesMax, Math.max(needed, 2 * (this.#buf?.length ?? 0), RecordsFrameWriter.initialFieldsBytes)));
+      this.#buf?.copy(grown, room, room, room + this.#used);
+      this.#buf = grown;
+    }
+    this.#used = this.#encoder.write(this.#buf, room + this.#used, record) - room;
+    this.#lengths.push(bytes);
+  }
+
+  /**
+   * The frame of the records added since the last one, and a fresh start. `headerStart`: the JSON
+   * header without its `records` entry and closing brace (`{"type":"publish","topic":…,"ref":…`).
+   */
+  take(headerStart: string): Buffer {
+    const room = RecordsFrameWriter.headerRoom;
+    const header = `${headerStart},"records":[${this.#lengths.join(',')}]}`;
+    const headerBytes = Buffer.byteLength(header);
+    let frame: Buffer;
+    if (this.#buf !== null && 4 + headerBytes <= room) {
+      frame = this.#buf.subarray(room - 4 - headerBytes, room + this.#used);
+    } else {
+      frame = Buffer.allocUnsafe(4 + headerBytes + this.#used);
+      this.#buf?.copy(frame, 4 + headerBytes, room, room + this.#used);
+    }
+    frame.writeUInt32BE(headerBytes, 0);
+    frame.write(header, 4, headerBytes, 'utf8');
+    this.#buf = null;
+    this.#used = 0;
+    this.#lengths = [];
+    return frame;
+  }
 }
 
 /**

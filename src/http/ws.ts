@@ -16,7 +16,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { Broker } from '../broker/broker.ts';
 import { repeatTimer } from '../log/clock.ts';
 import type { DelayedDelivery } from '../broker/delayed.ts';
-import { publishWithDelays } from './delayed-publish.ts';
+import { publishNow, publishWithDelays } from './delayed-publish.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { EddyError } from '../errors.ts';
 import type { HttpMetrics } from './metrics.ts';
@@ -231,10 +231,11 @@ class Connection implements StreamHost {
    */
   #publish(m: Extract<ClientMessage, { type: 'publish' }>): void {
     const { ref, topic } = m;
-    const count = m.events.length;
+    // Record fields carry no delays (cloudevent-record.ts): they go to the log at once.
+    const count = 'records' in m ? m.records.length : m.events.length;
     let published;
     try {
-      published = publishWithDelays(this.#hub.broker, this.#hub.delayed, topic, m.events, noHeaders);
+      published = 'records' in m ? publishNow(this.#hub.broker, topic, m.records) : publishWithDelays(this.#hub.broker, this.#hub.delayed, topic, m.events, noHeaders);
     } catch (e) {
       published = Promise.reject(e);
     }
