@@ -144,6 +144,31 @@ test('long-poll read returns as soon as an event arrives', async (t) => {
   assert.deepEqual(r.json.events.map((e: { value: unknown }) => e.value), ['wake']);
 });
 
+test('a long-poll read ends when its client goes away, and a finished read leaves nothing waiting', async (t) => {
+  const b = await withBroker(t);
+  await call(b, 'POST', '/v1/topics', { name: 'gone' });
+  const log = b.broker.partitionLog('gone', 0);
+  const { request } = await import('node:http');
+  const req = request(`${b.http.url}/v1/topics/gone/partitions/0/events?offset=0&maxWaitMs=30000`, { agent: false });
+  req.on('error', () => {}); // destroyed below
+  req.end();
+  const until = async (what: string, ok: () => boolean) => {
+    for (let turn = 0; !ok(); turn++) {
+      if (turn > 100_000) assert.fail(`still not ${what}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await until('waiting', () => log.waiting === 1);
+  req.destroy();
+  await until('released', () => log.waiting === 0);
+  // A read that finishes (here by a publish) keeps nothing registered either.
+  const waiting = call(b, 'GET', '/v1/topics/gone/partitions/0/events?offset=0&maxWaitMs=30000');
+  await until('waiting again', () => log.waiting === 1);
+  await call(b, 'POST', '/v1/topics/gone/events', { events: [{ value: 1 }] });
+  assert.equal((await waiting).json.events.length, 1);
+  assert.equal(log.waiting, 0);
+});
+
 test('CloudEvents: structured, batch and binary mode are stored with the Kafka binding', async (t) => {
   const b = await withBroker(t);
   const ce = { specversion: '1.0', id: 'ce-1', source: '/orders', type: 'OrderPlaced', subject: 'order-42', time: '2026-11-23T10:00:00Z', correlationid: 'c-1', data: { orderId: '42' } };

@@ -129,9 +129,21 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     const offset = q.offset === 'earliest' ? log.logStartOffset : q.offset === 'latest' ? log.highWatermark : intParam(q.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, log.logStartOffset);
     const limit = intParam(q.limit, 'limit', 1, limits.httpFetchEventsMax, 100);
     const maxWaitMs = intParam(q.maxWaitMs, 'maxWaitMs', 0, limits.longPollWaitMsMax, 0);
-    const ac = new AbortController();
-    req.raw.once('close', () => ac.abort());
-    const r = await broker.readTextRecords(req.params.topic, partition, offset, { limit, maxBytes: limits.httpFetchBytesMax, maxWaitMs, signal: ac.signal });
+    // A long poll ends early when its client goes away. The listener is on the socket and removed
+    // after the read: the request's own 'close' comes after every answer, and aborting then cost an
+    // AbortError (a stack trace) per read.
+    let r;
+    if (maxWaitMs === 0) r = await broker.readTextRecords(req.params.topic, partition, offset, { limit, maxBytes: limits.httpFetchBytesMax });
+    else {
+      const ac = new AbortController();
+      const onClose = () => ac.abort();
+      req.raw.socket.once('close', onClose);
+      try {
+        r = await broker.readTextRecords(req.params.topic, partition, offset, { limit, maxBytes: limits.httpFetchBytesMax, maxWaitMs, signal: ac.signal });
+      } finally {
+        req.raw.socket.off('close', onClose);
+      }
+    }
     // Written as text: each stored JSON value goes in as it is (see recordViewJson).
     const events = r.records.map((rec) => recordViewJson(partition, rec)).join(',');
     return reply.type('application/json; charset=utf-8').send(`{"events":[${events}],"nextOffset":${r.nextOffset},"highWatermark":${r.highWatermark},"logStartOffset":${r.logStartOffset}}`);

@@ -428,6 +428,11 @@ export class PartitionLog {
     return waitForAdvance(this.clock, [{ log: this, offset }], timeoutMs, signal);
   }
 
+  /** Waits (long polls, subscription reads) registered on this log now. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
   /**
    * Calls `wake(true)` once the high watermark passes `offset` (at once when it already has), or
    * `wake(false)` when the log closes; returns what cancels the wait. No timer and no signal: for a
