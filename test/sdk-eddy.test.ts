@@ -147,3 +147,36 @@ test('eddy transport: a publish the broker cannot take now (an I/O error: the 50
   const refusals = Number((await (await fetch(`${url}/metrics`)).text()).match(/^eddy_ws_errors_total\{code="log.fsync_failed"\} (\d+)/m)?.[1] ?? 0);
   assert.ok(refusals >= 2, `the publish was sent again after a "not now" answer (${refusals} refusals)`);
 });
+
+test('a publish with an event the broker would refuse as a CloudEvent fails with event.invalid before its frame is sent; a refusal of a frame sent before it is not an unhandled rejection', async (t) => {
+  const b = await startTestBroker(t);
+  const Big = defineEvent('BigDoc', { version: 1, schema: z.object({ pad: z.string() }) });
+  // Events larger than the topic allows: the broker refuses the frame that carries the first one.
+  const created = await fetch(`${b.http.url}/v1/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: Big.topic, config: { 'max.message.bytes': 300_000 } }) });
+  assert.equal(created.status, 201);
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => void unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => void process.off('unhandledRejection', onUnhandled));
+  const transport = new EddyHttpTransport({ url: b.http.url });
+  const bus = await createEventBus({ source: 'docs', transport });
+  t.after(() => bus.close());
+  const pad = 'x'.repeat(700_000);
+  // Two events fill more than one frame (the first frame goes before the third event is encoded);
+  // the third's subject is longer than an attribute may be (64 KiB).
+  await assert.rejects(
+    bus.publishMany([item(Big, { pad }), item(Big, { pad }), item(Big, { pad: 'x' }, { subject: 's'.repeat(70_000) })]),
+    (e: unknown) => e instanceof EddyError && e.code === 'event.invalid' && /events\[2\]/.test(e.message),
+  );
+  // The broker answered the first frame (event.too_large), and nobody was left to handle it.
+  const refused = async () => /eddy_ws_errors_total\{code="event.too_large"\} [1-9]/.test(await (await fetch(`${b.http.url}/metrics`)).text());
+  const giveUpMs = Date.now() + 20_000; // hang guard, not a duration assertion
+  while (!(await refused())) {
+    if (Date.now() > giveUpMs) assert.fail('the broker never answered the first frame');
+    await sleep(2);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(unhandled, []);
+  const topic = (await (await fetch(`${b.http.url}/v1/topics/${Big.topic}`)).json()) as { partitions: { latestOffset: number }[] };
+  assert.equal(topic.partitions.reduce((n, p) => n + p.latestOffset, 0), 0, 'nothing stored');
+});

@@ -183,6 +183,11 @@ export class EddyHttpTransport implements Transport {
     this.#publisher ??= new WsChannel({ url: `${this.url.replace(/^http/, 'ws')}/v1/ws`, reconnect: this.#reconnect, random: this.#random, closing: this.#closing.signal, what: 'publisher' });
     for (let from = 0; from < list.length; ) {
       const run = this.#sendFrames(this.#publisher, topic, list, from);
+      if (run.invalid) {
+        // Frames sent before the invalid event: their answers are not awaited, their failures handled.
+        for (const p of run.sent) p.catch(() => {});
+        throw run.invalid;
+      }
       await Promise.all(run.sent);
       if (run.http) await this.#publishOverHttp(topic, [this.#structured(run.http, true)]);
       from = run.next;
@@ -194,7 +199,7 @@ export class EddyHttpTransport implements Transport {
    * with the index after it). Not `async`: what it builds the frames from is garbage once they are
    * sent, not kept (and promoted) while they wait for the broker's answer.
    */
-  #sendFrames(channel: WsChannel, topic: string, list: readonly OutgoingEvent[], from: number): { sent: Promise<unknown>[]; http: OutgoingEvent | null; next: number } {
+  #sendFrames(channel: WsChannel, topic: string, list: readonly OutgoingEvent[], from: number): { sent: Promise<unknown>[]; http: OutgoingEvent | null; next: number; invalid?: unknown } {
     const head = `{"type":"publish","topic":${JSON.stringify(topic)},"ref":`;
     // Bytes of a frame besides its events: the length prefix, the header's fixed text, the ref.
     const frameOverhead = 4 + Buffer.byteLength(head) + 64;
@@ -216,8 +221,14 @@ export class EddyHttpTransport implements Transport {
       const e = list[i]!;
       const data = e.envelope.data === undefined ? null : JSON.stringify(e.envelope.data);
       if (e.deliverAt === undefined) {
-        // Checked here as the broker checks a CloudEvent: a bad one fails before its frame is sent.
-        const record = cloudEventFromJson(this.#structured(e, false), i, data ?? undefined);
+        // Checked here as the broker checks a CloudEvent: a bad one fails the publish before its frame
+        // is sent (frames of the events before it may have gone: as when the broker refuses a frame).
+        let record;
+        try {
+          record = cloudEventFromJson(this.#structured(e, false), i, data ?? undefined);
+        } catch (err) {
+          return { sent, http: null, next: list.length, invalid: err };
+        }
         const fieldsBytes = records.size(record);
         // Its fields, its length entry and a comma.
         const bytes = fieldsBytes + 10;
