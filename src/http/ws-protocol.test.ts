@@ -114,6 +114,11 @@ test('a records publish frame gives each event its record fields, in order, what
     const r = recordOf(0, 'x'.repeat(100));
     w.add(r, w.size(r));
   }, /above the 64 a frame holds/);
+  assert.throws(() => {
+    const w = new RecordsFrameWriter(1 << 20);
+    const r = recordOf(0, 'x');
+    w.add(r, w.size(r) + 1);
+  }, /told \d+ bytes, the record's fields are \d+/);
 });
 
 test('records frames whose lengths lie, or that mix records with cloudevents or dataBytes, are refused without throwing', () => {

@@ -358,7 +358,9 @@ export class RecordsFrameWriter {
       this.#buf?.copy(grown, room, room, room + this.#used);
       this.#buf = grown;
     }
-    this.#used = this.#encoder.write(this.#buf, room + this.#used, record) - room;
+    const end = this.#encoder.write(this.#buf, room + this.#used, record) - room;
+    if (end - this.#used !== bytes) throw new Error(`RecordsFrameWriter: told ${bytes} bytes, the record's fields are ${end - this.#used}`);
+    this.#used = end;
     this.#lengths.push(bytes);
   }
 
