@@ -540,10 +540,11 @@ export class Broker {
           let k = 0;
           stored.forEach((r, b) => {
             for (let j = 0; j < batches[b]!.count; j++, k++) {
-              const at = { partition, offset: r.baseOffset + j };
-              results[idxs[k]!] = { ...at, duplicate: false };
+              // One object per event, no spread: the answer, also what the duplicate window copies.
+              const result = { partition, offset: r.baseOffset + j, duplicate: false };
+              results[idxs[k]!] = result;
               const id = ids[k];
-              if (id !== undefined) topic.dedupe.remember(id, at, now);
+              if (id !== undefined) topic.dedupe.remember(id, result, now);
             }
           });
         }),

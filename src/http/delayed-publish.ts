@@ -22,7 +22,7 @@ export type PublishSlot =
   | { partition: null; offset: null; scheduled: true; deliverAt: number; id: string };
 
 /** How the HTTP answer shows an event stored now (`duplicate` only when it was one). */
-const storedSlot = (x: PublishResult): PublishSlot => ({ partition: x.partition, offset: x.offset, ...(x.duplicate ? { duplicate: true as const } : {}) });
+const storedSlot = (x: PublishResult): PublishSlot => (x.duplicate ? { partition: x.partition, offset: x.offset, duplicate: true } : { partition: x.partition, offset: x.offset });
 
 function headerInt(v: string | string[] | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
