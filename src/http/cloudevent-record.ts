@@ -41,13 +41,21 @@ function equals(buf: Uint8Array, start: number, end: number, word: Uint8Array): 
   return true;
 }
 
-/** A field's length (-1: null), checked against what remains of the record; throws on bad bytes. */
-function fieldLength(r: ByteReader, index: number, what: string): number {
+/**
+ * A field's length (-1: null), checked against what remains of the record; throws on bad bytes.
+ * `field`: the key or value, or header `header`'s name or value (named only in an error: no string
+ * is made per field on the way).
+ */
+function fieldLength(r: ByteReader, index: number, field: 'key' | 'value' | 'name', header = -1): number {
   const at = r.pos;
   const n = r.varint();
-  if (r.error !== null) throw invalid(index, `${what} at byte ${at - r.start}: ${r.error.message}`);
-  if (n < -1 || n > r.remaining) throw invalid(index, `${what} at byte ${at - r.start} declares ${n} bytes, ${r.remaining} remain`);
+  if (r.error !== null) throw invalid(index, `${fieldName(field, header)} at byte ${at - r.start}: ${r.error.message}`);
+  if (n < -1 || n > r.remaining) throw invalid(index, `${fieldName(field, header)} at byte ${at - r.start} declares ${n} bytes, ${r.remaining} remain`);
   return n;
+}
+
+function fieldName(field: string, header: number): string {
+  return header < 0 ? field : `header ${header}'s ${field}`;
 }
 
 /**
@@ -74,12 +82,12 @@ export function cloudEventFromRecordFields(fields: Uint8Array, index: number): E
   let type = false;
   let spec = false;
   for (let h = 0; h < count; h++) {
-    const nameLength = fieldLength(r, index, `header ${h}'s name`);
+    const nameLength = fieldLength(r, index, 'name', h);
     const nameAt = r.pos;
     const nameEnd = nameAt + nameLength;
     if (nameLength < 0 || nameLength > headerNameBytesMax) throw invalid(index, `header ${h}'s name must be ce_<attribute> or content-type`);
     r.skip(nameLength);
-    const valueSize = fieldLength(r, index, `header ${h}'s value`);
+    const valueSize = fieldLength(r, index, 'value', h);
     if (valueSize === -1) throw invalid(index, `header ${h} has no value (an attribute is a string)`);
     if (valueSize > limits.headerBytesMax) throw invalid(index, `header ${h}'s value is longer than ${limits.headerBytesMax} bytes`);
     const valueAt = r.pos;
