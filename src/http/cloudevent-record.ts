@@ -19,6 +19,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import type { EncodedPublishEvent } from '../broker/broker.ts';
 import { EddyError } from '../errors.ts';
 import { limits } from '../limits.ts';
+import { recordFieldLength, recordHeaderCount } from '../log/codec/record-batch.ts';
 import { ByteReader } from '../log/codec/reader.ts';
 import { asciiText } from '../log/codec/utf8.ts';
 
@@ -42,15 +43,13 @@ function equals(buf: Uint8Array, start: number, end: number, word: Uint8Array): 
 }
 
 /**
- * A field's length (-1: null), checked against what remains of the record; throws on bad bytes.
- * `field`: the key or value, or header `header`'s name or value (named only in an error: no string
- * is made per field on the way).
+ * A field's length, checked by the record decoder's own rules (null: a null field); its error
+ * becomes event.invalid naming the field: the key or value, or header `header`'s name or value.
  */
-function fieldLength(r: ByteReader, index: number, field: 'key' | 'value' | 'name', header = -1): number {
+function fieldLength(r: ByteReader, index: number, field: 'key' | 'value' | 'name', header = -1): number | null {
   const at = r.pos;
-  const n = r.varint();
-  if (r.error !== null) throw invalid(index, `${fieldName(field, header)} at byte ${at - r.start}: ${r.error.message}`);
-  if (n < -1 || n > r.remaining) throw invalid(index, `${fieldName(field, header)} at byte ${at - r.start} declares ${n} bytes, ${r.remaining} remain`);
+  const n = recordFieldLength(r, r.end);
+  if (r.error !== null) throw invalid(index, `${fieldName(field, header)} at byte ${at}: ${r.error.message}`);
   return n;
 }
 
@@ -65,16 +64,13 @@ function fieldName(field: string, header: number): string {
 export function cloudEventFromRecordFields(fields: Uint8Array, index: number): EncodedPublishEvent {
   const r = new ByteReader(fields);
   const keyLength = fieldLength(r, index, 'key');
-  if (keyLength > limits.keyBytesMax) throw invalid(index, `the key is longer than ${limits.keyBytesMax} bytes`);
-  const key = keyLength === -1 ? null : r.bytes(keyLength);
+  if (keyLength !== null && keyLength > limits.keyBytesMax) throw invalid(index, `the key is longer than ${limits.keyBytesMax} bytes`);
+  const key = keyLength === null ? null : r.bytes(keyLength);
   const valueLength = fieldLength(r, index, 'value');
-  if (valueLength > 0) r.skip(valueLength);
+  if (valueLength !== null) r.skip(valueLength);
   const countAt = r.pos;
-  const count = r.varint();
-  // Each header takes at least 2 bytes: bounds the loop by the input.
-  if (r.error !== null || count < 0 || count > limits.recordHeadersMax || count * 2 > r.remaining) {
-    throw invalid(index, `header count at byte ${countAt}: must be 0..${limits.recordHeadersMax} and fit the ${r.remaining} bytes left`);
-  }
+  const count = recordHeaderCount(r, r.end); // at most limits.recordHeadersMax, 2 bytes each at least
+  if (r.error !== null) throw invalid(index, `header count at byte ${countAt}: ${r.error.message}`);
   // One native pass over the headers' bytes decides whether every value is ASCII (the usual case).
   const ascii = isAscii(fields.subarray(r.pos));
   let id: string | null = null;
@@ -83,12 +79,12 @@ export function cloudEventFromRecordFields(fields: Uint8Array, index: number): E
   let spec = false;
   for (let h = 0; h < count; h++) {
     const nameLength = fieldLength(r, index, 'name', h);
+    if (nameLength === null || nameLength > headerNameBytesMax) throw invalid(index, `header ${h}'s name must be ce_<attribute> or content-type`);
     const nameAt = r.pos;
     const nameEnd = nameAt + nameLength;
-    if (nameLength < 0 || nameLength > headerNameBytesMax) throw invalid(index, `header ${h}'s name must be ce_<attribute> or content-type`);
     r.skip(nameLength);
     const valueSize = fieldLength(r, index, 'value', h);
-    if (valueSize === -1) throw invalid(index, `header ${h} has no value (an attribute is a string)`);
+    if (valueSize === null) throw invalid(index, `header ${h} has no value (an attribute is a string)`);
     if (valueSize > limits.headerBytesMax) throw invalid(index, `header ${h}'s value is longer than ${limits.headerBytesMax} bytes`);
     const valueAt = r.pos;
     const valueEnd = valueAt + valueSize;

@@ -230,7 +230,8 @@ function skipField(r: ByteReader, recordEnd: number): number | null {
   return n;
 }
 
-function fieldLength(r: ByteReader, recordEnd: number): number | null {
+/** A field's length, checked: null for a null field or an error (in r.error: 'bad_length', 'record_overrun', or the varint's). */
+export function fieldLength(r: ByteReader, recordEnd: number): number | null {
   const at = r.pos;
   const n = r.varint();
   if (r.error !== null) return null;
@@ -247,7 +248,7 @@ function fieldLength(r: ByteReader, recordEnd: number): number | null {
 }
 
 /** The header count, checked: at most limits.recordHeadersMax and no more than the record's bytes allow; -1 on error. */
-function headerCount(r: ByteReader, recordEnd: number): number {
+export function headerCount(r: ByteReader, recordEnd: number): number {
   const at = r.pos;
   const count = r.varint();
   if (r.error !== null) return -1;

@@ -23,7 +23,7 @@ import { writeInt32, writeInt64 } from './writer.ts';
 
 export * from './batch-format.ts';
 export { encodeBatch, isEncodedRecord, RecordFieldsEncoder, type BatchRecordInput, type EncodedRecordInput, type EncodeBatchOptions, type RecordHeader, type RecordInput } from './batch-encode.ts';
-export { decodeRecordRefs, decodeRecords, decodeTextRecordAt, decodeTextRecords, recordAt, recordBytesOf, recordTextAt, type DecodedRecord, type RecordRef, type TextHeadersRecord } from './batch-decode.ts';
+export { decodeRecordRefs, decodeRecords, decodeTextRecordAt, decodeTextRecords, fieldLength as recordFieldLength, headerCount as recordHeaderCount, recordAt, recordBytesOf, recordTextAt, type DecodedRecord, type RecordRef, type TextHeadersRecord } from './batch-decode.ts';
 export type { CodecError, CodecErrorCode, Result } from './result.ts';
 
 /**
