@@ -58,6 +58,9 @@ const rawSpec: SubscriptionSpec = {
 
 type ChildMsg = { ready: true } | { done: true; handled: number; at: number } | { error: string };
 
+/** EDDY_BENCH_SUBSCRIBER_NODE_ARGS: extra node flags for the subscriber child (--cpu-prof --cpu-prof-dir=DIR, --import …/alloc-sampler.mjs). */
+const subscriberNodeArgs = process.env.EDDY_BENCH_SUBSCRIBER_NODE_ARGS?.split(' ').filter((a) => a.length > 0) ?? [];
+
 // ---- subscriber child -------------------------------------------------------------------------
 
 async function subscriber(mode: 'sdk' | 'raw', url: string, total: number, concurrency: number): Promise<void> {
@@ -214,7 +217,7 @@ async function phase(mode: 'sdk' | 'raw', total: number, concurrency: number, ch
   try {
     const url = broker.url.replace(/^http:\/\//, 'eddy://');
     const deadlineAt = Date.now() + timeoutSec * 1000;
-    child = fork(fileURLToPath(import.meta.url), ['--subscriber', mode, url, String(total), String(concurrency)], { execArgv: ['--import', 'tsx', ...(process.env.SUB_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.SUB_PROF] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child = fork(fileURLToPath(import.meta.url), ['--subscriber', mode, url, String(total), String(concurrency)], { execArgv: ['--import', 'tsx', ...subscriberNodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await childMessage(child, (m) => 'ready' in m, deadlineAt, 'ready');
     const handledAll = childMessage(child, (m) => 'done' in m, deadlineAt, `${total} events handled`);
     handledAll.catch(() => {});
