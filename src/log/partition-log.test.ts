@@ -89,6 +89,44 @@ test('appends get contiguous offsets and read back in order, from any offset', a
   await log.close();
 });
 
+test('a batch larger than the read size is read from the file once, into one buffer', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const big = encodeBatch(
+    Array.from({ length: 40 }, (_, i) => ({ key: null, value: Buffer.alloc(1000, 97 + (i % 26)), timestampMs: 1_700_000_000_000 })),
+    { timestampMs: 1_700_000_000_000 },
+  );
+  const first = await open(dir);
+  await first.append(batchOf(2, 'a'));
+  await first.append(big);
+  await first.close();
+  // Reopened: nothing in the tail cache, so the reads below go to the file.
+  const reads: { position: number; length: number }[] = [];
+  class ReadCountingIO extends NodeFileIO {
+    override async open(path: string, options: { create: boolean; dsync?: boolean }): Promise<FileHandle> {
+      const h = await super.open(path, options);
+      const read = h.read.bind(h);
+      h.read = (buf, offset, length, position) => {
+        if (path.endsWith('.log')) reads.push({ position, length });
+        return read(buf, offset, length, position);
+      };
+      return h;
+    }
+  }
+  const log = await open(dir, new ReadCountingIO());
+  const position = batchOf(2, 'a').byteLength;
+  reads.length = 0;
+  const r = await log.read(2, 1024);
+  await log.close();
+  assert.equal(r.bytes.length, big.byteLength, 'the whole batch, as Kafka answers since KIP-74');
+  assert.equal(Number(r.bytes.readBigInt64BE(0)), 2);
+  // Finding the batch reads a small window from the index's position (0 here); the batch itself is
+  // then read once, whole (not 1024 bytes first, then again at its size).
+  const atBatch = reads.filter((x) => x.position === position);
+  assert.equal(atBatch.length, 1, `reads: ${JSON.stringify(reads)}`);
+  assert.ok(atBatch[0]!.length >= big.byteLength, `reads: ${JSON.stringify(reads)}`);
+});
+
 test('concurrent appends share fdatasyncs (group commit) and every one is acknowledged once', async (t) => {
   const { dir, cleanup } = await tempDir();
   t.after(cleanup);

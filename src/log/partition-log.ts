@@ -412,9 +412,9 @@ export class PartitionLog {
     for (let i = findSegment(segments, offset); i < segments.length; i++) {
       const seg = segments[i]!;
       const end = i === segments.length - 1 ? this.#readablePosition : seg.size;
-      const pos = await seg.locate(offset, end);
-      if (pos >= end) continue;
-      const r = await seg.read(pos, maxBytes, end, alloc);
+      const at = await seg.locate(offset, end);
+      if (at.position >= end) continue;
+      const r = await seg.read(at.position, maxBytes, end, { alloc, firstBatchBytes: at.batchBytes });
       return { bytes: r.bytes, highWatermark: hw, logStartOffset: start };
     }
     return empty;
@@ -465,7 +465,7 @@ export class PartitionLog {
       if (!found) continue;
       // One batch at a time from the first candidate (later ones matter when deleted records hid its matches).
       for (let pos = found.position; pos < end; ) {
-        const r = await seg.read(pos, 1, end);
+        const r = await seg.read(pos, 1, end, pos === found.position ? { firstBatchBytes: found.header.batchLength + 12 } : {});
         if (r.bytes.length === 0) break;
         if (Number(r.bytes.readBigInt64BE(35)) >= timestampMs) {
           const recs = decodeRecords(r.bytes, 0, { decompressedBytesMax: limits.decompressedBytesMax });

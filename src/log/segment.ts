@@ -201,8 +201,11 @@ export class Segment {
     this.#lastRead = null;
   }
 
-  /** Position of the batch holding `offset`, or `endPosition` when it lies at or beyond the end. */
-  async locate(offset: number, endPosition: number): Promise<number> {
+  /**
+   * Position of the batch holding `offset` and that batch's size in bytes (so a read can take it whole
+   * at once), or `endPosition` and 0 when it lies at or beyond the end.
+   */
+  async locate(offset: number, endPosition: number): Promise<{ position: number; batchBytes: number }> {
     const hint = this.#lastRead;
     let start = this.index.floor(offset);
     if (hint && hint.offset <= offset && hint.offset >= start.offset && hint.position <= endPosition) start = hint;
@@ -212,10 +215,10 @@ export class Segment {
       const rel = await w.ensure(pos, BATCH_HEADER_BYTES);
       const h = readBatchHeader(w.buf, rel);
       if (!h.ok) throw new EddyError('log.io_error', `unreadable batch header in ${this.path('.log')} at byte ${pos}`);
-      if (h.value.baseOffset + h.value.lastOffsetDelta >= offset) return pos;
+      if (h.value.baseOffset + h.value.lastOffsetDelta >= offset) return { position: pos, batchBytes: h.value.batchLength + 12 };
       pos += h.value.batchLength + 12;
     }
-    return endPosition;
+    return { position: endPosition, batchBytes: 0 };
   }
 
   /** First batch whose max timestamp is >= `timestampMs`, or null. */
@@ -237,13 +240,16 @@ export class Segment {
    * Reads whole batches from `position`, up to `maxBytes` and never past `endPosition`; returns at
    * least one batch when one exists, even if larger than maxBytes (as Kafka does since KIP-74). The
    * bytes come from `alloc` when given (the caller then releases them to it), else a new buffer.
+   * `firstBatchBytes`, the size of the batch at `position` when the caller knows it (locate), sizes
+   * the read to hold that batch: a batch larger than maxBytes is then read once, into one buffer.
    */
-  async read(position: number, maxBytes: number, endPosition: number, alloc?: ReadAllocator): Promise<{ bytes: Buffer; nextOffset: number | null }> {
+  async read(position: number, maxBytes: number, endPosition: number, options: { alloc?: ReadAllocator | undefined; firstBatchBytes?: number } = {}): Promise<{ bytes: Buffer; nextOffset: number | null }> {
     if (position >= endPosition) return { bytes: Buffer.alloc(0), nextOffset: null };
+    const alloc = options.alloc;
     this.#readers++;
     let buf: Buffer | null = null;
     try {
-      let want = Math.min(maxBytes, endPosition - position);
+      let want = Math.min(Math.max(maxBytes, options.firstBatchBytes ?? 0), endPosition - position);
       if (want < BATCH_HEADER_BYTES) want = Math.min(BATCH_HEADER_BYTES, endPosition - position);
       buf = alloc ? alloc.acquire(want) : Buffer.allocUnsafe(want);
       let got = await this.handle.read(buf, 0, want, position);
