@@ -11,6 +11,7 @@ import { Broker } from '../src/broker/broker.ts';
 import { SubscriptionManager } from '../src/broker/subscriptions/manager.ts';
 import { buildHttpServer } from '../src/http/server.ts';
 import { recordView } from '../src/http/events.ts';
+import { FramePool } from '../src/http/frame-pool.ts';
 import { decodeMessagesFrame, encodePublishFrame, RecordsFrameWriter, type WsLimits } from '../src/http/ws-protocol.ts';
 import { cloudEventFromJson } from '../src/http/events.ts';
 import { startBroker } from '../src/server.ts';
@@ -291,6 +292,40 @@ test('subscription stream with "encoding": "binary": binary frames of several me
   assert.equal(lone.messages, 1);
   assert.ok((lone.recordBytes as number) > 1000);
   assert.deepEqual((((await c.next(of('message', 'b'))) as EventMsg).event.value), { big: 'y'.repeat(1000) });
+});
+
+test('binary messages frames built in reused buffers carry every message exactly as published, round after round', async (t) => {
+  // Frames of ~40 KiB come from the broker's FramePool and go back to it once written; later frames
+  // are built in the buffers of earlier ones. Every value is distinct, so a buffer reused
+  // too early (stale or overwritten bytes) would show as a wrong message.
+  const released: number[] = [];
+  const release = FramePool.prototype.release;
+  FramePool.prototype.release = function (this: FramePool, frame: Buffer) {
+    released.push(frame.length);
+    release.call(this, frame);
+  };
+  t.after(() => {
+    FramePool.prototype.release = release;
+  });
+  // Frames of at most ~40 KiB: each round's 100 messages go out as several frames in one tick.
+  const s = await withLimits(t, { binaryFrameBytesMax: 40 * 1024 });
+  const rounds = 5;
+  const perRound = 100;
+  const value = (n: number) => ({ n, pad: `${n}:`.repeat(1 + ((n * 37) % 200)).padEnd(1000, String.fromCharCode(97 + (n % 26))) });
+  for (let r = 0; r < rounds; r++) await publish(s, 'bulk', Array.from({ length: perRound }, (_, i) => value(r * perRound + i)), 0);
+  assert.equal((await http(s, 'POST', '/v1/subscriptions', { name: 'bulk-bin', topic: 'bulk' })).status, 201);
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'b', subscription: 'bulk-bin', credits: perRound, encoding: 'binary' });
+  const seen: unknown[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const got = await c.take(perRound, of('message', 'b'));
+    for (const m of got) seen.push((m as EventMsg).event.value);
+    c.send({ type: 'ack', id: 'b', ackIds: got.map((m) => m.ackId) });
+    await c.next(of('acked', 'b'));
+    if (r < rounds - 1) c.send({ type: 'credit', id: 'b', credits: perRound });
+  }
+  assert.deepEqual(seen, Array.from({ length: rounds * perRound }, (_, n) => value(n)));
+  assert.ok(released.filter((n) => n >= 32 * 1024).length >= rounds - 1, `frames given back to the pool: ${JSON.stringify(released)}`);
 });
 
 test('subscription stream: `ref` is echoed in answers and errors; a nack `reason` reaches the dead letter', async (t) => {

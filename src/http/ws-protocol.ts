@@ -395,7 +395,7 @@ export class RecordsFrameWriter {
  * as its Kafka batch stores it (the v2 record encoding, length varint first), in order. The broker
  * copies the stored bytes; it does not decode the record or write its value again as JSON.
  */
-export function encodeMessagesFrame(id: string, messages: readonly PulledMessage[]): Buffer {
+export function encodeMessagesFrame(id: string, messages: readonly PulledMessage[], alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   let header = `{"type":"messages","id":${JSON.stringify(id)},"messages":[`;
   let recordBytes = 0;
   for (let i = 0; i < messages.length; i++) {
@@ -405,7 +405,7 @@ export function encodeMessagesFrame(id: string, messages: readonly PulledMessage
   }
   header += ']}';
   const headerBytes = Buffer.byteLength(header);
-  const frame = Buffer.allocUnsafe(4 + headerBytes + recordBytes);
+  const frame = alloc(4 + headerBytes + recordBytes);
   frame.writeUInt32BE(headerBytes, 0);
   let at = 4 + frame.write(header, 4, headerBytes === header.length ? 'latin1' : 'utf8'); // ASCII: latin1 writes the same bytes, faster
   for (const m of messages) {

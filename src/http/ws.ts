@@ -17,6 +17,7 @@ import type { Broker } from '../broker/broker.ts';
 import { repeatTimer } from '../log/clock.ts';
 import type { DelayedDelivery } from '../broker/delayed.ts';
 import { publishNow, publishWithDelays } from './delayed-publish.ts';
+import { FramePool } from './frame-pool.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { EddyError } from '../errors.ts';
 import type { HttpMetrics } from './metrics.ts';
@@ -40,12 +41,16 @@ interface Hub {
   readonly metrics: HttpMetrics;
   readonly delivered: Counter<'kind'>;
   readonly errors: Counter<'code'>;
+  readonly frames: FramePool;
 }
 
 function toProtocolError(e: unknown, id?: string, ref?: string | null): ProtocolError {
   const err = e instanceof EddyError ? e : new EddyError('broker.internal', 'internal error');
   return { code: err.code, detail: err.message, ...(id !== undefined ? { id } : {}), ...(ref ? { ref } : {}) };
 }
+
+/** Bytes of free binary frame buffers a broker keeps for reuse (FramePool). */
+const frameBuffersFreeBytesMax = 8 * 1024 * 1024;
 
 /** A publish over the socket has no HTTP headers (delays come as event fields). */
 const noHeaders: Record<string, string | undefined> = {};
@@ -112,9 +117,28 @@ class Connection implements StreamHost {
     this.sendFrame(JSON.stringify(message));
   }
 
+  get frames(): FramePool {
+    return this.#hub.frames;
+  }
+
+  sendPooledFrame(frame: Buffer): void {
+    // Back to the pool only after a write that completed: after an error the socket may be gone with
+    // the write still referring to the bytes, so the buffer is left to the GC.
+    const written = (e?: Error): void => {
+      if (!e) this.#hub.frames.release(frame);
+      this.#onFlushed();
+    };
+    if (!this.#send(frame, written)) this.#hub.frames.release(frame);
+  }
+
   /** Sends a text (string) or binary (Buffer) frame, corked with the others of this tick. */
   sendFrame(frame: string | Buffer): void {
-    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#send(frame, this.#onFlushed);
+  }
+
+  /** Sends a frame (corked with the others of this tick); false when the socket is closed and nothing was sent. */
+  #send(frame: string | Buffer, written: (e?: Error) => void): boolean {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return false;
     // Frames sent in one tick (a pulled batch, answers) leave in one write: the socket is corked
     // on the first and uncorked on the next tick, as node:http does for a response.
     if (!this.#corked) {
@@ -129,7 +153,8 @@ class Connection implements StreamHost {
       }
     }
     // The callback runs once the frame is handed to the kernel: the socket's 'drain', per frame.
-    this.#ws.send(frame, this.#onFlushed);
+    this.#ws.send(frame, written);
+    return true;
   }
 
   readonly #onFlushed = (): void => {
@@ -384,7 +409,10 @@ function registerWsMetrics(hub: Omit<Hub, 'delivered' | 'errors'>): Pick<Hub, 'd
 
 /** Registers @fastify/websocket and `GET /v1/ws` on the app. */
 export function registerWebSocket(app: FastifyInstance, options: WebSocketOptions): void {
-  const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, delayed: options.delayed, limits: { ...wsLimits, ...options.limits }, connections: new Set<Connection>(), metrics: options.metrics };
+  const limits = { ...wsLimits, ...options.limits };
+  // Frames of up to twice binaryFrameBytesMax pooled (the records, their header, one record past the bound).
+  const frames = new FramePool(2 * limits.binaryFrameBytesMax, frameBuffersFreeBytesMax);
+  const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, delayed: options.delayed, limits, connections: new Set<Connection>(), metrics: options.metrics, frames };
   const hub: Hub = { ...base, ...registerWsMetrics(base) };
   // On the broker's clock (tests advance a fake one); the system clock's timers never keep the process alive.
   const heartbeat = repeatTimer(hub.broker.clock, hub.limits.heartbeatMs, () => {
