@@ -9,7 +9,7 @@ import type { PulledMessage } from '../broker/subscriptions/subscription.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { assert } from '../errors.ts';
 import { leasedMessageFieldsJson, recordViewJson, type EventView } from './events.ts';
-import type { FramePool } from './frame-pool.ts';
+import type { ReadAllocator } from '../log/read-pool.ts';
 import { encodeMessagesFrame, type DeliveryEncoding, type WsLimits } from './ws-protocol.ts';
 import type { PublishSlot } from './delayed-publish.ts';
 
@@ -35,7 +35,7 @@ export interface StreamHost {
    */
   sendFrame(frame: string | Buffer): void;
   /** Buffers for binary frames: one from here is sent with sendPooledFrame, which gives it back once written. */
-  readonly frames: FramePool;
+  readonly frames: ReadAllocator;
   /** Sends a binary frame made in a buffer from `frames`; the buffer returns to the pool once the socket is done with it. */
   sendPooledFrame(frame: Buffer): void;
   /** True while the socket's send buffer is above limits.socketBufferedBytesMax. */
@@ -157,7 +157,7 @@ function sendMessagesBinary(host: StreamHost, stream: Stream, messages: readonly
   let end = from + 1;
   let bytes = messages[from]!.record.recordBytes;
   while (end < messages.length && bytes + messages[end]!.record.recordBytes <= host.limits.binaryFrameBytesMax) bytes += messages[end++]!.record.recordBytes;
-  host.sendPooledFrame(encodeMessagesFrame(stream.id, from === 0 && end === messages.length ? messages : messages.slice(from, end), host.frames.acquire));
+  host.sendPooledFrame(encodeMessagesFrame(stream.id, from === 0 && end === messages.length ? messages : messages.slice(from, end), (n) => host.frames.acquire(n)));
   return end - from;
 }
 

@@ -15,9 +15,9 @@ import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import type { Broker } from '../broker/broker.ts';
 import { repeatTimer } from '../log/clock.ts';
+import { ReadBufferPool } from '../log/read-pool.ts';
 import type { DelayedDelivery } from '../broker/delayed.ts';
 import { publishNow, publishWithDelays } from './delayed-publish.ts';
-import { FramePool } from './frame-pool.ts';
 import type { SubscriptionManager } from '../broker/subscriptions/manager.ts';
 import { EddyError } from '../errors.ts';
 import type { HttpMetrics } from './metrics.ts';
@@ -41,16 +41,13 @@ interface Hub {
   readonly metrics: HttpMetrics;
   readonly delivered: Counter<'kind'>;
   readonly errors: Counter<'code'>;
-  readonly frames: FramePool;
+  readonly frames: ReadBufferPool;
 }
 
 function toProtocolError(e: unknown, id?: string, ref?: string | null): ProtocolError {
   const err = e instanceof EddyError ? e : new EddyError('broker.internal', 'internal error');
   return { code: err.code, detail: err.message, ...(id !== undefined ? { id } : {}), ...(ref ? { ref } : {}) };
 }
-
-/** Bytes of free binary frame buffers a broker keeps for reuse (FramePool). */
-const frameBuffersFreeBytesMax = 8 * 1024 * 1024;
 
 /** A publish over the socket has no HTTP headers (delays come as event fields). */
 const noHeaders: Record<string, string | undefined> = {};
@@ -117,7 +114,7 @@ class Connection implements StreamHost {
     this.sendFrame(JSON.stringify(message));
   }
 
-  get frames(): FramePool {
+  get frames(): ReadBufferPool {
     return this.#hub.frames;
   }
 
@@ -410,13 +407,16 @@ function registerWsMetrics(hub: Omit<Hub, 'delivered' | 'errors'>): Pick<Hub, 'd
 /** Registers @fastify/websocket and `GET /v1/ws` on the app. */
 export function registerWebSocket(app: FastifyInstance, options: WebSocketOptions): void {
   const limits = { ...wsLimits, ...options.limits };
-  // Frames of up to twice binaryFrameBytesMax pooled (the records, their header, one record past the bound).
-  const frames = new FramePool(2 * limits.binaryFrameBytesMax, frameBuffersFreeBytesMax);
+  // Binary `messages` frames are built in reused buffers (see ReadBufferPool for why): from 32 KiB
+  // to twice binaryFrameBytesMax (the records, their header, one record past the bound), 8 MiB kept,
+  // all dropped once no frame was built for a heartbeat.
+  const frames = new ReadBufferPool({ minBytes: 32 * 1024, maxBufferBytes: 2 * limits.binaryFrameBytesMax, bytesMax: 8 * 1024 * 1024 });
   const base = { broker: options.broker, subscriptions: options.subscriptions ?? null, delayed: options.delayed, limits, connections: new Set<Connection>(), metrics: options.metrics, frames };
   const hub: Hub = { ...base, ...registerWsMetrics(base) };
   // On the broker's clock (tests advance a fake one); the system clock's timers never keep the process alive.
   const heartbeat = repeatTimer(hub.broker.clock, hub.limits.heartbeatMs, () => {
     for (const c of [...hub.connections]) c.heartbeat();
+    frames.trimIfIdle();
   });
   app.addHook('onClose', async () => heartbeat.cancel());
   app.register(fastifyWebsocket, {
