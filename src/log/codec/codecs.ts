@@ -21,7 +21,8 @@ import { zstdBound, zstdStoredFrame } from './zstd-frame.ts';
 
 const require = createRequire(import.meta.url);
 const snappyjs = require('snappyjs') as { compress(b: Uint8Array): Uint8Array };
-const lz4js = require('lz4js') as { compress(b: Uint8Array): Uint8Array };
+/** lz4js, loaded on the first lz4 compression: at load it allocates a 5 MiB block buffer most brokers never use. */
+let lz4js: { compress(b: Uint8Array): Uint8Array } | null = null;
 
 const XERIAL_MAGIC = Uint8Array.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_BYTES = 16;
@@ -81,7 +82,7 @@ const snappy: CompressionCodec = {
 };
 
 const lz4: CompressionCodec = {
-  compress: (data) => lz4js.compress(data),
+  compress: (data) => (lz4js ??= require('lz4js') as { compress(b: Uint8Array): Uint8Array }).compress(data),
   decompress: (data, { maxBytes }) => lz4FrameDecompress(data, maxBytes),
 };
 
