@@ -1,7 +1,8 @@
 // Reusable buffers for bytes that live only until a socket has taken them: log reads for a Kafka
 // Fetch response, and the binary `messages` frames of WebSocket subscription streams. Without it
-// every fetch (every frame) allocates its buffer afresh: megabytes per response, memory outside V8's heap that the kernel must fault in and zero, and whose churn makes V8 run full
-// collections for "external memory pressure" every few tens of milliseconds while consumers read.
+// every fetch (every frame) allocates its buffer afresh: megabytes per response, memory outside
+// V8's heap that the kernel must fault in and zero, and whose churn makes V8 run full collections
+// for "external memory pressure" every few tens of milliseconds while consumers read.
 //
 // A buffer is lent with acquire() and comes back with release(), which accepts any view of it and
 // ignores anything it did not lend (so a caller may release every piece it wrote). A buffer that is
