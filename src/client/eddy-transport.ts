@@ -217,6 +217,15 @@ export class EddyHttpTransport implements Transport {
       cloudevents = null;
       frameBytes = frameOverhead;
     };
+    /**
+     * Makes room for an event of `bytes` in a frame of its kind (`otherKind`: the frame being built
+     * is of the other kind; `count`: events of its kind in it): sends the frame being built when the
+     * event cannot join it. False when the event is too large for any frame.
+     */
+    const room = (bytes: number, otherKind: boolean, count: number): boolean => {
+      if (otherKind || frameBytes + bytes > wsLimits.messageBytesMax || count === limits.httpEventsPerRequestMax) flush();
+      return frameOverhead + bytes <= wsLimits.messageBytesMax;
+    };
     for (let i = from; i < list.length; i++) {
       const e = list[i]!;
       const data = e.envelope.data === undefined ? null : JSON.stringify(e.envelope.data);
@@ -232,8 +241,7 @@ export class EddyHttpTransport implements Transport {
         const fieldsBytes = records.size(record);
         // Its fields, its length entry and a comma.
         const bytes = fieldsBytes + 10;
-        if (cloudevents || frameBytes + bytes > wsLimits.messageBytesMax || records.count === limits.httpEventsPerRequestMax) flush();
-        if (frameOverhead + bytes > wsLimits.messageBytesMax) return { sent, http: e, next: i + 1 };
+        if (!room(bytes, cloudevents !== null, records.count)) return { sent, http: e, next: i + 1 };
         records.add(record, fieldsBytes);
         frameBytes += bytes;
         continue;
@@ -242,8 +250,7 @@ export class EddyHttpTransport implements Transport {
       const dataBytes = data === null ? -1 : Buffer.byteLength(data);
       // Attributes and a comma, the dataBytes entry and a comma (at most 8 digits), the data.
       const bytes = Buffer.byteLength(attributes) + 10 + Math.max(0, dataBytes);
-      if (records.count > 0 || frameBytes + bytes > wsLimits.messageBytesMax || (cloudevents?.attributes.length ?? 0) === limits.httpEventsPerRequestMax) flush();
-      if (frameOverhead + bytes > wsLimits.messageBytesMax) return { sent, http: e, next: i + 1 };
+      if (!room(bytes, records.count > 0, cloudevents?.attributes.length ?? 0)) return { sent, http: e, next: i + 1 };
       cloudevents ??= { attributes: [], data: [], dataBytes: [] };
       cloudevents.attributes.push(attributes);
       cloudevents.data.push(data);
