@@ -64,7 +64,7 @@ class ModelWindow {
 const idPool = (seed: number): string[] => {
   const hex = (n: number, len: number) => (n >>> 0).toString(16).padStart(len, '0').slice(-len);
   const out: string[] = [];
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 40; i++) {
     const r = Math.imul(seed + i, 0x9e3779b1) >>> 0;
     out.push(`0190f3a2-7b1c-7${hex(i % 3, 3)}-8${hex(r, 3)}-${hex(r, 8)}${hex(i, 4)}`);
   }
@@ -78,9 +78,14 @@ test('property: the compact window answers exactly like a map of entries, across
     fc.record({ kind: fc.constant('lookup' as const), id: fc.nat(), dt: fc.integer({ min: 0, max: 50 }) }),
     fc.record({ kind: fc.constant('sweep' as const), dt: fc.integer({ min: 0, max: 200 }) }),
   );
+  // A window of up to 500 ms (ids expire within the run) or one where they never do (the ring's span
+  // then grows with every re-remembered id until it is compacted).
+  const windowSpan = fc.oneof(fc.integer({ min: 1, max: 500 }), fc.constant(1e12));
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer(), fc.array(op, { maxLength: 400 }), (windowMs, maxIds, initialSlots, seed, ops) => {
-      const w = new DedupeWindow(windowMs, { maxIds, initialSlots }); // a small first ring: growth, holes and rebuilds within a few operations
+    fc.property(windowSpan, fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer(), fc.array(op, { maxLength: 400, size: 'max' }), (windowMs, maxIds, chunkSlots, seed, ops) => {
+      // Small chunks, a small first table and small moves per sweep: chunk turnover, table resizes
+      // under way across operations, and compaction within a few hundred operations.
+      const w = new DedupeWindow(windowMs, { maxIds, chunkSlots, sweepMoveCells: 2 });
       const m = new ModelWindow(windowMs, maxIds);
       const ids = idPool(seed);
       let now = 0;
@@ -123,11 +128,14 @@ for (const [kind, idOf] of [
   });
 }
 
-test('sweeping shrinks a window that is at most a quarter full and releases an empty one; the ids left stay exact', () => {
+test('memory follows the ids held: expired ids give back their chunks, a sparse table shrinks, an empty window holds nothing; the ids left stay exact', () => {
   const id = (i: number) => `0190f3a2-7b1c-7000-8000-${i.toString(16).padStart(12, '0')}`;
-  const w = new DedupeWindow(10_000, { maxIds: 100_000, initialSlots: 64 });
+  const w = new DedupeWindow(10_000, { maxIds: 100_000, chunkSlots: 64 });
   for (let i = 0; i < 20_000; i++) w.remember(id(i), { partition: 0, offset: i }, i);
   const full = w.bytes;
+  w.sweep(10_000 + 9_999); // half expired: the table keeps its size, the ring gives back their chunks
+  assert.equal(w.size, 10_000);
+  assert.ok(w.bytes <= full - 9_000 * 35, `${w.bytes} of ${full} bytes after half the ids expired`);
   w.sweep(10_000 + 17_999); // ids 0..17,999 expired: 2,000 of 20,000 left
   assert.equal(w.size, 2000);
   assert.ok(w.bytes < full / 4, `shrunk: ${w.bytes} of ${full} bytes`);
@@ -150,7 +158,7 @@ test('property: windows sharing one budget keep the active count exact and, once
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom(500, 1_000_000), fc.array(op, { maxLength: 300 }), (total, n, windowMs, ops) => {
       const budget = new DedupeBudget(total);
-      const windows = Array.from({ length: n }, () => new DedupeWindow(windowMs, { maxIds: 40, initialSlots: 2, budget }));
+      const windows = Array.from({ length: n }, () => new DedupeWindow(windowMs, { maxIds: 40, chunkSlots: 2, budget }));
       const cleared = new Set<number>();
       let now = 0;
       for (const o of ops) {

@@ -2,15 +2,25 @@
 // not stored again; the publish answers with the original partition and offset. Bounded in count
 // (oldest ids are forgotten first) and in time (ids expire after windowMs of clock time).
 //
-// Compact, because a busy topic holds a million ids. Entries live in typed arrays used as a ring in
-// insertion order (which is expiry order for ids remembered at clock time), so expiry and eviction
-// pop the head. Ids in the canonical UUID form (lowercase hex, as the SDK's UUIDv7 and most
-// CloudEvents producers write them) are kept as their 128 bits and found through an open-addressing
-// table of slot numbers (linear probing, backward-shift deletion): no heap object per id, and exact
-// (the text and the bits map one to one). Any other id is a key of a Map. An id forgotten out of
-// order (re-remembered, or found expired by a lookup) leaves a hole in the ring; a full ring is
-// rebuilt without its holes, doubling while below the cap. ~44 bytes per UUID id at a million ids
-// (35 in the ring, 8 in the table, 1/16 of slack), where a Map of objects costs ~90 on the heap.
+// Compact, because a busy topic holds a million ids, and never stopping the event loop for long,
+// because it grows and shrinks while publishes wait on it:
+// - Entries live in a ring in insertion order (which is expiry order for ids remembered at clock
+//   time), so expiry and eviction pop the head. The ring is virtual: a directory of fixed-size chunks
+//   of typed arrays, each allocated when the tail first reaches it and dropped when the head leaves
+//   it. Growing costs one chunk, and memory follows the ids held (no copy of the whole ring).
+// - Ids in the canonical UUID form (lowercase hex, as the SDK's UUIDv7 and most CloudEvents producers
+//   write them) are kept as their 128 bits and found through an open-addressing table of slot numbers
+//   (linear probing, backward-shift deletion): no heap object per id, and exact (the text and the
+//   bits map one to one). Any other id is a key of a Map.
+// - The table is resized incrementally: a larger (or, after expiry, smaller) table takes new ids
+//   while each remember() and sweep() moves a bounded number of the old table's cells into it; a
+//   lookup probes both until the old one is empty. The step is chosen so the move always ends before
+//   the new table fills to its own resize point.
+// - An id forgotten out of order (re-remembered, or found expired by a lookup) leaves a hole in the
+//   ring, popped when it reaches the head. The ring spans at most the cap plus 1/16; only when holes
+//   fill that slack (ids re-remembered over and over) is it compacted in one go.
+// ~44 bytes per UUID id at a million ids (35 in the ring, 8 in the table), where a Map of objects
+// costs ~90 on the heap.
 
 import { assert } from '../errors.ts';
 import { limits } from '../limits.ts';
@@ -20,11 +30,24 @@ export interface StoredAt {
   offset: number;
 }
 
-/** Ring slots allocated when the first id arrives (then doubled while full, up to the cap and its slack). */
-const initialSlotsDefault = 1024;
+/** Ring slots per chunk (a power of two): what a window allocates for its first id and at each growth. */
+const chunkSlotsDefault = 1024;
+/** Table cells a resize moves per sweep() (a sweep runs per publish and on a timer). */
+const sweepMoveCellsDefault = 65_536;
 
 /** What a slot holds. */
 const Kind = { free: 0, uuid: 1, text: 2 } as const;
+
+/** A table cell whose slot was moved to the new table or forgotten while a resize is under way (probes go on past it). */
+const movedCell = -1;
+
+interface Chunk {
+  kind: Uint8Array;
+  partition: Uint16Array;
+  offset: Float64Array;
+  expiresMs: Float64Array;
+  words: Uint32Array; // 4 per slot, uuid ids
+}
 
 /** The 128 bits of a canonical lowercase UUID (8-4-4-4-12 hex), or null for any other string. */
 function uuidWords(id: string, out: Uint32Array): boolean {
@@ -55,6 +78,8 @@ function mix(a: number, b: number, c: number, d: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+const pow2AtLeast = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
 /**
  * The ids every topic's window may hold together (limits.duplicateWindowIdsTotalMax): while N
  * windows hold ids, each may hold total / N of them (at most its own cap), oldest forgotten first.
@@ -80,43 +105,58 @@ export class DedupeWindow {
   readonly windowMs: number;
   readonly #maxIds: number;
   readonly #budget: DedupeBudget;
-  /**
-   * Ring slots at most: the cap plus 1/16. A full ring then always has at least that many holes, so
-   * a rebuild at the cap frees enough slots to pay for itself however ids are re-remembered.
-   */
-  readonly #capacityMax: number;
-  readonly #initialSlots: number;
-  /** Live ids. */
-  #size = 0;
-  // The ring: #count slots from #head in insertion order, holes included; its size is the arrays' length.
+  /** The ring's span at most (live ids and holes): the cap plus 1/16, so a compaction at that span frees at least the slack. */
+  readonly #spanMax: number;
+  // The ring: #count slots from #head in insertion order, holes included, in a virtual ring of
+  // #dir.length chunks of 2^#chunkShift slots (at least #spanMax plus two chunks, so the tail never
+  // reaches the chunk the head is in).
+  readonly #chunkShift: number;
+  readonly #chunkMask: number;
+  readonly #slotMask: number;
+  #dir: (Chunk | undefined)[];
+  #chunks = 0;
   #head = 0;
   #count = 0;
-  // Per slot.
-  #kind = new Uint8Array(0);
-  #partition = new Uint16Array(0);
-  #offset = new Float64Array(0);
-  #expiresMs = new Float64Array(0);
-  #words = new Uint32Array(0); // 4 per slot, uuid ids
+  /** Live ids, and those of them kept as uuid bits (in the table). */
+  #size = 0;
+  #uuids = 0;
   #texts = new Map<number, string>(); // slot -> text id
-  readonly #textIndex = new Map<string, number>(); // text id -> slot
+  #textIndex = new Map<string, number>(); // text id -> slot
   // UUID index: slot + 1 per cell, 0 = empty; a power of two, at most half full.
+  readonly #tableCellsMin: number;
   #table = new Int32Array(0);
   #mask = 0;
+  // The table being emptied into #table during a resize (null when none): cells below #oldAt are moved.
+  #old: Int32Array | null = null;
+  #oldMask = 0;
+  #oldAt = 0;
+  /** Old cells moved per remember(), and per sweep(). */
+  #oldStep = 0;
+  readonly #sweepMoveCells: number;
   readonly #scratch = new Uint32Array(4);
   /** Set by clear(): a publish still under way for a deleted topic must not count in the budget. */
   #cleared = false;
 
   /**
    * `maxIds`: this window's own cap; `budget`: shared by the windows of one broker (a window alone by
-   * default); `initialSlots` is for tests: a small first ring makes a few operations go through its growth.
+   * default); `chunkSlots` and `sweepMoveCells` are for tests: small chunks (and the small first table
+   * that goes with them) and small moves per sweep make a few operations go through chunk turnover,
+   * table resizes under way and compaction.
    */
-  constructor(windowMs: number, options: { maxIds?: number; budget?: DedupeBudget; initialSlots?: number } = {}) {
+  constructor(windowMs: number, options: { maxIds?: number; budget?: DedupeBudget; chunkSlots?: number; sweepMoveCells?: number } = {}) {
     const maxIds = options.maxIds ?? limits.duplicateWindowIdsMax;
     this.windowMs = windowMs;
     this.#maxIds = maxIds;
     this.#budget = options.budget ?? new DedupeBudget(maxIds);
-    this.#initialSlots = Math.max(1, options.initialSlots ?? initialSlotsDefault);
-    this.#capacityMax = maxIds + Math.ceil(maxIds / 16) + 1;
+    this.#spanMax = maxIds + Math.ceil(maxIds / 16) + 1;
+    const chunkSlots = pow2AtLeast(options.chunkSlots ?? chunkSlotsDefault);
+    this.#chunkShift = Math.log2(chunkSlots);
+    this.#chunkMask = chunkSlots - 1;
+    const chunks = pow2AtLeast(Math.ceil(this.#spanMax / chunkSlots) + 2);
+    this.#slotMask = chunks * chunkSlots - 1;
+    this.#dir = new Array<Chunk | undefined>(chunks).fill(undefined);
+    this.#tableCellsMin = Math.max(8, chunkSlots);
+    this.#sweepMoveCells = options.sweepMoveCells ?? sweepMoveCellsDefault;
   }
 
   get size(): number {
@@ -128,19 +168,17 @@ export class DedupeWindow {
     return Math.min(this.#maxIds, this.#budget.shareIds);
   }
 
-  /** Ring slots allocated. */
-  get #capacity(): number {
-    return this.#kind.length;
-  }
-
   lookup(id: string, nowMs: number): StoredAt | undefined {
-    const slot = this.#find(id);
+    const words = this.#scratch;
+    const slot = uuidWords(id, words) ? this.#findUuid(words) : (this.#textIndex.get(id) ?? -1);
     if (slot < 0) return undefined;
-    if (this.#expiresMs[slot]! <= nowMs) {
+    const c = this.#chunk(slot);
+    const i = slot & this.#chunkMask;
+    if (c.expiresMs[i]! <= nowMs) {
       this.#forget(slot);
       return undefined;
     }
-    return { partition: this.#partition[slot]!, offset: this.#offset[slot]! };
+    return { partition: c.partition[i]!, offset: c.offset[i]! };
   }
 
   remember(id: string, at: StoredAt, timestampMs: number): void {
@@ -151,35 +189,40 @@ export class DedupeWindow {
     if (old >= 0) this.#forget(old); // re-inserted at the end: insertion order stays expiry order
     const limit = this.#limit;
     while (this.#size >= limit) this.#evictOldest();
-    if (this.#count === this.#capacity) this.#rebuild(this.#grownCapacity());
-    const slot = (this.#head + this.#count) % this.#capacity;
+    if (this.#count === this.#spanMax) this.#compact();
+    const slot = (this.#head + this.#count) & this.#slotMask;
     this.#count++;
-    this.#partition[slot] = at.partition;
-    this.#offset[slot] = at.offset;
-    this.#expiresMs[slot] = timestampMs + this.windowMs;
+    const i = slot & this.#chunkMask;
+    const c = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot);
+    c.partition[i] = at.partition;
+    c.offset[i] = at.offset;
+    c.expiresMs[i] = timestampMs + this.windowMs;
     if (isUuid) {
-      this.#kind[slot] = Kind.uuid;
-      this.#words.set(words, slot * 4);
+      c.kind[i] = Kind.uuid;
+      c.words.set(words, i * 4);
       this.#insertUuid(slot);
     } else {
-      this.#kind[slot] = Kind.text;
+      c.kind[i] = Kind.text;
       this.#texts.set(slot, id);
       this.#textIndex.set(id, slot);
     }
     if (this.#size++ === 0) this.#budget.active++;
+    if (this.#old !== null) this.#moveOld(this.#oldStep);
   }
 
   /**
    * Drops expired ids (insertion order is expiry order for ids remembered at clock time), then the
-   * oldest while over the window's share of the budget; a ring at most a quarter full is rebuilt at
-   * half that size, and an empty one releases its arrays (a topic that had a burst of ids and went
-   * quiet does not keep their memory).
+   * oldest while over the window's share of the budget (the chunks the head leaves are released);
+   * a table at most an eighth full starts shrinking, and an empty window releases everything (a topic
+   * that had a burst of ids and went quiet does not keep their memory).
    */
   sweep(nowMs: number): void {
     while (this.#count > 0) {
       const slot = this.#head;
-      if (this.#kind[slot] !== Kind.free) {
-        if (this.#expiresMs[slot]! > nowMs) break;
+      const c = this.#chunk(slot);
+      const i = slot & this.#chunkMask;
+      if (c.kind[i] !== Kind.free) {
+        if (c.expiresMs[i]! > nowMs) break;
         this.#forget(slot);
       }
       this.#popHead();
@@ -187,8 +230,14 @@ export class DedupeWindow {
     // Over a share that shrank since (more windows hold ids now): the oldest go.
     const limit = this.#limit;
     while (this.#size > limit) this.#evictOldest();
-    if (this.#capacity > 0 && this.#size * 4 <= this.#capacity && (this.#size === 0 || this.#capacity > this.#initialSlots)) {
-      this.#rebuild(this.#size === 0 ? 0 : Math.max(Math.min(this.#initialSlots, this.#capacityMax), this.#size * 2));
+    if (this.#size === 0) {
+      if (this.#chunks > 0 || this.#table.length > 0) this.#reset();
+      return;
+    }
+    if (this.#old !== null) this.#moveOld(this.#sweepMoveCells);
+    if (this.#old === null && this.#table.length > this.#tableCellsMin && this.#uuids * 8 <= this.#table.length) {
+      this.#resize(Math.max(this.#tableCellsMin, pow2AtLeast(this.#uuids * 4)));
+      if (this.#old !== null) this.#moveOld(this.#sweepMoveCells);
     }
   }
 
@@ -197,75 +246,153 @@ export class DedupeWindow {
     this.#cleared = true;
     if (this.#size > 0) this.#budget.active--;
     this.#size = 0;
-    this.#textIndex.clear();
-    this.#count = 0;
-    this.#head = 0;
-    this.#rebuild(0);
+    this.#reset();
   }
 
-  /** Bytes held by the ring and the table (typed arrays; text ids not counted). */
+  /** Bytes held by the ring's chunks and the tables (typed arrays; text ids not counted). */
   get bytes(): number {
-    return this.#kind.byteLength + this.#partition.byteLength + this.#offset.byteLength + this.#expiresMs.byteLength + this.#words.byteLength + this.#table.byteLength;
+    return this.#chunks * (this.#chunkMask + 1) * 35 + this.#table.byteLength + (this.#old?.byteLength ?? 0);
+  }
+
+  /** Empties the ring and the tables (the caller has settled #size and the budget). */
+  #reset(): void {
+    this.#dir.fill(undefined);
+    this.#chunks = 0;
+    this.#head = 0;
+    this.#count = 0;
+    this.#uuids = 0;
+    this.#texts = new Map();
+    this.#textIndex = new Map();
+    this.#table = new Int32Array(0);
+    this.#mask = 0;
+    this.#old = null;
+  }
+
+  #chunk(slot: number): Chunk {
+    return this.#dir[slot >>> this.#chunkShift]!;
+  }
+
+  #newChunk(slot: number): Chunk {
+    const n = this.#chunkMask + 1;
+    const c: Chunk = { kind: new Uint8Array(n), partition: new Uint16Array(n), offset: new Float64Array(n), expiresMs: new Float64Array(n), words: new Uint32Array(n * 4) };
+    this.#dir[slot >>> this.#chunkShift] = c;
+    this.#chunks++;
+    return c;
   }
 
   /** Forgets the oldest live id (and the holes before it). */
   #evictOldest(): void {
     while (this.#count > 0) {
       const slot = this.#head;
-      const live = this.#kind[slot] !== Kind.free;
+      const live = this.#chunk(slot).kind[slot & this.#chunkMask] !== Kind.free;
       if (live) this.#forget(slot);
       this.#popHead();
       if (live) return;
     }
   }
 
+  /** Moves the head past a free slot; a chunk the head leaves is released. */
   #popHead(): void {
-    this.#head = (this.#head + 1) % this.#capacity;
+    const slot = this.#head;
+    this.#head = (slot + 1) & this.#slotMask;
     this.#count--;
-  }
-
-  /** The slot of `id`, or -1. */
-  #find(id: string): number {
-    const words = this.#scratch;
-    return uuidWords(id, words) ? this.#findUuid(words) : (this.#textIndex.get(id) ?? -1);
+    if ((this.#head & this.#chunkMask) === 0) {
+      this.#dir[slot >>> this.#chunkShift] = undefined;
+      this.#chunks--;
+    }
   }
 
   /** The slot of the uuid whose words are `words`, or -1. */
   #findUuid(words: Uint32Array): number {
-    if (this.#table.length === 0) return -1;
-    for (let i = mix(words[0]!, words[1]!, words[2]!, words[3]!) & this.#mask; ; i = (i + 1) & this.#mask) {
+    if (this.#uuids === 0) return -1;
+    const h = mix(words[0]!, words[1]!, words[2]!, words[3]!);
+    for (let i = h & this.#mask; ; i = (i + 1) & this.#mask) {
       const cell = this.#table[i]!;
-      if (cell === 0) return -1;
+      if (cell === 0) break;
       if (this.#sameWords(cell - 1, words)) return cell - 1;
+    }
+    const old = this.#old;
+    if (old === null) return -1;
+    for (let i = h & this.#oldMask; ; i = (i + 1) & this.#oldMask) {
+      const cell = old[i]!;
+      if (cell === 0) return -1;
+      if (cell !== movedCell && this.#sameWords(cell - 1, words)) return cell - 1;
     }
   }
 
   #sameWords(slot: number, w: Uint32Array): boolean {
-    const o = slot * 4;
-    const s = this.#words;
+    const s = this.#chunk(slot).words;
+    const o = (slot & this.#chunkMask) * 4;
     return s[o] === w[0] && s[o + 1] === w[1] && s[o + 2] === w[2] && s[o + 3] === w[3];
   }
 
   #slotHash(slot: number): number {
-    const s = this.#words;
-    const o = slot * 4;
+    const s = this.#chunk(slot).words;
+    const o = (slot & this.#chunkMask) * 4;
     return mix(s[o]!, s[o + 1]!, s[o + 2]!, s[o + 3]!);
   }
 
-  /** Adds a uuid slot to the table (sized by #rebuild for every id the ring can hold). */
+  /** Adds a uuid slot to the table, first starting a resize if it would be more than half full. */
   #insertUuid(slot: number): void {
+    if ((this.#uuids + 1) * 2 > this.#table.length) this.#resize(Math.max(this.#tableCellsMin, this.#table.length * 2));
+    this.#uuids++;
+    this.#place(slot);
+  }
+
+  #place(slot: number): void {
     let i = this.#slotHash(slot) & this.#mask;
     while (this.#table[i] !== 0) i = (i + 1) & this.#mask;
     this.#table[i] = slot + 1;
   }
 
-  /** Removes a uuid slot from the table: backward-shift deletion keeps every probe run unbroken. */
+  /**
+   * Starts moving the table's cells to a table of `cells` (a resize still under way is finished
+   * first). Each remember() then moves enough cells that the move ends before the new table is half
+   * full: it has room for cells / 2 - uuids more ids, and the old table's length to go through.
+   */
+  #resize(cells: number): void {
+    if (this.#old !== null) this.#moveOld(this.#old.length);
+    if (this.#uuids === 0) {
+      this.#table = new Int32Array(cells);
+      this.#mask = cells - 1;
+      return;
+    }
+    this.#old = this.#table;
+    this.#oldMask = this.#mask;
+    this.#oldAt = 0;
+    this.#table = new Int32Array(cells);
+    this.#mask = cells - 1;
+    const room = Math.max(1, cells / 2 - this.#uuids - 1);
+    this.#oldStep = Math.ceil((2 * this.#old.length) / room);
+  }
+
+  /** Moves up to `n` of the old table's cells into the table; the old one is dropped when done. */
+  #moveOld(n: number): void {
+    const old = this.#old!;
+    const end = Math.min(old.length, this.#oldAt + n);
+    for (let i = this.#oldAt; i < end; i++) {
+      const cell = old[i]!;
+      if (cell > 0) {
+        this.#place(cell - 1);
+        old[i] = movedCell;
+      }
+    }
+    this.#oldAt = end;
+    if (end === old.length) this.#old = null;
+  }
+
+  /** Removes a uuid slot from the table (backward-shift deletion keeps every probe run unbroken), or marks its old cell moved. */
   #deleteUuid(slot: number): void {
+    this.#uuids--;
+    const h = this.#slotHash(slot);
     const t = this.#table;
     const mask = this.#mask;
-    let i = this.#slotHash(slot) & mask;
+    let i = h & mask;
     while (t[i] !== slot + 1) {
-      assert(t[i] !== 0, 'a remembered uuid id is missing from the duplicate window table');
+      if (t[i] === 0) {
+        this.#deleteOld(h, slot);
+        return;
+      }
       i = (i + 1) & mask;
     }
     let j = i;
@@ -283,73 +410,71 @@ export class DedupeWindow {
     t[i] = 0;
   }
 
+  #deleteOld(h: number, slot: number): void {
+    const old = this.#old;
+    assert(old !== null, 'a remembered uuid id is missing from the duplicate window table');
+    for (let i = h & this.#oldMask; ; i = (i + 1) & this.#oldMask) {
+      assert(old[i] !== 0, 'a remembered uuid id is missing from the duplicate window tables');
+      if (old[i] === slot + 1) {
+        old[i] = movedCell;
+        return;
+      }
+    }
+  }
+
   /** Drops an id from the index and leaves a hole in the ring (popped when it reaches the head). */
   #forget(slot: number): void {
-    if (this.#kind[slot] === Kind.uuid) this.#deleteUuid(slot);
+    const c = this.#chunk(slot);
+    const i = slot & this.#chunkMask;
+    if (c.kind[i] === Kind.uuid) this.#deleteUuid(slot);
     else {
       this.#textIndex.delete(this.#texts.get(slot)!);
       this.#texts.delete(slot);
     }
-    this.#kind[slot] = Kind.free;
+    c.kind[i] = Kind.free;
     if (--this.#size === 0) this.#budget.active--;
   }
 
   /**
-   * The capacity for a full ring: twice as many slots while at least half are live and the cap
-   * allows, else as many (at least half, or the slack, are holes).
+   * Copies the live entries, in order and without holes, to a ring from slot 0, and indexes them in
+   * a new table. Only a ring whose span reached #spanMax with holes in at least its slack (ids
+   * re-remembered again and again) gets here.
    */
-  #grownCapacity(): number {
-    const old = this.#capacity;
-    if (old === 0) return Math.min(this.#capacityMax, this.#initialSlots);
-    return this.#size * 2 >= old && old < this.#capacityMax ? Math.min(this.#capacityMax, old * 2) : old;
-  }
-
-  /** Copies the live entries, in order and without holes, to slot 0 onwards of `n`-slot arrays, and rebuilds the table. */
-  #rebuild(n: number): void {
-    const old = this.#capacity;
-    const kind = new Uint8Array(n);
-    const partition = new Uint16Array(n);
-    const offset = new Float64Array(n);
-    const expiresMs = new Float64Array(n);
-    const words = new Uint32Array(n * 4);
-    const texts = new Map<number, string>();
-    let j = 0;
-    for (let k = 0; k < this.#count; k++) {
-      const s = (this.#head + k) % old;
-      const kd = this.#kind[s]!;
-      if (kd === Kind.free) continue;
-      kind[j] = kd;
-      partition[j] = this.#partition[s]!;
-      offset[j] = this.#offset[s]!;
-      expiresMs[j] = this.#expiresMs[s]!;
-      if (kd === Kind.uuid) {
-        // Element by element: a subarray per slot was a third or more of a rebuild's time
-        // (bench/dedupe-growth.ts).
-        const from = s * 4;
-        const to = j * 4;
-        words[to] = this.#words[from]!;
-        words[to + 1] = this.#words[from + 1]!;
-        words[to + 2] = this.#words[from + 2]!;
-        words[to + 3] = this.#words[from + 3]!;
-      } else {
-        const text = this.#texts.get(s)!;
-        texts.set(j, text);
-        this.#textIndex.set(text, j);
-      }
-      j++;
-    }
-    this.#kind = kind;
-    this.#partition = partition;
-    this.#offset = offset;
-    this.#expiresMs = expiresMs;
-    this.#words = words;
-    this.#texts = texts;
+  #compact(): void {
+    const from = this.#dir;
+    const head = this.#head;
+    const count = this.#count;
+    const texts = this.#texts;
+    this.#dir = new Array<Chunk | undefined>(from.length).fill(undefined);
+    this.#chunks = 0;
     this.#head = 0;
-    this.#count = j;
-    // Never more than #maxIds live ids: a table of twice that (rounded up to a power of two) stays at most half full.
-    const cells = n === 0 ? 0 : 2 ** Math.ceil(Math.log2(Math.max(2, 2 * Math.min(n, this.#maxIds))));
-    this.#table = new Int32Array(cells);
-    this.#mask = Math.max(0, cells - 1);
-    for (let s = 0; s < j; s++) if (kind[s] === Kind.uuid) this.#insertUuid(s);
+    this.#count = 0;
+    this.#texts = new Map();
+    this.#textIndex = new Map();
+    this.#old = null;
+    this.#table = new Int32Array(Math.max(this.#tableCellsMin, pow2AtLeast(this.#uuids * 2 + 2)));
+    this.#mask = this.#table.length - 1;
+    for (let k = 0; k < count; k++) {
+      const s = (head + k) & this.#slotMask;
+      const c = from[s >>> this.#chunkShift]!;
+      const i = s & this.#chunkMask;
+      const kd = c.kind[i]!;
+      if (kd === Kind.free) continue;
+      const slot = this.#count++;
+      const to = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot);
+      const j = slot & this.#chunkMask;
+      to.kind[j] = kd;
+      to.partition[j] = c.partition[i]!;
+      to.offset[j] = c.offset[i]!;
+      to.expiresMs[j] = c.expiresMs[i]!;
+      if (kd === Kind.uuid) {
+        to.words.set(c.words.subarray(i * 4, i * 4 + 4), j * 4);
+        this.#place(slot);
+      } else {
+        const text = texts.get(s)!;
+        this.#texts.set(slot, text);
+        this.#textIndex.set(text, slot);
+      }
+    }
   }
 }
