@@ -42,7 +42,7 @@ const r = spawnSync(
   process.execPath,
   // A test that waits on a condition that never comes fails with its name after 5 minutes instead of
   // hanging the run (the longest test takes ~30 s on this machine); soak runs are not bounded here.
-  ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-concurrency=2', ...(process.env.EDDY_SOAK ? [] : ['--test-timeout=300000']), ...files],
+  ['--import', 'tsx', '--import', './scripts/test-setup.mjs', '--test', '--test-reporter=tap', '--test-concurrency=2', ...(process.env.EDDY_SOAK ? [] : ['--test-timeout=300000']), ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(r.status ?? 1);
