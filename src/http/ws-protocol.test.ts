@@ -147,17 +147,24 @@ const pulled = fc
     fc.integer({ min: 0, max: 2 ** 40 }),
     fc.nat(1023),
     fc.integer({ min: 1, max: 100 }),
+    // A broker's subscription name, or (the encoder's general path) one that JSON must escape.
+    fc.oneof(fc.constant('sub'), fc.stringMatching(/^[a-zA-Z0-9._-]{1,20}$/), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 })),
+    fc.integer({ min: 0, max: 2 ** 45 }),
   )
-  .map(([records, baseOffset, partition, attempt]): PulledMessage[] => {
-    const refs = decodeRecordRefs(encodeBatch(records, { timestampMs: 1_700_000_000_000, baseOffset }), 0, { decompressedBytesMax: 1 << 20 });
+  .map(([records, baseOffset, partition, attempt, name, timestampMs]): PulledMessage[] => {
+    const refs = decodeRecordRefs(encodeBatch(records, { timestampMs, baseOffset }), 0, { decompressedBytesMax: 1 << 20 });
     assert.ok(refs.ok);
-    return refs.value.map((record) => ({ ackId: `sub:${partition}:${record.offset}:${attempt}`, deliveryAttempt: attempt, partition, offset: record.offset, record }));
+    return refs.value.map((record) => ({ ackId: `${name}:${partition}:${record.offset}:${attempt}`, deliveryAttempt: attempt, partition, offset: record.offset, record }));
   });
 
 test('a binary messages frame gives back each message and its record as stored', () => {
   fc.assert(
     fc.property(pulled, (messages) => {
-      const d = decodeMessagesFrame(encodeMessagesFrame('s1', messages));
+      const frame = encodeMessagesFrame('s1', messages);
+      const header = frame.subarray(4, 4 + frame.readUInt32BE(0)).toString('utf8');
+      const fields = messages.map((m) => [m.ackId, m.deliveryAttempt, m.partition, m.offset, m.record.timestampMs, m.record.recordBytes]);
+      assert.equal(header, JSON.stringify({ type: 'messages', id: 's1', messages: fields }), 'the header is the JSON the protocol describes, byte for byte');
+      const d = decodeMessagesFrame(frame);
       assert.ok(d.ok, d.ok ? '' : d.detail);
       assert.equal(d.id, 's1');
       assert.deepEqual(

@@ -396,7 +396,67 @@ export class RecordsFrameWriter {
  * copies the stored bytes; it does not decode the record or write its value again as JSON.
  */
 export function encodeMessagesFrame(id: string, messages: readonly PulledMessage[], alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
-  let header = `{"type":"messages","id":${JSON.stringify(id)},"messages":[`;
+  const prefix = `{"type":"messages","id":${JSON.stringify(id)},"messages":[`;
+  const prefixBytes = Buffer.byteLength(prefix);
+  // The header is written straight into the frame (no string per message): its length first.
+  let headerBytes = prefixBytes + 2; // ']}'
+  let recordBytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    // Broker ack ids (subscription names are [a-zA-Z0-9._-]) need no JSON escaping; anything else takes the general path.
+    if (!plainAckId.test(m.ackId)) return encodeMessagesFrameAsText(prefix, messages, alloc);
+    headerBytes += (i === 0 ? 0 : 1) + m.ackId.length + 9 + decimalLength(m.deliveryAttempt) + decimalLength(m.partition) + decimalLength(m.offset) + decimalLength(m.record.timestampMs) + decimalLength(m.record.recordBytes);
+    recordBytes += m.record.recordBytes;
+  }
+  const frame = alloc(4 + headerBytes + recordBytes);
+  frame.writeUInt32BE(headerBytes, 0);
+  let at = 4 + frame.write(prefix, 4, prefixBytes, prefixBytes === prefix.length ? 'latin1' : 'utf8');
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (i > 0) frame[at++] = 0x2c; // ,
+    frame[at++] = 0x5b; // [
+    frame[at++] = 0x22; // "
+    at += frame.write(m.ackId, at, 'latin1');
+    frame[at++] = 0x22;
+    frame[at++] = 0x2c;
+    at = writeDecimal(frame, at, m.deliveryAttempt);
+    frame[at++] = 0x2c;
+    at = writeDecimal(frame, at, m.partition);
+    frame[at++] = 0x2c;
+    at = writeDecimal(frame, at, m.offset);
+    frame[at++] = 0x2c;
+    at = writeDecimal(frame, at, m.record.timestampMs);
+    frame[at++] = 0x2c;
+    at = writeDecimal(frame, at, m.record.recordBytes);
+    frame[at++] = 0x5d; // ]
+  }
+  frame[at++] = 0x5d;
+  frame[at++] = 0x7d; // }
+  return withRecords(frame, at, messages);
+}
+
+const plainAckId = /^[a-zA-Z0-9._:-]*$/;
+
+/** Digits of a non-negative safe integer. */
+function decimalLength(n: number): number {
+  let d = 1;
+  for (let p = 10; n >= p; p *= 10) d++;
+  return d;
+}
+
+/** Writes a non-negative safe integer's digits at `at`; where they end. */
+function writeDecimal(buf: Buffer, at: number, n: number): number {
+  const end = at + decimalLength(n);
+  for (let i = end - 1; i >= at; i--) {
+    buf[i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return end;
+}
+
+/** encodeMessagesFrame for ack ids that need JSON escaping: the header built as text. */
+function encodeMessagesFrameAsText(prefix: string, messages: readonly PulledMessage[], alloc: (size: number) => Buffer): Buffer {
+  let header = prefix;
   let recordBytes = 0;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
@@ -407,7 +467,11 @@ export function encodeMessagesFrame(id: string, messages: readonly PulledMessage
   const headerBytes = Buffer.byteLength(header);
   const frame = alloc(4 + headerBytes + recordBytes);
   frame.writeUInt32BE(headerBytes, 0);
-  let at = 4 + frame.write(header, 4, headerBytes === header.length ? 'latin1' : 'utf8'); // ASCII: latin1 writes the same bytes, faster
+  return withRecords(frame, 4 + frame.write(header, 4, headerBytes, 'utf8'), messages);
+}
+
+/** Copies each message's record as stored behind the header, which ends at `at`. */
+function withRecords(frame: Buffer, at: number, messages: readonly PulledMessage[]): Buffer {
   for (const m of messages) {
     frame.set(recordBytesOf(m.record), at);
     at += m.record.recordBytes;

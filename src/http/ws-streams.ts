@@ -9,7 +9,6 @@ import type { PulledMessage } from '../broker/subscriptions/subscription.ts';
 import { subscriptionLimits } from '../broker/subscriptions/limits.ts';
 import { assert } from '../errors.ts';
 import { leasedMessageFieldsJson, recordViewJson, type EventView } from './events.ts';
-import type { ReadAllocator } from '../log/read-pool.ts';
 import { encodeMessagesFrame, type DeliveryEncoding, type WsLimits } from './ws-protocol.ts';
 import type { PublishSlot } from './delayed-publish.ts';
 
@@ -34,10 +33,11 @@ export interface StreamHost {
    * again) or a binary `messages` frame.
    */
   sendFrame(frame: string | Buffer): void;
-  /** Buffers for binary frames: one from here is sent with sendPooledFrame, which gives it back once written. */
-  readonly frames: ReadAllocator;
-  /** Sends a binary frame made in a buffer from `frames`; the buffer returns to the pool once the socket is done with it. */
-  sendPooledFrame(frame: Buffer): void;
+  /**
+   * Sends the binary frame `build` makes in a buffer it takes from `alloc` (the socket's pool); the
+   * buffer returns to the pool once the socket is done with it.
+   */
+  sendPooledFrame(build: (alloc: (bytes: number) => Buffer) => Buffer): void;
   /** True while the socket's send buffer is above limits.socketBufferedBytesMax. */
   readonly congested: boolean;
   /** Resolves when the send buffer is back under the bound, or on abort. */
@@ -157,7 +157,7 @@ function sendMessagesBinary(host: StreamHost, stream: Stream, messages: readonly
   let end = from + 1;
   let bytes = messages[from]!.record.recordBytes;
   while (end < messages.length && bytes + messages[end]!.record.recordBytes <= host.limits.binaryFrameBytesMax) bytes += messages[end++]!.record.recordBytes;
-  host.sendPooledFrame(encodeMessagesFrame(stream.id, from === 0 && end === messages.length ? messages : messages.slice(from, end), (n) => host.frames.acquire(n)));
+  host.sendPooledFrame((alloc) => encodeMessagesFrame(stream.id, from === 0 && end === messages.length ? messages : messages.slice(from, end), alloc));
   return end - from;
 }
 

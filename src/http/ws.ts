@@ -114,18 +114,16 @@ class Connection implements StreamHost {
     this.sendFrame(JSON.stringify(message));
   }
 
-  get frames(): ReadBufferPool {
-    return this.#hub.frames;
-  }
-
-  sendPooledFrame(frame: Buffer): void {
+  sendPooledFrame(build: (alloc: (bytes: number) => Buffer) => Buffer): void {
+    const pool = this.#hub.frames;
+    const frame = build((n) => pool.acquire(n));
     // Back to the pool only after a write that completed: after an error the socket may be gone with
     // the write still referring to the bytes, so the buffer is left to the GC.
     const written = (e?: Error): void => {
-      if (!e) this.#hub.frames.release(frame);
+      if (!e) pool.release(frame);
       this.#onFlushed();
     };
-    if (!this.#send(frame, written)) this.#hub.frames.release(frame);
+    if (!this.#send(frame, written)) pool.release(frame);
   }
 
   /** Sends a text (string) or binary (Buffer) frame, corked with the others of this tick. */

@@ -188,7 +188,7 @@ export class PartitionState {
       partition: this.partition,
       offset: record.offset,
       record,
-      orderKey: record.key === null ? null : Buffer.from(record.key).toString('latin1'),
+      orderKey: record.key === null ? null : Buffer.from(record.key.buffer, record.key.byteOffset, record.key.byteLength).toString('latin1'), // a view, not a copy
       bytes,
       attempt,
       state: MessageStates.ready,
