@@ -156,7 +156,7 @@ test('property: windows sharing one budget keep the active count exact and, once
     { arbitrary: fc.record({ kind: fc.constant('clear' as const), w: fc.nat() }), weight: 1 },
   );
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom(500, 1_000_000), fc.array(op, { maxLength: 300 }), (total, n, windowMs, ops) => {
+    fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom(500, 1_000_000), fc.array(op, { maxLength: 300, size: 'max' }), (total, n, windowMs, ops) => {
       const budget = new DedupeBudget(total);
       const windows = Array.from({ length: n }, () => new DedupeWindow(windowMs, { maxIds: 40, chunkSlots: 2, budget }));
       const cleared = new Set<number>();
