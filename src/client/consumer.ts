@@ -172,32 +172,36 @@ export class Consumer {
     // The closures below reach the delivery through `held` only, dropped once the handler is done:
     // a settling delivery keeps its ack id, not its record.
     let held: Delivery | null = d;
-    const run: Promise<void> = (prev ?? resolved).then(async () => {
-      if (!this.#tryAcquire()) await this.#slotFree();
-      let settling: { settled: Promise<void> };
+    // Runs once the key's previous delivery is done, however that ended; cleans up after itself
+    // (no `finally` promise of its own per delivery).
+    const step = async (): Promise<void> => {
       try {
-        const delivery = held!;
-        held = null;
-        settling = await this.#handle(delivery);
+        if (!this.#tryAcquire()) await this.#slotFree();
+        let settling: { settled: Promise<void> };
+        try {
+          const delivery = held!;
+          held = null;
+          settling = await this.#handle(delivery);
+        } finally {
+          this.#release();
+        }
+        this.#settling++;
+        this.#wakePuller();
+        try {
+          await settling.settled;
+        } finally {
+          this.#settling--;
+        }
       } finally {
-        this.#release();
+        stopLease();
+        this.#inFlight.delete(run);
+        if (key !== null && this.#lanes.get(key) === run) this.#lanes.delete(key);
+        this.#wakePuller();
       }
-      this.#settling++;
-      this.#wakePuller();
-      try {
-        await settling.settled;
-      } finally {
-        this.#settling--;
-      }
-    });
-    const done = run.finally(() => {
-      stopLease();
-      this.#inFlight.delete(done);
-      if (key !== null && this.#lanes.get(key) === run) this.#lanes.delete(key);
-      this.#wakePuller();
-    });
+    };
+    const run: Promise<void> = (prev ?? resolved).then(step, step);
     if (key !== null) this.#lanes.set(key, run);
-    this.#inFlight.add(done);
+    this.#inFlight.add(run);
   }
 
   #wakePuller(): void {
