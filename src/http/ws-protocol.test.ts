@@ -149,7 +149,7 @@ const pulled = fc
     fc.integer({ min: 1, max: 100 }),
     // A broker's subscription name, or (the encoder's general path) one that JSON must escape.
     fc.oneof(fc.constant('sub'), fc.stringMatching(/^[a-zA-Z0-9._-]{1,20}$/), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 })),
-    fc.integer({ min: 0, max: 2 ** 45 }),
+    fc.oneof(fc.integer({ min: 0, max: 2 ** 45 }), fc.integer({ min: -3, max: -1 })), // a Kafka client may send -1: no timestamp
   )
   .map(([records, baseOffset, partition, attempt, name, timestampMs]): PulledMessage[] => {
     const refs = decodeRecordRefs(encodeBatch(records, { timestampMs, baseOffset }), 0, { decompressedBytesMax: 1 << 20 });

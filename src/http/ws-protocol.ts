@@ -403,8 +403,10 @@ export function encodeMessagesFrame(id: string, messages: readonly PulledMessage
   let recordBytes = 0;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
-    // Broker ack ids (subscription names are [a-zA-Z0-9._-]) need no JSON escaping; anything else takes the general path.
-    if (!plainAckId.test(m.ackId)) return encodeMessagesFrameAsText(prefix, messages, alloc);
+    // Broker ack ids (subscription names are [a-zA-Z0-9._-]) need no JSON escaping, and the numbers
+    // are written as digits only: an id to escape or a negative timestamp (-1: none given, which a
+    // Kafka client may send) takes the general path.
+    if (!plainAckId.test(m.ackId) || m.record.timestampMs < 0) return encodeMessagesFrameAsText(prefix, messages, alloc);
     headerBytes += (i === 0 ? 0 : 1) + m.ackId.length + 9 + decimalLength(m.deliveryAttempt) + decimalLength(m.partition) + decimalLength(m.offset) + decimalLength(m.record.timestampMs) + decimalLength(m.record.recordBytes);
     recordBytes += m.record.recordBytes;
   }
