@@ -235,12 +235,11 @@ test('partial frames on many connections cost what arrived, not what they declar
   globalThis.gc?.();
   const before = process.memoryUsage().arrayBuffers;
   const bufferedBefore = b.kafka!.bufferedBytes();
-  const sockets: Socket[] = [];
-  for (let i = 0; i < connections; i++) {
-    const s = await open();
-    s.write(sizePrefix(declared, Buffer.from('0123456789')));
-    sockets.push(s);
-  }
+  // Every connection open first, then every partial frame written in one go: their frame timers
+  // (150 ms from each one's first byte) start in the same turn of the server's loop, however long
+  // the connects took.
+  const sockets = await Promise.all(Array.from({ length: connections }, () => open()));
+  for (const s of sockets) s.write(sizePrefix(declared, Buffer.from('0123456789')));
   await until(() => b.kafka!.bufferedBytes() - bufferedBefore === connections * 14, 'every partial frame buffered');
   const grown = process.memoryUsage().arrayBuffers - before;
   // Allocating the declared size would be 40 x 32 MiB = 1.25 GiB.
@@ -287,15 +286,17 @@ test('idle connections are closed after the idle timeout; others are unaffected'
     await idle.close();
     await tmp.cleanup();
   });
-  const sockets: Socket[] = [];
-  for (let i = 0; i < 20; i++) {
-    sockets.push(
-      await new Promise<Socket>((resolve) => {
-        const s = connect({ port: idle.kafka!.port, host: '127.0.0.1' }, () => resolve(s));
-        s.on('error', () => {});
-      }),
-    );
-  }
+  // Connected at once, so all 20 are open before the first one's idle timer (300 ms) fires.
+  const sockets = await Promise.all(
+    Array.from(
+      { length: 20 },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s = connect({ port: idle.kafka!.port, host: '127.0.0.1' }, () => resolve(s));
+          s.on('error', () => {});
+        }),
+    ),
+  );
   await until(() => idle.kafka!.connections() === 20, 'the server accepted them');
   await Promise.all(sockets.map(closed));
   assert.equal(idle.kafka!.connections(), 0);

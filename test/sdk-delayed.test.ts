@@ -21,16 +21,22 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-/** Publishes #1 after `firstMs`, #2 at `secondMs` from now and #3 at once; they are handled 3, 1, 2, none early. */
-async function delayedInOrder(bus: EventBus, got: { n: number; at: number }[], firstMs: number, secondMs: number): Promise<void> {
+/**
+ * Publishes #3 at once, #1 after `firstMs` and #2 at `secondMs` from now: each is handled once and
+ * neither delayed one early. The order of the two delayed ones is not asserted here: the broker
+ * counts a delay from the frame's arrival, so a slow machine can bring them closer or swap them;
+ * release in due-time order is tested on a fake clock (src/broker/delayed.test.ts).
+ */
+async function delayedOnTime(bus: EventBus, got: { n: number; at: number }[], firstMs: number, secondMs: number): Promise<void> {
   const t0 = Date.now();
+  await bus.publish(Reminder, { n: 3 });
   await bus.publish(Reminder, { n: 1 }, { delayMs: firstMs });
   await bus.publish(Reminder, { n: 2 }, { deliverAt: new Date(t0 + secondMs) });
-  await bus.publish(Reminder, { n: 3 });
   await until(() => got.length === 3, 'all handled');
-  assert.deepEqual(got.map((g) => g.n), [3, 1, 2]);
-  assert.ok(got[1]!.at >= t0 + firstMs, `handled ${got[1]!.at - t0} ms after publish`);
-  assert.ok(got[2]!.at >= t0 + secondMs);
+  assert.deepEqual(got.map((g) => g.n).sort(), [1, 2, 3]);
+  const at = (n: number) => got.find((g) => g.n === n)!.at;
+  assert.ok(at(1) >= t0 + firstMs, `#1 handled ${at(1) - t0} ms after publish`);
+  assert.ok(at(2) >= t0 + secondMs, `#2 handled ${at(2) - t0} ms after publish`);
 }
 
 test('eddy transport (embedded): a delayed event is handled after its time, an immediate one at once', async (t) => {
@@ -42,7 +48,7 @@ test('eddy transport (embedded): a delayed event is handled after its time, an i
   });
   const got: { n: number; at: number }[] = [];
   await bus.subscribe(Reminder, (d) => void got.push({ n: d.n, at: Date.now() }), { group: 'g', pollWaitMs: 100 }).ready;
-  await delayedInOrder(bus, got, 300, 400);
+  await delayedOnTime(bus, got, 300, 400);
   await assert.rejects(bus.publish(Reminder, { n: 4 }, { delayMs: -1 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options');
   await assert.rejects(bus.publish(Reminder, { n: 4 }, { delayMs: 366 * 24 * 3600 * 1000 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.invalid_options');
 });
@@ -50,12 +56,11 @@ test('eddy transport (embedded): a delayed event is handled after its time, an i
 test('eddy transport (embedded): a delayed event survives a broker restart and is handled once', async (t) => {
   const { dir, cleanup } = await tempDir('eddy-sdk-delay-');
   const bus1 = await createEventBus({ source: 'svc', transport: { embedded: { dataDir: dir } } });
-  const got1: number[] = [];
-  await bus1.subscribe(Reminder, (d) => void got1.push(d.n), { group: 'g', pollWaitMs: 100 }).ready;
+  const got1: { n: number; at: number }[] = [];
+  await bus1.subscribe(Reminder, (d) => void got1.push({ n: d.n, at: Date.now() }), { group: 'g', pollWaitMs: 100 }).ready;
   const t0 = Date.now();
   await bus1.publish(Reminder, { n: 7 }, { delayMs: 800 });
-  await bus1.close(); // stops the embedded broker before the due time
-  assert.deepEqual(got1, []);
+  await bus1.close(); // stops the embedded broker, before the due time unless closing was slow
   const bus2 = await createEventBus({ source: 'svc', transport: { embedded: { dataDir: dir } } });
   t.after(async () => {
     await bus2.close();
@@ -63,11 +68,13 @@ test('eddy transport (embedded): a delayed event survives a broker restart and i
   });
   const got2: { n: number; at: number }[] = [];
   await bus2.subscribe(Reminder, (d) => void got2.push({ n: d.n, at: Date.now() }), { group: 'g', pollWaitMs: 100 }).ready;
-  await until(() => got2.length === 1, 'handled after the restart');
-  assert.equal(got2[0]!.n, 7);
-  assert.ok(got2[0]!.at >= t0 + 800);
+  // Handled once across the restart, never early (by the first bus only if its close outlasted the delay).
+  await until(() => got1.length + got2.length === 1, 'handled after the restart');
+  const [handled] = [...got1, ...got2];
+  assert.equal(handled!.n, 7);
+  assert.ok(handled!.at >= t0 + 800);
   await sleep(300);
-  assert.equal(got2.length, 1);
+  assert.equal(got1.length + got2.length, 1);
 });
 
 test('memory transport: delayed on its (fake) clock', async () => {
@@ -112,11 +119,10 @@ for (const restart of [false, true]) {
     await first.subscribe(Reminder, handler, { group: 'g', pollWaitMs: 100 }).ready;
     const t0 = Date.now();
     if (!restart) {
-      await delayedInOrder(first, got, 400, 600);
+      await delayedOnTime(first, got, 400, 600);
     } else {
       await first.publish(Reminder, { n: 7 }, { delayMs: 1500 });
-      await first.close(); // no subscriber (and no forwarder) left before the due time
-      assert.equal(got.length, 0);
+      await first.close(); // no subscriber (and no forwarder) left, before the due time unless closing was slow
       const second = await open();
       buses.push(second);
       await second.subscribe(Reminder, handler, { group: 'g', pollWaitMs: 100 }).ready;

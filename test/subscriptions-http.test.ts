@@ -78,10 +78,13 @@ test('subscriptions over HTTP: create, pull, ack, nack, redelivery, dead letter,
   await call(b, 'POST', '/v1/subscriptions/work/ack', { ackIds: [twoAgain.ackId] });
   await call(b, 'POST', '/v1/subscriptions/work/nack', { ackIds: [threeAgain.ackId], reason: 'bad_payload' });
 
+  // The dead letter is published in the background after the nack answers: wait for it.
   let stats: Json = {};
-  for (let i = 0; i < 200; i++) {
+  const giveUpMs = Date.now() + 20_000; // hang guard
+  for (;;) {
     stats = at((await call(b, 'GET', '/v1/subscriptions/work')).json, 'stats') as Json;
-    if (stats.deadLettered === 1) break;
+    if (stats.deadLettered === 1 || Date.now() > giveUpMs) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   assert.equal(stats.deadLettered, 1);
   assert.equal(stats.backlog, 0);
