@@ -13,6 +13,8 @@ export interface Row {
   workload: string;
   library?: string;
   skipped?: string;
+  /** The row's client or server broke (first line of the error): the run went on without it. */
+  failed?: string;
   events?: number;
   eventsPerSec?: number;
   mbPerSec?: number;
@@ -53,7 +55,7 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
   const runs = [...new Set(rows.map((r) => r.run))];
   const key = (r: Row) => `${r.server}|${r.client}`;
   const systems = [...new Set(rows.map(key))];
-  const pick = (run: number, workload: string, f: (r: Row) => boolean) => rows.filter((r) => r.run === run && r.workload === workload && f(r) && !r.skipped);
+  const pick = (run: number, workload: string, f: (r: Row) => boolean) => rows.filter((r) => r.run === run && r.workload === workload && f(r) && !r.skipped && !r.failed);
   const best = (rs: Row[], v: (r: Row) => number, lower = false) => rs.reduce<Row | null>((b, r) => (b === null || (lower ? v(r) < v(b) : v(r) > v(b)) ? r : b), null);
   const lines: string[] = [];
 
@@ -100,10 +102,17 @@ export function report(rows: Row[], limits: MachineLimits, meta: { runs: number;
   detail.push('|---|---|---|---|---|---|---|---|---|');
   for (const w of ['P100', 'C100', 'P1k', 'C1k', 'F', 'L']) {
     for (const s of systems) {
-      const rs = rows.filter((r) => r.workload === w && key(r) === s);
-      if (rs.length === 0) continue;
+      const all = rows.filter((r) => r.workload === w && key(r) === s);
+      if (all.length === 0) continue;
       const [server, client] = s.split('|');
-      const label = `${server} · ${client} (${rs[0]!.library ?? client})`;
+      const failures = all.filter((r) => r.failed);
+      const rs = all.filter((r) => !r.failed);
+      const failedNote = failures.map((r) => `failed in run ${r.run}: ${r.failed}`).join('; ');
+      const label = `${server} · ${client} (${rs[0]?.library ?? client})${rs.length > 0 && failures.length > 0 ? ` — ${failedNote}` : ''}`;
+      if (rs.length === 0) {
+        detail.push(`| ${w} | ${label} | ${failedNote} | | | | | | |`);
+        continue;
+      }
       if (rs[0]!.skipped) {
         detail.push(`| ${w} | ${label} | ${skipReasons[rs[0]!.skipped] ?? rs[0]!.skipped} | | | | | | |`);
         continue;

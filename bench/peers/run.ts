@@ -89,26 +89,39 @@ for (let run = 1; run <= runs; run++) {
         const base = { run, server: server.id, client };
         const stream = (s: string) => `${client.replace(/[^a-z0-9]/g, '')}-${s}`;
         const fanout = ['f1', 'f2', 'f3', 'f4'];
+        // One row measured; a client or server that breaks fails that row (reported), not the run.
+        const row = async (workload: string, measured: () => Promise<Omit<Row, 'run' | 'server' | 'client' | 'workload'>>) => {
+          try {
+            rows.push({ ...base, workload, ...(await measured()) });
+          } catch (e) {
+            const message = e instanceof Error ? e.message : String(e);
+            console.error(`${server.id} ${client} ${workload} failed: ${message}`);
+            const lines = message.split('\n');
+            const cause = lines.slice(1).find((l) => /^\w*Error\b/.test(l.trim()));
+            rows.push({ ...base, workload, failed: `${lines[0]}${cause ? ` (${cause.trim()})` : ''}`.slice(0, 200) });
+          }
+        };
         for (const [name, size, count] of workloads.has('PC') ? ([['100', 100, 1_000_000], ['1k', 1024, 200_000]] as const) : []) {
           const n = Math.round(count * scale);
-          const p = await measure(handle.pid, [[client, handle.connection, { kind: 'publish', stream: stream(`p${name}`), groups: ['c'], size, count: n, window }]]);
-          rows.push({ ...base, workload: `P${name}`, ...p });
+          await row(`P${name}`, () => measure(handle.pid, [[client, handle.connection, { kind: 'publish', stream: stream(`p${name}`), groups: ['c'], size, count: n, window }]]));
           if (skip[`C${name}`]) rows.push({ ...base, workload: `C${name}`, skipped: skip[`C${name}`] });
-          else rows.push({ ...base, workload: `C${name}`, ...(await measure(handle.pid, [[client, handle.connection, { kind: 'consume', stream: stream(`p${name}`), group: 'c', count: n }]])) });
+          else await row(`C${name}`, () => measure(handle.pid, [[client, handle.connection, { kind: 'consume', stream: stream(`p${name}`), group: 'c', count: n }]]));
         }
         if (!workloads.has('F')) {
           /* not asked for */
         } else if (skip.F) rows.push({ ...base, workload: 'F', skipped: skip.F });
         else {
-          // A stream of its own, published (not timed) before the four groups read it, so that systems
-          // which copy an event into one queue per group pay that cost here, not in P1k.
-          const n = Math.round(200_000 * scale);
-          await measure(handle.pid, [[client, handle.connection, { kind: 'publish', stream: stream('f'), groups: fanout, size: 1024, count: n, window }]]);
-          const members = fanout.map((group) => [client, handle.connection, { kind: 'consume', stream: stream('f'), group, count: n }] as const);
-          rows.push({ ...base, workload: 'F', ...(await measure(handle.pid, members)) });
+          await row('F', async () => {
+            // A stream of its own, published (not timed) before the four groups read it, so that systems
+            // which copy an event into one queue per group pay that cost here, not in P1k.
+            const n = Math.round(200_000 * scale);
+            await measure(handle.pid, [[client, handle.connection, { kind: 'publish', stream: stream('f'), groups: fanout, size: 1024, count: n, window }]]);
+            const members = fanout.map((group) => [client, handle.connection, { kind: 'consume', stream: stream('f'), group, count: n }] as const);
+            return measure(handle.pid, members);
+          });
         }
         const seconds = args.quick ? 2 : 10;
-        if (workloads.has('L')) rows.push({ ...base, workload: 'L', ...(await measure(handle.pid, [[client, handle.connection, { kind: 'latency', stream: stream('lat'), size: 1024, rate: 5000, seconds }]])) });
+        if (workloads.has('L')) await row('L', () => measure(handle.pid, [[client, handle.connection, { kind: 'latency', stream: stream('lat'), size: 1024, rate: 5000, seconds }]]));
       }
     } finally {
       await handle.stop();
@@ -132,8 +145,14 @@ async function measure(pid: number, procs: (readonly [string, Record<string, str
   const sampling = phase(pid);
   let results: WorkloadResult[];
   let server: PhaseResult;
+  // When one client fails, the others of the phase (a fan-out's members) are stopped with it: left
+  // running they would load the rows after.
+  const stop = new AbortController();
   try {
-    results = await Promise.all(procs.map(([client, connection, workload]) => clientProcess(client, connection, workload)));
+    results = await Promise.all(procs.map(([client, connection, workload]) => clientProcess(client, connection, workload, stop.signal).catch((e: unknown) => {
+      stop.abort();
+      throw e;
+    })));
   } finally {
     server = sampling.stop();
   }
@@ -154,20 +173,24 @@ async function measure(pid: number, procs: (readonly [string, Record<string, str
   };
 }
 
-function clientProcess(client: string, connection: Record<string, string | number | boolean>, workload: Workload): Promise<WorkloadResult> {
+function clientProcess(client: string, connection: Record<string, string | number | boolean>, workload: Workload, signal: AbortSignal): Promise<WorkloadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', new URL('./client.ts', import.meta.url).pathname, client, JSON.stringify(connection), JSON.stringify(workload)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const onAbort = () => child.kill('SIGKILL');
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8192)));
     const events = workload.kind === 'latency' ? workload.rate * workload.seconds : workload.count;
     const timer = setTimeout(() => child.kill('SIGKILL'), 2 * phaseLimitMs(events) + 60_000);
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code, exitSignal) => {
       clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`${client} ${workload.kind} ${'stream' in workload ? workload.stream : ''}: exit ${code ?? signal}\n${err}`));
+      signal.removeEventListener('abort', onAbort);
+      if (code !== 0) return reject(new Error(`${client} ${workload.kind} ${'stream' in workload ? workload.stream : ''}: exit ${code ?? exitSignal}\n${err}`));
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()!) as WorkloadResult);
       } catch {
