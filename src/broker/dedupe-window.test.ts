@@ -72,7 +72,7 @@ const idPool = (seed: number): string[] => {
   return out;
 };
 
-test('property: the compact window answers exactly like a map of entries, across growth, eviction, expiry, holes and rebuilds of its ring', () => {
+test('property: the compact window answers exactly like a map of entries, across chunk turnover, table resizes under way, eviction, expiry, holes and compaction', () => {
   const op = fc.oneof(
     fc.record({ kind: fc.constant('remember' as const), id: fc.nat(), partition: fc.integer({ min: 0, max: 1023 }), offset: fc.maxSafeNat(), dt: fc.integer({ min: 0, max: 50 }) }),
     fc.record({ kind: fc.constant('lookup' as const), id: fc.nat(), dt: fc.integer({ min: 0, max: 50 }) }),
