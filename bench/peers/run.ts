@@ -70,10 +70,12 @@ if (args.report) {
   process.exit(0);
 }
 
+const commandStartedMs = Date.now();
 const packages: Record<string, string> = { 'redis-server': 'redis-server', 'nats-server': 'nats-server', 'rabbitmq-server': 'rabbitmq-server', fio: 'fio' };
 ensurePackages(packages);
 
 const limits: MachineLimits = await machineLimits(args.quick);
+console.error(`packages and machine limits: ${((Date.now() - commandStartedMs) / 1000).toFixed(1)} s`);
 console.error(`machine limits: ${JSON.stringify(limits)}`);
 const rows: Row[] = [];
 
@@ -91,8 +93,11 @@ for (let run = 1; run <= runs; run++) {
         const fanout = ['f1', 'f2', 'f3', 'f4'];
         // One row measured; a client or server that breaks fails that row (reported), not the run.
         const row = async (workload: string, measured: () => Promise<Omit<Row, 'run' | 'server' | 'client' | 'workload'>>) => {
+          const startedMs = Date.now();
           try {
             rows.push({ ...base, workload, ...(await measured()) });
+            // Where the run's time goes (the issue bounds the whole command to 30 minutes).
+            console.error(`run ${run} ${server.id} ${client} ${workload}: ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
           } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
             console.error(`${server.id} ${client} ${workload} failed: ${message}`);
@@ -134,7 +139,9 @@ for (let run = 1; run <= runs; run++) {
 const out = report(rows, limits, { runs, quick: args.quick, machine }, targets.map((t) => t.server));
 console.log(out.table);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify({ limits, runs, quick: args.quick, rows }, null, 1));
+const elapsedMinutes = Math.round((Date.now() - commandStartedMs) / 6_000) / 10;
+console.error(`measured in ${elapsedMinutes} minutes (packages, limits, every run)`);
+writeFileSync(new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url), JSON.stringify({ limits, runs, quick: args.quick, elapsedMinutes, rows }, null, 1));
 if (args.write) out.write();
 
 /**
