@@ -41,6 +41,9 @@ const Kind = { free: 0, uuid: 1, text: 2 } as const;
 /** A table cell whose slot was moved to the new table or forgotten while a resize is under way (probes go on past it). */
 const movedCell = -1;
 
+/** Bytes per ring slot: kind 1, partition 2, offset 8, expiry 8, uuid words 16. */
+const slotBytes = 1 + 2 + 8 + 8 + 16;
+
 interface Chunk {
   kind: Uint8Array;
   partition: Uint16Array;
@@ -251,7 +254,7 @@ export class DedupeWindow {
 
   /** Bytes held by the ring's chunks and the tables (typed arrays; text ids not counted). */
   get bytes(): number {
-    return this.#chunks * (this.#chunkMask + 1) * 35 + this.#table.byteLength + (this.#old?.byteLength ?? 0);
+    return this.#chunks * (this.#chunkMask + 1) * slotBytes + this.#table.byteLength + (this.#old?.byteLength ?? 0);
   }
 
   /** Empties the ring and the tables (the caller has settled #size and the budget). */

@@ -403,23 +403,17 @@ export function encodeMessagesFrame(id: string, messages: readonly PulledMessage
   let recordBytes = 0;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
-    // Broker ack ids (subscription names are [a-zA-Z0-9._-]) need no JSON escaping, and the numbers
-    // are written as digits only: an id to escape or a negative timestamp (-1: none given, which a
-    // Kafka client may send) takes the general path.
-    if (!plainAckId.test(m.ackId) || m.record.timestampMs < 0) return encodeMessagesFrameAsText(prefix, messages, alloc);
-    headerBytes += (i === 0 ? 0 : 1) + m.ackId.length + 9 + decimalLength(m.deliveryAttempt) + decimalLength(m.partition) + decimalLength(m.offset) + decimalLength(m.record.timestampMs) + decimalLength(m.record.recordBytes);
+    headerBytes += (i === 0 ? 0 : 1) + ackIdJsonBytes(m.ackId) + 7 + decimalLength(m.deliveryAttempt) + decimalLength(m.partition) + decimalLength(m.offset) + decimalLength(m.record.timestampMs) + decimalLength(m.record.recordBytes);
     recordBytes += m.record.recordBytes;
   }
   const frame = alloc(4 + headerBytes + recordBytes);
   frame.writeUInt32BE(headerBytes, 0);
-  let at = 4 + frame.write(prefix, 4, prefixBytes, prefixBytes === prefix.length ? 'latin1' : 'utf8');
+  let at = 4 + frame.write(prefix, 4, prefixBytes, 'utf8');
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     if (i > 0) frame[at++] = 0x2c; // ,
     frame[at++] = 0x5b; // [
-    frame[at++] = 0x22; // "
-    at += frame.write(m.ackId, at, 'latin1');
-    frame[at++] = 0x22;
+    at = writeAckIdJson(frame, at, m.ackId);
     frame[at++] = 0x2c;
     at = writeDecimal(frame, at, m.deliveryAttempt);
     frame[at++] = 0x2c;
@@ -434,51 +428,49 @@ export function encodeMessagesFrame(id: string, messages: readonly PulledMessage
   }
   frame[at++] = 0x5d;
   frame[at++] = 0x7d; // }
-  return withRecords(frame, at, messages);
+  for (const m of messages) {
+    frame.set(recordBytesOf(m.record), at);
+    at += m.record.recordBytes;
+  }
+  return frame;
 }
 
+/** Ack ids the broker makes (subscription names are [a-zA-Z0-9._-]): written between quotes as they are. */
 const plainAckId = /^[a-zA-Z0-9._:-]*$/;
 
-/** Digits of a non-negative safe integer. */
+/** Bytes of an ack id as a JSON string. */
+function ackIdJsonBytes(ackId: string): number {
+  return plainAckId.test(ackId) ? ackId.length + 2 : Buffer.byteLength(JSON.stringify(ackId));
+}
+
+function writeAckIdJson(buf: Buffer, at: number, ackId: string): number {
+  if (!plainAckId.test(ackId)) return at + buf.write(JSON.stringify(ackId), at, 'utf8');
+  buf[at++] = 0x22; // "
+  at += buf.write(ackId, at, 'latin1');
+  buf[at++] = 0x22;
+  return at;
+}
+
+/** Characters of a safe integer in decimal (a minus sign first for a negative one: -1 is a record without a timestamp). */
 function decimalLength(n: number): number {
+  if (n < 0) return 1 + decimalLength(-n);
   let d = 1;
   for (let p = 10; n >= p; p *= 10) d++;
   return d;
 }
 
-/** Writes a non-negative safe integer's digits at `at`; where they end. */
+/** Writes a safe integer in decimal at `at`, as JSON writes it; where it ends. */
 function writeDecimal(buf: Buffer, at: number, n: number): number {
+  if (n < 0) {
+    buf[at] = 0x2d; // -
+    return writeDecimal(buf, at + 1, -n);
+  }
   const end = at + decimalLength(n);
   for (let i = end - 1; i >= at; i--) {
     buf[i] = 48 + (n % 10);
     n = Math.floor(n / 10);
   }
   return end;
-}
-
-/** encodeMessagesFrame for ack ids that need JSON escaping: the header built as text. */
-function encodeMessagesFrameAsText(prefix: string, messages: readonly PulledMessage[], alloc: (size: number) => Buffer): Buffer {
-  let header = prefix;
-  let recordBytes = 0;
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
-    header += `${i === 0 ? '' : ','}[${JSON.stringify(m.ackId)},${m.deliveryAttempt},${m.partition},${m.offset},${m.record.timestampMs},${m.record.recordBytes}]`;
-    recordBytes += m.record.recordBytes;
-  }
-  header += ']}';
-  const headerBytes = Buffer.byteLength(header);
-  const frame = alloc(4 + headerBytes + recordBytes);
-  frame.writeUInt32BE(headerBytes, 0);
-  return withRecords(frame, 4 + frame.write(header, 4, headerBytes, 'utf8'), messages);
-}
-
-/** Copies each message's record as stored behind the header, which ends at `at`. */
-function withRecords(frame: Buffer, at: number, messages: readonly PulledMessage[]): Buffer {
-  for (const m of messages) {
-    frame.set(recordBytesOf(m.record), at);
-    at += m.record.recordBytes;
-  }
-  return frame;
 }
 
 /** A message of a binary `messages` frame, its record decoded. */
