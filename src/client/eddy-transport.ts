@@ -16,7 +16,7 @@
 // work — acked work is never redelivered.
 
 import { coalesce } from './coalesce.ts';
-import { startBroker, type RunningBroker } from '../server.ts';
+import type { RunningBroker } from '../server.ts';
 import { systemClock, type Clock } from '../log/clock.ts';
 import { EddyError, ErrorCodes, type ErrorCode } from '../errors.ts';
 import { limits } from '../limits.ts';
@@ -346,8 +346,12 @@ export class EddyHttpTransport implements Transport {
   }
 }
 
-/** An in-process broker on an ephemeral port, closed with the transport. */
+/**
+ * An in-process broker on an ephemeral port, closed with the transport. The broker's modules are
+ * loaded here, not when the SDK is imported: a service that talks to a broker elsewhere never loads them.
+ */
 export async function startEmbeddedTransport(options: { dataDir: string; clock?: Clock; reconnect?: ReconnectOptions; delivery?: EddyDelivery }): Promise<EddyHttpTransport & { broker: RunningBroker }> {
+  const { startBroker } = await import('../server.ts');
   const broker = await startBroker({ dataDir: options.dataDir, http: { port: 0 } });
   const t = new EddyHttpTransport({ url: broker.http.url, ...(options.clock ? { clock: options.clock } : {}), ...(options.reconnect ? { reconnect: options.reconnect } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), onClose: () => broker.close() });
   return Object.assign(t, { broker });

@@ -3,7 +3,8 @@
 // Redis expires the entry after the window, so the store needs no cleanup and stays bounded by the
 // events of one window. Keys: `<prefix><group>:<event id>` (groups cannot contain ':').
 
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import { EddyError } from '../errors.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 
@@ -20,6 +21,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   readonly #prefix: string;
 
   constructor(o: RedisIdempotencyStoreOptions) {
+    // ioredis (CommonJS) is loaded by the first store, not when the SDK is imported.
+    const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
     if (o.redis instanceof Redis) {
       this.redis = o.redis;
       this.#owned = false;

@@ -17,7 +17,8 @@
 // Invariant: kafkajs clients are disconnected by close(); the owner closes them before the broker.
 
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import { createRequire } from 'node:module';
+import type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, logLevel as KafkaLogLevel, Producer } from 'kafkajs';
 import { systemClock, type Clock } from '../log/clock.ts';
 import { EddyError } from '../errors.ts';
 import { toWireRecord, type WireRecord } from './envelope.ts';
@@ -104,6 +105,13 @@ export function kafkaBrokers(uri: string): string[] {
   return brokers;
 }
 
+/**
+ * kafkajs, loaded by the first KafkaTransport rather than when the SDK is imported (a service on the
+ * eddy transport never needs it); it is CommonJS, so a synchronous require serves the constructor.
+ */
+let kafkajs: typeof import('kafkajs') | undefined;
+const loadKafkajs = (): typeof import('kafkajs') => (kafkajs ??= createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs'));
+
 export class KafkaTransport implements Transport {
   readonly name = 'kafka';
   readonly clock: Clock;
@@ -121,10 +129,11 @@ export class KafkaTransport implements Transport {
     if (!Array.isArray(options.brokers) || options.brokers.length === 0) throw new EddyError('sdk.invalid_options', 'kafka transport: brokers is required');
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.client = new Kafka({
+    const kafkajs = loadKafkajs();
+    this.client = new kafkajs.Kafka({
       clientId: options.clientId ?? 'eddy-sdk',
       brokers: options.brokers,
-      logLevel: options.logLevel ?? KafkaLogLevel.NOTHING,
+      logLevel: options.logLevel ?? kafkajs.logLevel.NOTHING,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
   }
@@ -144,7 +153,7 @@ export class KafkaTransport implements Transport {
 
   #getProducer(): Promise<Producer> {
     if (!this.#producer) {
-      const producer = this.client.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = this.client.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: loadKafkajs().Partitioners.DefaultPartitioner });
       this.#producer = producer.connect().then(() => producer);
       this.#producer.catch(() => (this.#producer = null));
     }
