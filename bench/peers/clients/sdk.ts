@@ -1,4 +1,4 @@
-// Eddy through its EventBus SDK (src/client) over the `eddy://` transport (the broker's HTTP API).
+// Eddy through its EventBus SDK (the package, dist/) over the `eddy://` transport (the broker's HTTP API).
 // The payload travels as the event's data { b: <payload in base64> } (SDK events are JSON
 // CloudEvents, so binary payloads need an encoding), validated by a zod schema on both sides; the
 // handler hands the decoded bytes to onEvent. One event definition per stream (type = topic =
@@ -15,13 +15,16 @@
 // - consume: bus.subscribe with `group` (a broker subscription `<group>.<stream>`, from the first
 //   event), concurrency 64; resolves when the subscription is ready.
 
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { createEventBus, defineEvent, item, type EventBus, type SubscriptionHandle } from '../../../src/client/index.ts';
+import type { EventBus, SubscriptionHandle } from '../../../src/client/index.ts';
 import type { Connect, PeerClient } from '../types.ts';
 import { publishInChunks, sendsPerTurn } from './batching.ts';
 
-const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// The package itself (`eddy`, i.e. dist/, built by `npm run build` like the broker the harness
+// starts), as a user's service imports it.
+const { createEventBus, defineEvent, item } = (await import('eddy' as string)) as typeof import('../../../src/client/index.ts');
+const { version } = createRequire(import.meta.url)('eddy/package.json') as { version: string };
 const partitions = 4;
 const chunkMax = 1000;
 /** Stored bytes per publishMany kept under max.message.bytes (1 MiB): envelope headers ~400 bytes per event. */
