@@ -9,7 +9,7 @@ import { BATCH_LOG_OVERHEAD_BYTES, RECORDS_OFFSET, TimestampType, readBatchHeade
 import { Compression, decompress } from './compression.ts';
 import { ByteReader } from './reader.ts';
 import { fail, ok, type Result } from './result.ts';
-import { asciiText, readUtf8, strictUtf8 } from './utf8.ts';
+import { asciiText, recurringText, strictUtf8 } from './utf8.ts';
 
 export interface DecodedRecord {
   offset: number;
@@ -279,7 +279,7 @@ function readHeaders<V>(r: ByteReader, recordEnd: number, value: HeaderValueRead
   for (let i = 0; i < count && r.error === null; i++) {
     const n = headerKeyLength(r, recordEnd);
     if (n === null) break;
-    const key = readUtf8(r.buf, r.pos, r.pos + n);
+    const key = recurringText(r.buf, r.pos, r.pos + n);
     r.skip(n);
     headers.push({ key, value: value(r, recordEnd) });
   }
@@ -301,7 +301,7 @@ function readAsciiHeaders(r: ByteReader, recordEnd: number): { key: string; valu
   for (let i = 0; i < count && r.error === null; i++) {
     const n = headerKeyLength(r, recordEnd);
     if (n === null) break;
-    const key = text.substring(r.pos - base, r.pos - base + n);
+    const key = recurringText(r.buf, r.pos, r.pos + n);
     r.skip(n);
     const v = fieldLength(r, recordEnd);
     if (r.error !== null) break;

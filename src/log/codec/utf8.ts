@@ -64,6 +64,44 @@ export function asciiText(buf: Uint8Array, start: number, end: number): string |
   return end - start <= ASCII_TEXT_MAX && isAscii(buf, start, end) ? latin1Slice.call(buf, start, end) : null;
 }
 
+/** Longest text recurringText caches, and its slots (a power of two). */
+const RECURRING_CHARS_MAX = 32;
+const RECURRING_SLOTS = 256;
+const recurring: (string | undefined)[] = new Array<string | undefined>(RECURRING_SLOTS).fill(undefined);
+
+/**
+ * buf[start..end) as UTF-8, for text that recurs from record to record (header keys: every
+ * CloudEvent carries the same ten). Short ASCII text is looked up by its bytes in a small cache of
+ * strings read before, so the same key comes back as the same string: a key used as a property name
+ * is then not a new string for V8 to hash and internalise each time (1–1.4 µs per record of ten
+ * headers). A slot keeps the last text that hashed to it.
+ */
+export function recurringText(buf: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n > RECURRING_CHARS_MAX) return readUtf8(buf, start, end);
+  let h = n;
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b >= 0x80) return readUtf8(buf, start, end);
+    h = Math.imul(h ^ b, 0x01000193);
+  }
+  const slot = (h ^ (h >>> 15)) & (RECURRING_SLOTS - 1);
+  const cached = recurring[slot];
+  if (cached !== undefined && cached.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (cached.charCodeAt(i) !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const text = latin1Slice.call(buf, start, end);
+  recurring[slot] = text;
+  return text;
+}
+
 /** Decodes buf[start..end) as UTF-8. */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string {
   if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Slice.call(buf, start, end);
