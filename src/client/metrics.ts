@@ -3,7 +3,7 @@
 // the one the user passes; buses sharing a registry share the metrics (same names, same labels).
 // Invariant: label values are the event type and the consumer group (bounded sets), never ids.
 
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /** One open subscription's lag, read when the registry is scraped. */
 export interface LagSource {
@@ -25,7 +25,7 @@ export class BusMetrics {
   readonly registry: Registry;
   readonly published: Counter<'type'>;
   readonly processed: Counter<'type' | 'group' | 'status'>;
-  readonly handlerDuration: Histogram<'type' | 'group'>;
+  readonly handlerDuration: HandlerDurationHistogram;
   readonly retries: Counter<'type' | 'group'>;
   readonly deadLetters: Counter<'type' | 'group'>;
   readonly consumerLag: Gauge<'group' | 'topic'>;
@@ -37,9 +37,7 @@ export class BusMetrics {
     this.processed =
       reuse(registry, 'eddy_events_processed_total') ??
       new Counter({ name: 'eddy_events_processed_total', help: 'Deliveries handled per type and consumer group, by outcome: ok, retry, dead_letter, duplicate.', labelNames: ['type', 'group', 'status'], registers });
-    this.handlerDuration =
-      reuse(registry, 'eddy_handler_duration_seconds') ??
-      new Histogram({ name: 'eddy_handler_duration_seconds', help: 'Handler run time in seconds, successful or not.', labelNames: ['type', 'group'], buckets: durationBuckets, registers });
+    this.handlerDuration = reuse(registry, 'eddy_handler_duration_seconds') ?? new HandlerDurationHistogram(registry);
     this.retries = reuse(registry, 'eddy_retries_total') ?? new Counter({ name: 'eddy_retries_total', help: 'Failed deliveries handed back for another attempt after backoff.', labelNames: ['type', 'group'], registers });
     this.deadLetters = reuse(registry, 'eddy_dead_letters_total') ?? new Counter({ name: 'eddy_dead_letters_total', help: 'Deliveries that failed their last attempt and went to the dead-letter topic (or were dropped when dead letters are off).', labelNames: ['type', 'group'], registers });
     if (!lagSources.has(registry)) lagSources.set(registry, new Set());
@@ -81,6 +79,74 @@ export class BusMetrics {
     this.processed.inc({ type, group, status });
     if (status === 'retry') this.retries.inc({ type, group });
     else if (status === 'dead_letter') this.deadLetters.inc({ type, group });
+  }
+}
+
+interface DurationSeries {
+  labels: { type: string; group: string };
+  /** Observations per bucket (not cumulative); the last one is above every bound (+Inf only). */
+  counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/**
+ * `eddy_handler_duration_seconds{type,group}`: a histogram observed once per handled event, exposed
+ * exactly as prom-client's Histogram exposes one (a test compares the two). prom-client's own
+ * observe() builds a label-hash string and turns the bucket's bound into a property name on every
+ * call — 6% of a subscriber's CPU at 40 k events/s; here an observation is two Map lookups and an
+ * increment, and the buckets are summed when the registry is read.
+ */
+export class HandlerDurationHistogram {
+  readonly name = 'eddy_handler_duration_seconds';
+  readonly help = 'Handler run time in seconds, successful or not.';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  readonly labelNames = ['type', 'group'] as const;
+  /** type -> group -> series, and the series in the order they were first observed (prom-client's). */
+  #byType = new Map<string, Map<string, DurationSeries>>();
+  #series: DurationSeries[] = [];
+
+  constructor(registry: Registry) {
+    registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+
+  observe(labels: { type: string; group: string }, seconds: number): void {
+    if (!Number.isFinite(seconds)) throw new TypeError(`${this.name}: not a finite number of seconds: ${seconds}`);
+    let byGroup = this.#byType.get(labels.type);
+    if (byGroup === undefined) this.#byType.set(labels.type, (byGroup = new Map()));
+    let s = byGroup.get(labels.group);
+    if (s === undefined) {
+      s = { labels: { type: labels.type, group: labels.group }, counts: new Float64Array(durationBuckets.length + 1), sum: 0, count: 0 };
+      byGroup.set(labels.group, s);
+      this.#series.push(s);
+    }
+    let b = 0;
+    while (b < durationBuckets.length && seconds > durationBuckets[b]!) b++;
+    s.counts[b]!++;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  /** What prom-client's Registry reads from a metric (its typings call `type` an enum; it is the text). */
+  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    for (const s of this.#series) {
+      let cumulative = 0;
+      for (let b = 0; b < durationBuckets.length; b++) {
+        cumulative += s.counts[b]!;
+        values.push({ labels: { le: durationBuckets[b]!, ...s.labels }, value: cumulative, metricName: `${this.name}_bucket` });
+      }
+      values.push({ labels: { le: '+Inf', ...s.labels }, value: s.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: { ...s.labels }, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { ...s.labels }, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    this.#byType = new Map();
+    this.#series = [];
   }
 }
 
