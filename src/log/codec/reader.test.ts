@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ByteReader } from './reader.ts';
 import { codecErrorCodes } from './result.ts';
-import { readUtf8, strictUtf8, utf8Length, writeUtf8 } from './utf8.ts';
+import { asciiText, readUtf8, recurringText, strictUtf8, utf8Length, writeUtf8 } from './utf8.ts';
 import {
   unsignedVarintSize,
   varintSize,
@@ -241,6 +241,38 @@ test('strictUtf8 gives the text of valid UTF-8 and null for anything else, as a 
       assert.equal(strictUtf8(buf, before, before + b.length), reference(b));
     }),
     fcOpts(400),
+  );
+});
+
+test('asciiText reads ASCII ranges (short ones in JS, long ones natively) and refuses any other byte', () => {
+  // Lengths on both sides of the native check's threshold (192) and of the 4 KiB limit, with at most
+  // one byte >= 0x80 somewhere in the range.
+  const ascii = fc.integer({ min: 0, max: 5000 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n, size: 'max' }).map((b) => b.map((x) => x & 0x7f)));
+  fc.assert(
+    fc.property(ascii, fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0x80, max: 0xff }))), fc.nat(4), (b, bad, before) => {
+      const buf = new Uint8Array(before + b.length + 3).fill(0xff); // non-ASCII around the range
+      buf.set(b, before);
+      if (bad && b.length > 0) buf[before + (bad[0] % b.length)] = bad[1];
+      const range = buf.subarray(before, before + b.length);
+      const expected = b.length <= 4096 && range.every((x) => x < 0x80) ? Buffer.from(range).toString('latin1') : null;
+      assert.equal(asciiText(buf, before, before + b.length), expected);
+    }),
+    fcOpts(300),
+  );
+});
+
+test('recurringText reads as readUtf8 does, whatever its cache holds (repeats, collisions, non-ASCII, long text)', () => {
+  // Which string object comes back is not observable in JS; what it reads is. Every key is read in
+  // order and again in reverse, so cached, evicted and colliding slots all answer.
+  const keys = fc.array(fc.oneof(fc.constantFrom('ce_id', 'ce_type', 'ce_time', 'content-type', 'ce_specversion'), fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 10 })), { minLength: 1, maxLength: 60 });
+  fc.assert(
+    fc.property(keys, (ks) => {
+      for (const k of [...ks, ...ks.reverse()]) {
+        const bytes = Buffer.from(`#${k}#`, 'utf8');
+        assert.equal(recurringText(bytes, 1, bytes.length - 1), readUtf8(bytes, 1, bytes.length - 1));
+      }
+    }),
+    fcOpts(300),
   );
 });
 

@@ -5,7 +5,7 @@
 // Kafka's (invalid bytes become U+FFFD), never throws; strictUtf8 tells text from bytes that are not
 // UTF-8.
 
-import { Buffer } from 'node:buffer';
+import { Buffer, isAscii as nativeIsAscii } from 'node:buffer';
 
 /** Strings longer than this go straight to the native codec. */
 const SHORT_CHARS_MAX = 64;
@@ -51,7 +51,11 @@ function range(buf: Uint8Array, start: number, end: number): Uint8Array {
   return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
 }
 
+/** From this many bytes on, node's native check (SIMD) beats a JS loop even with the view it needs (~200 ns against ~1.7 ns a byte). */
+const NATIVE_ASCII_MIN = 192;
+
 function isAscii(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start >= NATIVE_ASCII_MIN) return nativeIsAscii(buf.subarray(start, end));
   for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return false;
   return true;
 }
