@@ -19,7 +19,10 @@
 // - An id forgotten out of order (re-remembered, or found expired by a lookup) leaves a hole in the
 //   ring, popped when it reaches the head. The ring spans at most the cap plus 1/16; only when holes
 //   fill that slack (ids re-remembered over and over) is it compacted in one go.
-// ~44 bytes per UUID id at a million ids (35 in the ring, 8 in the table), where a Map of objects
+// - A slot is 30 bytes: its kind and partition share 16 bits, and its expiry is kept as 32-bit ms
+//   from its chunk's first expiry (a chunk whose ids' expiries lie further apart than 2^31 ms, which
+//   only timestamps read back from the log can do, keeps them as doubles instead).
+// ~39 bytes per UUID id at a million ids (30 in the ring, 8 in the table), where a Map of objects
 // costs ~90 on the heap.
 
 import { assert } from '../errors.ts';
@@ -41,15 +44,40 @@ const Kind = { free: 0, uuid: 1, text: 2 } as const;
 /** A table cell whose slot was moved to the new table or forgotten while a resize is under way (probes go on past it). */
 const movedCell = -1;
 
-/** Bytes per ring slot: kind 1, partition 2, offset 8, expiry 8, uuid words 16. */
-const slotBytes = 1 + 2 + 8 + 8 + 16;
+/** Bytes per ring slot: kind and partition 2, offset 8, expiry 4, uuid words 16. */
+const slotBytes = 2 + 8 + 4 + 16;
+
+/** A slot's meta: its kind in the low 2 bits, its partition above them. */
+const kindBits = 2;
+const kindMask = (1 << kindBits) - 1;
+assert(limits.partitionsMax <= 2 ** (16 - kindBits), 'a partition number must fit in a duplicate window slot');
 
 interface Chunk {
-  kind: Uint8Array;
-  partition: Uint16Array;
+  meta: Uint16Array;
   offset: Float64Array;
-  expiresMs: Float64Array;
+  /** Expiries as ms after baseMs (the chunk's first expiry), while they fit in 32 bits. */
+  baseMs: number;
+  expires: Int32Array;
+  /** Expiries as doubles, once one did not fit (the chunk's other arrays stay as they are). */
+  wide: Float64Array | null;
   words: Uint32Array; // 4 per slot, uuid ids
+}
+
+const kindAt = (c: Chunk, i: number): number => c.meta[i]! & kindMask;
+const expiryAt = (c: Chunk, i: number): number => (c.wide !== null ? c.wide[i]! : c.baseMs + c.expires[i]!);
+
+function setExpiry(c: Chunk, i: number, ms: number): void {
+  if (c.wide === null) {
+    const delta = ms - c.baseMs;
+    if (Number.isInteger(delta) && delta >= -(2 ** 31) && delta < 2 ** 31) {
+      c.expires[i] = delta;
+      return;
+    }
+    const wide = new Float64Array(c.expires.length);
+    for (let k = 0; k < wide.length; k++) wide[k] = c.baseMs + c.expires[k]!;
+    c.wide = wide;
+  }
+  c.wide[i] = ms;
 }
 
 /** The 128 bits of a canonical lowercase UUID (8-4-4-4-12 hex), or null for any other string. */
@@ -177,11 +205,11 @@ export class DedupeWindow {
     if (slot < 0) return undefined;
     const c = this.#chunk(slot);
     const i = slot & this.#chunkMask;
-    if (c.expiresMs[i]! <= nowMs) {
+    if (expiryAt(c, i) <= nowMs) {
       this.#forget(slot);
       return undefined;
     }
-    return { partition: c.partition[i]!, offset: c.offset[i]! };
+    return { partition: c.meta[i]! >>> kindBits, offset: c.offset[i]! };
   }
 
   remember(id: string, at: StoredAt, timestampMs: number): void {
@@ -196,16 +224,16 @@ export class DedupeWindow {
     const slot = (this.#head + this.#count) & this.#slotMask;
     this.#count++;
     const i = slot & this.#chunkMask;
-    const c = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot);
-    c.partition[i] = at.partition;
+    const expiresMs = timestampMs + this.windowMs;
+    const c = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot, expiresMs);
     c.offset[i] = at.offset;
-    c.expiresMs[i] = timestampMs + this.windowMs;
+    setExpiry(c, i, expiresMs);
     if (isUuid) {
-      c.kind[i] = Kind.uuid;
+      c.meta[i] = Kind.uuid | (at.partition << kindBits);
       c.words.set(words, i * 4);
       this.#insertUuid(slot);
     } else {
-      c.kind[i] = Kind.text;
+      c.meta[i] = Kind.text | (at.partition << kindBits);
       this.#texts.set(slot, id);
       this.#textIndex.set(id, slot);
     }
@@ -224,8 +252,8 @@ export class DedupeWindow {
       const slot = this.#head;
       const c = this.#chunk(slot);
       const i = slot & this.#chunkMask;
-      if (c.kind[i] !== Kind.free) {
-        if (c.expiresMs[i]! > nowMs) break;
+      if (kindAt(c, i) !== Kind.free) {
+        if (expiryAt(c, i) > nowMs) break;
         this.#forget(slot);
       }
       this.#popHead();
@@ -254,7 +282,9 @@ export class DedupeWindow {
 
   /** Bytes held by the ring's chunks and the tables (typed arrays; text ids not counted). */
   get bytes(): number {
-    return this.#chunks * (this.#chunkMask + 1) * slotBytes + this.#table.byteLength + (this.#old?.byteLength ?? 0);
+    let wide = 0;
+    for (const c of this.#dir) wide += c?.wide?.byteLength ?? 0;
+    return this.#chunks * (this.#chunkMask + 1) * slotBytes + wide + this.#table.byteLength + (this.#old?.byteLength ?? 0);
   }
 
   /** Empties the ring and the tables (the caller has settled #size and the budget). */
@@ -275,9 +305,10 @@ export class DedupeWindow {
     return this.#dir[slot >>> this.#chunkShift]!;
   }
 
-  #newChunk(slot: number): Chunk {
+  /** The chunk `slot` is in, new; `baseMs` is the expiry of the id about to go in (the chunk's first). */
+  #newChunk(slot: number, baseMs: number): Chunk {
     const n = this.#chunkMask + 1;
-    const c: Chunk = { kind: new Uint8Array(n), partition: new Uint16Array(n), offset: new Float64Array(n), expiresMs: new Float64Array(n), words: new Uint32Array(n * 4) };
+    const c: Chunk = { meta: new Uint16Array(n), offset: new Float64Array(n), baseMs, expires: new Int32Array(n), wide: null, words: new Uint32Array(n * 4) };
     this.#dir[slot >>> this.#chunkShift] = c;
     this.#chunks++;
     return c;
@@ -287,7 +318,7 @@ export class DedupeWindow {
   #evictOldest(): void {
     while (this.#count > 0) {
       const slot = this.#head;
-      const live = this.#chunk(slot).kind[slot & this.#chunkMask] !== Kind.free;
+      const live = kindAt(this.#chunk(slot), slot & this.#chunkMask) !== Kind.free;
       if (live) this.#forget(slot);
       this.#popHead();
       if (live) return;
@@ -429,12 +460,12 @@ export class DedupeWindow {
   #forget(slot: number): void {
     const c = this.#chunk(slot);
     const i = slot & this.#chunkMask;
-    if (c.kind[i] === Kind.uuid) this.#deleteUuid(slot);
+    if (kindAt(c, i) === Kind.uuid) this.#deleteUuid(slot);
     else {
       this.#textIndex.delete(this.#texts.get(slot)!);
       this.#texts.delete(slot);
     }
-    c.kind[i] = Kind.free;
+    c.meta[i] = Kind.free;
     if (--this.#size === 0) this.#budget.active--;
   }
 
@@ -461,15 +492,15 @@ export class DedupeWindow {
       const s = (head + k) & this.#slotMask;
       const c = from[s >>> this.#chunkShift]!;
       const i = s & this.#chunkMask;
-      const kd = c.kind[i]!;
+      const kd = kindAt(c, i);
       if (kd === Kind.free) continue;
       const slot = this.#count++;
-      const to = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot);
+      const expiresMs = expiryAt(c, i);
+      const to = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot, expiresMs);
       const j = slot & this.#chunkMask;
-      to.kind[j] = kd;
-      to.partition[j] = c.partition[i]!;
+      to.meta[j] = c.meta[i]!;
       to.offset[j] = c.offset[i]!;
-      to.expiresMs[j] = c.expiresMs[i]!;
+      setExpiry(to, j, expiresMs);
       if (kd === Kind.uuid) {
         to.words.set(c.words.subarray(i * 4, i * 4 + 4), j * 4);
         this.#place(slot);
