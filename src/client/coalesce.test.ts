@@ -29,3 +29,20 @@ test('a failed call rejects its own callers only', async () => {
   await send(['b']);
   assert.equal(n, 2);
 });
+
+test('every caller of a failed call sees its error; the callers of the next call do not', async () => {
+  const calls: string[][] = [];
+  let release: () => void = () => {};
+  const send = coalesce<string>(async (items) => {
+    calls.push(items);
+    if (items[0] === 'a') await new Promise<void>((r) => (release = r));
+    if (items[0] === 'b') throw new Error('down');
+  });
+  const a = send(['a']);
+  const merged = [send(['b']), send(['c'])]; // one call, made once 'a' is done
+  release();
+  await a;
+  for (const p of merged) await assert.rejects(p, /down/);
+  await send(['d']);
+  assert.deepEqual(calls, [['a'], ['b', 'c'], ['d']]);
+});

@@ -1,9 +1,17 @@
 // Coalesces calls that arrive while one is in flight into the next single call (acks: one HTTP
-// request and one broker fsync for many handled events instead of one each). Each caller's promise
-// settles with the call that carried its items; order of items is kept.
+// request and one broker fsync for many handled events instead of one each). Every caller whose
+// items went into a call gets that call's one promise (not a promise of its own: a subscriber acks
+// tens of thousands of events a second); order of items is kept.
+
+interface Batch<T> {
+  items: T[];
+  done: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
 
 export function coalesce<T>(send: (items: T[]) => Promise<void>): (items: readonly T[]) => Promise<void> {
-  let pending: { items: T[]; waiters: { resolve(): void; reject(e: unknown): void }[] } | null = null;
+  let pending: Batch<T> | null = null;
   let inFlight = false;
   const pump = async (): Promise<void> => {
     inFlight = true;
@@ -12,18 +20,26 @@ export function coalesce<T>(send: (items: T[]) => Promise<void>): (items: readon
       pending = null;
       try {
         await send(batch.items);
-        for (const w of batch.waiters) w.resolve();
+        batch.resolve();
       } catch (e) {
-        for (const w of batch.waiters) w.reject(e);
+        batch.reject(e);
       }
     }
     inFlight = false;
   };
-  return (items) =>
-    new Promise<void>((resolve, reject) => {
-      pending ??= { items: [], waiters: [] };
-      pending.items.push(...items);
-      pending.waiters.push({ resolve, reject });
-      if (!inFlight) void pump();
-    });
+  return (items) => {
+    let batch = pending;
+    if (batch === null) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      batch = pending = { items: [], done, resolve, reject };
+    }
+    for (const item of items) batch.items.push(item);
+    if (!inFlight) void pump();
+    return batch.done;
+  };
 }

@@ -81,9 +81,6 @@ export interface ConsumerOptions {
   handlerTimeoutMs?: number;
 }
 
-/** Chains that start without a predecessor start from this one settled promise. */
-const resolved = Promise.resolve();
-
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
@@ -172,10 +169,12 @@ export class Consumer {
     // The closures below reach the delivery through `held` only, dropped once the handler is done:
     // a settling delivery keeps its ack id, not its record.
     let held: Delivery | null = d;
-    // Runs once the key's previous delivery is done, however that ended; cleans up after itself
-    // (no `finally` promise of its own per delivery).
+    // Runs once the key's previous delivery is done, however that ended, and cleans up after itself:
+    // the step's own promise is the delivery's `run` (no `then` promise adopting it, no `finally`
+    // promise). A step never rejects, so the next delivery of its key always runs.
     const step = async (): Promise<void> => {
       try {
+        if (prev !== undefined) await prev;
         if (!this.#tryAcquire()) await this.#slotFree();
         let settling: { settled: Promise<void> };
         try {
@@ -192,6 +191,14 @@ export class Consumer {
         } finally {
           this.#settling--;
         }
+      } catch (e) {
+        // Only a throwing onError gets here (settling reports its own failures through it), and a
+        // step must not reject: the next delivery of its key waits on it.
+        try {
+          this.#o.onError(e, { group: this.#o.group });
+        } catch {
+          // nothing left to tell
+        }
       } finally {
         stopLease();
         this.#inFlight.delete(run);
@@ -199,7 +206,9 @@ export class Consumer {
         this.#wakePuller();
       }
     };
-    const run: Promise<void> = (prev ?? resolved).then(step, step);
+    // step() runs at once up to its first await (the key's previous delivery, a handler slot or the
+    // handler itself: #handle is async), so `run` is set before its `finally` can read it.
+    const run: Promise<void> = step();
     if (key !== null) this.#lanes.set(key, run);
     this.#inFlight.add(run);
   }
