@@ -2,10 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { boundHeapGrowth } from '../src/cli/start.ts';
+import { boundHeapGrowth, rateLimitedLines } from '../src/cli/start.ts';
 import { createEventBus, defineEvent, EddyHttpTransport } from '../src/client/index.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 import { eddyBin, startChildBroker } from './support/child-broker.ts';
@@ -196,4 +198,36 @@ test('eddy start --kafka-advertised host:port: Metadata advertises it (behind a 
   const bad = await run(['start', '--kafka-advertised', 'no-port-here', '--data-dir', dir]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /kafkaAdvertised must be host:port/);
+});
+
+test('eddy start names a Kafka connection it closes for what the client sent', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  const b = await startChildBroker(dir);
+  try {
+    const port = Number(b.kafkaBootstrap()!.split(':').pop());
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const closed = once(socket, 'close');
+    socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff])); // a frame of 2 GiB announced
+    await closed;
+  } finally {
+    assert.equal(await b.stop(), 0);
+  }
+  assert.match(b.output(), /eddy: closed Kafka connection from 127\.0\.0\.1:\d+: frame size 2147483647 outside 1\.\.\d+/);
+});
+
+test('protocol-error lines: at most N a second, the rest counted when the next second writes', () => {
+  let now = 5_000;
+  const lines: string[] = [];
+  const log = rateLimitedLines(2, (l) => lines.push(l), () => now);
+  for (let i = 0; i < 5; i++) log(`a${i}`);
+  now = 5_999;
+  log('a5');
+  now = 6_000;
+  log('b0');
+  log('b1');
+  now = 7_500;
+  log('c0');
+  assert.deepEqual(lines, ['a0', 'a1', 'eddy: 4 more such line(s) not written', 'b0', 'b1', 'c0']);
 });

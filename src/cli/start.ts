@@ -36,8 +36,14 @@ export async function startCommand(args: string[]): Promise<number> {
   );
   const log = (msg: string) => process.stdout.write(msg + '\n');
   boundHeapGrowth(process.execArgv);
+  const options = toStartOptions(settings);
+  // A Kafka connection the broker closes for what its client sent (a malformed or unsupported
+  // request, a frame too large or too slow) is named on stderr, at most protocolErrorLinesPerSecond
+  // lines a second (a client reconnecting in a loop must not flood the log; the rest are counted).
+  const protocolErrors = rateLimitedLines(protocolErrorLinesPerSecond, (line) => process.stderr.write(`${line}\n`));
   const running = await startBroker({
-    ...toStartOptions(settings),
+    ...options,
+    ...(options.kafka ? { kafka: { ...options.kafka, onProtocolError: (reason: string, remote: string) => protocolErrors(`eddy: closed Kafka connection from ${remote}: ${reason}`) } } : {}),
     onLogEvent: (e) => {
       if (e.type === 'partition_offline') process.stderr.write(`eddy: partition ${e.partition} offline: ${e.error.message}\n`);
       else if (e.type === 'dir_failed') process.stderr.write(`eddy: data directory failed: ${e.error.message}\n`);
@@ -88,4 +94,30 @@ export function boundHeapGrowth(execArgv: readonly string[]): boolean {
   if (execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) return false;
   setFlagsFromString('--heap-growing-percent=100');
   return true;
+}
+
+/** Protocol-error lines written per second at most (see rateLimitedLines). */
+const protocolErrorLinesPerSecond = 10;
+
+/**
+ * Writes lines through `write`, at most `perSecond` in each second of wall-clock time; the lines
+ * dropped in a second are counted in one line when the next one is written.
+ */
+export function rateLimitedLines(perSecond: number, write: (line: string) => void, now: () => number = Date.now): (line: string) => void {
+  let second = -1;
+  let written = 0;
+  let dropped = 0;
+  return (line) => {
+    const s = Math.floor(now() / 1000);
+    if (s !== second) {
+      if (dropped > 0) write(`eddy: ${dropped} more such line(s) not written`);
+      second = s;
+      written = 0;
+      dropped = 0;
+    }
+    if (written < perSecond) {
+      written++;
+      write(line);
+    } else dropped++;
+  };
 }
