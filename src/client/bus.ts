@@ -76,6 +76,9 @@ function dueTimeOf(o: PublishOptions, nowMs: number): number | undefined {
   return at !== undefined && at > nowMs ? at : undefined;
 }
 
+/** An event ready for the transport, with its started publish span (ended by `send`). */
+type Outgoing = OutgoingEvent & { span: Span };
+
 /** One event of publishMany; build it with `item(...)` to have `data` type-checked. */
 export interface PublishItem {
   event: AnyEventDefinition;
@@ -157,13 +160,19 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     if (closed) throw new EddyError('sdk.closed', 'the event bus is closed');
   };
 
-  /** The envelope to publish and its started publish span (ended by `sent`). */
-  async function envelopeOf(it: PublishItem): Promise<OutgoingEvent & { span: Span }> {
+  /**
+   * The envelope to publish and its started publish span (ended by `send`): synchronous when the
+   * validator is (most are), so publishMany makes no promise per event.
+   */
+  function envelopeOf(it: PublishItem): Outgoing | Promise<Outgoing> {
     const o = it.options ?? {};
     const deliverAt = dueTimeOf(o, clock.now());
     const def = it.event as unknown as EventDefinition;
     const checked = validateNow(def, it.data);
-    const data = checked instanceof Promise ? await checked : checked;
+    return checked instanceof Promise ? checked.then((data) => envelopeWith(o, def, data, deliverAt)) : envelopeWith(o, def, checked, deliverAt);
+  }
+
+  function envelopeWith(o: PublishOptions, def: EventDefinition, data: unknown, deliverAt: number | undefined): Outgoing {
     const id = newId();
     const scope = handlingScope.getStore();
     const key = o.key ?? def.keyOf?.(data);
@@ -185,11 +194,13 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     if (o.subject !== undefined) env.subject = o.subject;
     const { span, traceparent } = tracing.startPublish(env, def.topic, scope?.traceparent);
     if (traceparent !== undefined) env.traceparent = traceparent;
-    return { topic: def.topic, envelope: env, span, ...(deliverAt !== undefined ? { deliverAt } : {}) };
+    const out: Outgoing = { topic: def.topic, envelope: env, span };
+    if (deliverAt !== undefined) out.deliverAt = deliverAt;
+    return out;
   }
 
   /** Publishes, then ends the publish spans and counts what was published. */
-  async function send(out: (OutgoingEvent & { span: Span })[]): Promise<void> {
+  async function send(out: Outgoing[]): Promise<void> {
     try {
       await transport.publish(out.map(({ topic, envelope, deliverAt }) => (deliverAt === undefined ? { topic, envelope } : { topic, envelope, deliverAt })));
     } catch (e) {
@@ -268,7 +279,27 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     },
     async publishMany(items) {
       checkOpen();
-      const settled = await Promise.allSettled((items as readonly PublishItem[]).map(envelopeOf));
+      // Envelopes made synchronously go straight out; with an asynchronous validator (or a failure,
+      // kept as a rejected entry) every item is settled first, and the first failure in item order
+      // ends the spans of the others and is thrown: nothing is published.
+      const built: (Outgoing | Promise<Outgoing>)[] = [];
+      let pending = false;
+      for (const it of items as readonly PublishItem[]) {
+        let b: Outgoing | Promise<Outgoing>;
+        try {
+          b = envelopeOf(it);
+        } catch (e) {
+          b = Promise.reject(e);
+        }
+        if (b instanceof Promise) pending = true;
+        built.push(b);
+      }
+      if (!pending) {
+        const out = built as Outgoing[];
+        await send(out);
+        return { ids: out.map((o) => o.envelope.id) };
+      }
+      const settled = await Promise.allSettled(built);
       const failed = settled.find((r) => r.status === 'rejected');
       const out = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       if (failed) {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { decodeEvent, decodeNow, defineEvent, validateEvent, validateNow } from './define-event.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
 import { createEventBus, item } from './bus.ts';
+import { MemoryTransport } from './memory-transport.ts';
 import { EddyError } from '../errors.ts';
 
 const OrderPlaced = defineEvent('OrderPlaced', {
@@ -104,4 +105,34 @@ test('publish, publishMany and handlers are type-checked against the latest vers
   await h.ready;
   await bus.close();
   await assert.rejects(bus.publish(Other, { n: 1 }), (e: unknown) => e instanceof EddyError && e.code === 'sdk.closed');
+});
+
+test('publishMany is all or nothing: a failing item, synchronous or not, publishes none and the first failure in item order is thrown', async () => {
+  const mem = new MemoryTransport();
+  const bus = await createEventBus({ source: 'batch', transport: mem });
+  const Sync = defineEvent('SyncChecked', { version: 1, schema: z.object({ n: z.number() }) });
+  // A Standard Schema validator that answers asynchronously (what zod's async refinements do).
+  const later: StandardSchemaV1<{ n: number }, { n: number }> = {
+    '~standard': {
+      version: 1,
+      vendor: 'test',
+      validate: async (v) => ((v as { n?: unknown }).n === 13 ? { issues: [{ message: 'unlucky' }] } : { value: v as { n: number } }),
+    },
+  };
+  const Async = defineEvent('AsyncChecked', { version: 1, schema: later });
+  try {
+    await bus.publishMany([item(Sync, { n: 1 }), item(Sync, { n: 2 })]);
+    assert.equal(mem.size('SyncChecked'), 2, 'all synchronous: published');
+    // @ts-expect-error n must be a number
+    await assert.rejects(bus.publishMany([item(Sync, { n: 3 }), item(Sync, { n: 'x' }), item(Sync, { n: 4 })]), (e: EddyError) => e.code === 'sdk.validation_failed');
+    assert.equal(mem.size('SyncChecked'), 2, 'a synchronous failure publishes none');
+    await assert.rejects(bus.publishMany([item(Async, { n: 13 }), item(Sync, { n: 5 }), item(Sync, { n: 'y' } as never)]), /unlucky/, 'the first failure in item order, asynchronous');
+    assert.equal(mem.size('SyncChecked'), 2);
+    assert.equal(mem.size('AsyncChecked'), 0);
+    await bus.publishMany([item(Async, { n: 1 }), item(Sync, { n: 6 })]);
+    assert.equal(mem.size('AsyncChecked'), 1, 'mixed, all valid: published');
+    assert.equal(mem.size('SyncChecked'), 3);
+  } finally {
+    await bus.close();
+  }
 });
