@@ -2,6 +2,7 @@
 // stores for the same structured CloudEvent (src/http/events.ts), and reads back losslessly.
 
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { test } from 'node:test';
 import { createUuidV7, UUID_V7_RE, uuidV7TimeMs } from './uuidv7.ts';
 import { childTraceparent, fromWireRecord, toStructured, toWireRecord, type Envelope } from './envelope.ts';
@@ -85,4 +86,21 @@ test('memory idempotency store: entries expire after their window; size is bound
   assert.equal(s.size, 2);
   assert.equal(await s.has('g', 'x'), false);
   assert.equal(await s.has('g', 'z'), true);
+});
+
+test('uuidv7: the text is its 16 bytes in 8-4-4-4-12 hex: 48 bits of ms, version, counter, variant, the random bytes', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.uint8Array({ minLength: 10, maxLength: 10 }), (ms, random) => {
+      const next = createUuidV7({ now: () => ms, randomFill: (b) => b.set(random) });
+      const id = next();
+      assert.match(id, UUID_V7_RE);
+      const hex = id.replaceAll('-', '');
+      assert.equal(Number.parseInt(hex.slice(0, 12), 16), ms);
+      const counter = ((random[0]! << 8) | random[1]!) & 0x7ff;
+      assert.equal(hex.slice(12, 16), (0x7000 | counter).toString(16));
+      assert.equal(hex.slice(16, 18), (0x80 | (random[2]! & 0x3f)).toString(16));
+      assert.equal(hex.slice(18), Buffer.from(random.subarray(3)).toString('hex'));
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -19,6 +19,8 @@ export function createUuidV7(options: UuidV7Options = {}): () => string {
   let lastMs = -1;
   let counter = 0;
   const rand = new Uint8Array(10);
+  const bytes = new Uint8Array(16);
+  const text = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
   return () => {
     randomFill(rand);
     let ms = Math.max(0, Math.floor(now()));
@@ -33,19 +35,28 @@ export function createUuidV7(options: UuidV7Options = {}): () => string {
       }
     }
     lastMs = ms;
-    const b = new Uint8Array(16);
     for (let i = 5; i >= 0; i--) {
-      b[i] = ms % 256;
+      bytes[i] = ms % 256;
       ms = Math.floor(ms / 256);
     }
-    b[6] = 0x70 | (counter >> 8);
-    b[7] = counter & 0xff;
-    b[8] = 0x80 | (rand[2]! & 0x3f);
-    b.set(rand.subarray(3, 10), 9);
-    const hex = Buffer.from(b).toString('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    bytes[6] = 0x70 | (counter >> 8);
+    bytes[7] = counter & 0xff;
+    bytes[8] = 0x80 | (rand[2]! & 0x3f);
+    for (let i = 3; i < 10; i++) bytes[i + 6] = rand[i]!;
+    // Written as text in place and read as one string (an id per published event: no hex string,
+    // slices and concatenation to make and collect).
+    for (let i = 0; i < 16; i++) {
+      const at = textAt[i]!;
+      text[at] = HEX[bytes[i]! >> 4]!;
+      text[at + 1] = HEX[bytes[i]! & 0xf]!;
+    }
+    return text.toString('latin1', 0, 36);
   };
 }
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** Where byte i of a UUID goes in its 8-4-4-4-12 text. */
+const textAt = Uint8Array.from({ length: 16 }, (_, i) => 2 * i + (i >= 4 ? 1 : 0) + (i >= 6 ? 1 : 0) + (i >= 8 ? 1 : 0) + (i >= 10 ? 1 : 0));
 
 export const UUID_V7_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
