@@ -187,7 +187,7 @@ async function measure(pid: number, procs: (readonly [string, Record<string, str
 }
 
 /** Bundles one program per client module (clients/<name>.ts) into .build/; returns each one's path. */
-export async function bundleClients(names: readonly string[]): Promise<Map<string, string>> {
+async function bundleClients(names: readonly string[]): Promise<Map<string, string>> {
   const dir = new URL('./.build/', import.meta.url).pathname;
   mkdirSync(dir, { recursive: true });
   const out = new Map<string, string>();

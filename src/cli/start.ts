@@ -41,9 +41,9 @@ export async function startCommand(args: string[]): Promise<number> {
   // request, a frame too large or too slow) is named on stderr, at most protocolErrorLinesPerSecond
   // lines a second (a client reconnecting in a loop must not flood the log; the rest are counted).
   const protocolErrors = rateLimitedLines(protocolErrorLinesPerSecond, (line) => process.stderr.write(`${line}\n`));
+  if (options.kafka) options.kafka.onProtocolError = (reason, remote) => protocolErrors(`eddy: closed Kafka connection from ${remote}: ${reason}`);
   const running = await startBroker({
     ...options,
-    ...(options.kafka ? { kafka: { ...options.kafka, onProtocolError: (reason: string, remote: string) => protocolErrors(`eddy: closed Kafka connection from ${remote}: ${reason}`) } } : {}),
     onLogEvent: (e) => {
       if (e.type === 'partition_offline') process.stderr.write(`eddy: partition ${e.partition} offline: ${e.error.message}\n`);
       else if (e.type === 'dir_failed') process.stderr.write(`eddy: data directory failed: ${e.error.message}\n`);

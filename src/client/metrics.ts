@@ -82,6 +82,13 @@ export class BusMetrics {
   }
 }
 
+/** One line of a metric's exposition, as prom-client's Registry reads it. */
+interface MetricLine {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName: string;
+}
+
 interface DurationSeries {
   labels: { type: string; group: string };
   /** Observations per bucket (not cumulative); the last one is above every bound (+Inf only). */
@@ -129,8 +136,8 @@ export class HandlerDurationHistogram {
   }
 
   /** What prom-client's Registry reads from a metric (its typings call `type` an enum; it is the text). */
-  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: MetricLine[] }> {
+    const values: MetricLine[] = [];
     for (const s of this.#series) {
       let cumulative = 0;
       for (let b = 0; b < durationBuckets.length; b++) {

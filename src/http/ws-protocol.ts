@@ -401,11 +401,16 @@ export function encodeMessagesFrame(id: string, messages: readonly PulledMessage
   // The header is written straight into the frame (no string per message): its length first.
   let headerBytes = prefixBytes + 2; // ']}'
   let recordBytes = 0;
+  // Ack ids the broker makes are plain (their subscription names are [a-zA-Z0-9._-]); one that is
+  // not sends every id of the frame through JSON.stringify. Checked once per id, here.
+  let plain = true;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
-    headerBytes += (i === 0 ? 0 : 1) + ackIdJsonBytes(m.ackId) + 7 + decimalLength(m.deliveryAttempt) + decimalLength(m.partition) + decimalLength(m.offset) + decimalLength(m.record.timestampMs) + decimalLength(m.record.recordBytes);
+    if (plain && !plainAckId.test(m.ackId)) plain = false;
+    headerBytes += (i === 0 ? 0 : 1) + m.ackId.length + 2 + 7 + decimalLength(m.deliveryAttempt) + decimalLength(m.partition) + decimalLength(m.offset) + decimalLength(m.record.timestampMs) + decimalLength(m.record.recordBytes);
     recordBytes += m.record.recordBytes;
   }
+  if (!plain) for (const m of messages) headerBytes += Buffer.byteLength(JSON.stringify(m.ackId)) - (m.ackId.length + 2);
   const frame = alloc(4 + headerBytes + recordBytes);
   frame.writeUInt32BE(headerBytes, 0);
   let at = 4 + frame.write(prefix, 4, prefixBytes, 'utf8');
@@ -413,7 +418,7 @@ export function encodeMessagesFrame(id: string, messages: readonly PulledMessage
     const m = messages[i]!;
     if (i > 0) frame[at++] = 0x2c; // ,
     frame[at++] = 0x5b; // [
-    at = writeAckIdJson(frame, at, m.ackId);
+    at = writeAckIdJson(frame, at, m.ackId, plain);
     frame[at++] = 0x2c;
     at = writeDecimal(frame, at, m.deliveryAttempt);
     frame[at++] = 0x2c;
@@ -438,13 +443,9 @@ export function encodeMessagesFrame(id: string, messages: readonly PulledMessage
 /** Ack ids the broker makes (subscription names are [a-zA-Z0-9._-]): written between quotes as they are. */
 const plainAckId = /^[a-zA-Z0-9._:-]*$/;
 
-/** Bytes of an ack id as a JSON string. */
-function ackIdJsonBytes(ackId: string): number {
-  return plainAckId.test(ackId) ? ackId.length + 2 : Buffer.byteLength(JSON.stringify(ackId));
-}
-
-function writeAckIdJson(buf: Buffer, at: number, ackId: string): number {
-  if (!plainAckId.test(ackId)) return at + buf.write(JSON.stringify(ackId), at, 'utf8');
+/** Writes an ack id as a JSON string: between quotes as it is when `plain`, else as JSON.stringify writes it. */
+function writeAckIdJson(buf: Buffer, at: number, ackId: string, plain: boolean): number {
+  if (!plain) return at + buf.write(JSON.stringify(ackId), at, 'utf8');
   buf[at++] = 0x22; // "
   at += buf.write(ackId, at, 'latin1');
   buf[at++] = 0x22;
