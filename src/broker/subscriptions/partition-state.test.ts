@@ -1,7 +1,7 @@
 // PartitionState against a naive model: admitting records (with gaps), delivering and completing
-// them in random order keeps floor, the acked set, the offset-order walk and the persisted form
-// equal to what a full scan computes — including across the order array's compaction (> 1024
-// completed at its head) and floor jumps over gaps. Seeded: a failure prints its EDDY_SEED.
+// them in random order keeps floor, the done offsets, the offset-order walk, lookups by offset and
+// the persisted form equal to what a full scan computes — across the ring's growth and wrap-around,
+// its emptying, and floor jumps over gaps. Seeded: a failure prints its EDDY_SEED.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,12 +10,14 @@ import { describeSeed, Random, seedFromEnv } from '../../testing/random.ts';
 import { subscriptionLimits } from './limits.ts';
 import { PartitionState, WindowBudget, type PendingMessage } from './partition-state.ts';
 
-const rec = (offset: number): RecordRef => ({ offset, timestampMs: 0, key: null, recordBytes: 9, bytes: new Uint8Array(0), at: 0 });
+const rec = (offset: number): RecordRef => ({ offset, timestampMs: 0, keyLatin1: null, recordBytes: 9, bytes: new Uint8Array(0), at: 0 });
 
 function walk(st: PartitionState): number[] {
-  const { offsets, from } = st.inOrder();
   const out: number[] = [];
-  for (let i = from; i < offsets.length; i++) if (st.pending.has(offsets[i]!)) out.push(offsets[i]!);
+  for (let n = st.first(); n < st.end(); n++) {
+    const m = st.messageAt(n);
+    if (m !== null) out.push(m.offset);
+  }
   return out;
 }
 
@@ -50,9 +52,18 @@ test('floor, acked, order walk and persisted state match a full scan under rando
     const floor = pendingSorted.length > 0 ? pendingSorted[0]! : st.readOffset;
     assert.equal(st.floor, floor, why);
     assert.deepEqual(walk(st), pendingSorted, why);
+    assert.deepEqual(st.pendingMessages().map((m) => m.offset), pendingSorted, why);
+    assert.equal(st.pendingCount, model.size, why);
+    // Lookups: every pending offset finds its message; done and unread offsets find nothing.
+    for (const o of [pendingSorted[0], pendingSorted.at(-1), pendingSorted[r.int(0, Math.max(1, pendingSorted.length))]]) {
+      if (o !== undefined) assert.equal(st.get(o), model.get(o), why);
+    }
+    const someDone = [...done][r.int(0, Math.max(1, done.size))];
+    if (someDone !== undefined) assert.equal(st.get(someDone), undefined, why);
+    assert.equal(st.get(st.readOffset), undefined, why);
     if (step % 97 === 0) {
       const ackedAbove = [...done].filter((o) => o >= floor).sort((a, b) => a - b);
-      assert.deepEqual([...st.acked].sort((a, b) => a - b), ackedAbove, `${why}: acked holds exactly the done offsets at or above the floor`);
+      assert.deepEqual(st.doneOffsets(), ackedAbove, `${why}: exactly the done offsets at or above the floor`);
       const p = st.persisted();
       assert.equal(p.floor, floor, why);
       assert.deepEqual(p.acked, ackedAbove, why);
@@ -68,9 +79,23 @@ test('a restored partition skips done offsets and keeps restored attempts until 
   assert.deepEqual(admitted.map((m) => m?.offset ?? null), [10, null, 12, null]);
   assert.equal(admitted[0]!.attempt, 2);
   assert.deepEqual(st.persisted().attempts, [[10, 2], [14, 1]], 'attempts of pending messages, then those not re-read yet');
+  assert.deepEqual(st.persisted().acked, [11, 13], 'offsets done before the restart stay done once re-read');
   st.complete(admitted[0]!);
   assert.equal(st.floor, 12, 'the floor passes 11, acked before the restart');
   assert.deepEqual(st.persisted(), { floor: 12, acked: [13], attempts: [[14, 1]], delivered: 5, deadLettered: 0 });
+});
+
+test('a restored done offset re-read while nothing is pending is below the floor, and one the log no longer has is forgotten', () => {
+  const st = new PartitionState(0, { floor: 10, acked: [10, 12, 20], attempts: [], delivered: 0, deadLettered: 0 }, new WindowBudget());
+  assert.equal(st.admit(rec(10)), null);
+  assert.equal(st.floor, 11, 'nothing pending: the floor is the read position');
+  const m = st.admit(rec(11))!;
+  assert.equal(st.admit(rec(12)), null);
+  st.skipTo(25); // 13..24 compacted away, 20 with them
+  assert.deepEqual(st.persisted().acked, [12]);
+  st.complete(m);
+  assert.equal(st.floor, 25);
+  assert.deepEqual(st.persisted().acked, []);
 });
 
 test('the window is bounded in bytes of whole records, and refills only once a quarter of it is free again', () => {

@@ -1,9 +1,16 @@
 // One partition of a subscription: the messages read from the log and not yet done (ready, leased
-// to a puller, or being dead-lettered), the acked offsets above the ack floor, and the read position.
+// to a puller, or being dead-lettered), the done offsets above the ack floor, and the read position.
+// The window is a ring of admitted messages in offset order (a deque: admitted at the tail, dropped
+// from the head once done), so there is no per-message hash entry to add, delete and rehash: an
+// offset is found by binary search over the ring, and a done message leaves its offset in the ring
+// (its message dropped) until the head passes it. Offsets the log skipped (compaction, control
+// batches) are simply absent. The ring doubles up to the most entries the window held at once (at
+// most outstandingOffsetsMax, so 16,384 cells) and keeps that size.
 // Invariant: floor <= every pending offset < readOffset, and readOffset - floor <= outstandingOffsetsMax;
-// the persisted form (floor, acked above it, attempts) is enough to resume without replaying acks.
-// Cost: floor, complete and persisted are O(1) amortized / O(delivered-and-not-done), never a walk
-// of the whole window (a pull and an ack run them for every request).
+// the ring's head is pending (or the ring is empty); the persisted form (floor, done offsets above it,
+// attempts) is enough to resume without replaying acks.
+// Cost: admit, complete and floor are O(1) amortized, a lookup by offset O(log window), persisted()
+// O(span of delivered messages); nothing walks the whole window per pull or ack.
 
 import { assert } from '../../errors.ts';
 import type { RecordRef } from '../../log/codec/record-batch.ts';
@@ -12,14 +19,12 @@ import { subscriptionLimits } from './limits.ts';
 export const MessageStates = { ready: 'ready', leased: 'leased', deadLettering: 'deadLettering' } as const;
 export type MessageState = (typeof MessageStates)[keyof typeof MessageStates];
 
-export interface PendingMessage {
+/**
+ * A message of the window: the record as the log holds it (a RecordRef: decoded at delivery with
+ * recordAt, so the window holds no header objects) and its delivery state.
+ */
+export interface PendingMessage extends RecordRef {
   readonly partition: number;
-  readonly offset: number;
-  /** The record, decoded at delivery (recordAt): the window holds no header objects. */
-  readonly record: RecordRef;
-  /** Ordering key (latin1 of the record key), null when the record has no key. */
-  readonly orderKey: string | null;
-  readonly bytes: number;
   /** Deliveries so far (the current or last delivery's attempt number). */
   attempt: number;
   state: MessageState;
@@ -28,6 +33,11 @@ export interface PendingMessage {
   /** The reason given with the last nack, for the dead-letter header. */
   reason: string | null;
 }
+
+/** What a message counts against the window's byte bound besides its record: the message object. */
+const messageOverheadBytes = 64;
+
+const messageBytes = (m: PendingMessage): number => m.recordBytes + messageOverheadBytes;
 
 /** The durable form, stored under `part/<subscription>/<partition>` in `__eddy_subscriptions`. */
 export interface PersistedPartition {
@@ -88,21 +98,21 @@ export class WindowBudget {
 
 export class PartitionState {
   readonly partition: number;
-  /** Pending messages by offset (lookups; use inOrder() to walk them in offset order). */
-  readonly pending = new Map<number, PendingMessage>();
-  /** Done offsets at or above the floor (acked or dead-lettered). */
-  readonly acked = new Set<number>();
+  // The ring: entries #head..#tail (sequence numbers; entry n at index n & #mask) in offset order.
+  // #offsets[i] is an entry's offset; #messages[i] its message while pending, null once done.
+  #offsets: Float64Array;
+  #messages: (PendingMessage | null)[];
+  #mask: number;
+  #head = 0;
+  #tail = 0;
+  /** Pending messages (entries with a message). */
+  #pending = 0;
+  /** Pending messages delivered at least once (attempt > 0): what persisted() lists as attempts. */
+  #attempted = 0;
+  /** Done offsets from before a restart not re-read yet (they are at or above the read position). */
+  readonly #restoredDone = new Set<number>();
   /** Attempts restored from disk for messages not yet re-read. */
   readonly restoredAttempts = new Map<number, number>();
-  /** Pending messages delivered at least once (attempt > 0): what persisted() lists as attempts. */
-  readonly #attempted = new Set<PendingMessage>();
-  /**
-   * Offsets of admitted messages in ascending order from #head on; offsets completed after admission
-   * stay until #head passes them (lazy removal; offsets, not messages, so a completed record is not
-   * kept alive). Invariant: #order[#head] is pending, or #head === #order.length.
-   */
-  #order: number[] = [];
-  #head = 0;
   readOffset: number;
   bufferedBytes = 0;
   delivered = 0;
@@ -115,10 +125,14 @@ export class PartitionState {
     this.#budget = budget;
     budget.join();
     this.readOffset = persisted.floor;
-    for (const o of persisted.acked) this.acked.add(o);
+    for (const o of persisted.acked) if (o >= persisted.floor) this.#restoredDone.add(o);
     for (const [o, a] of persisted.attempts) this.restoredAttempts.set(o, a);
     this.delivered = persisted.delivered;
     this.deadLettered = persisted.deadLettered;
+    const cells = ringCellsMin;
+    this.#offsets = new Float64Array(cells);
+    this.#messages = new Array<PendingMessage | null>(cells).fill(null);
+    this.#mask = cells - 1;
   }
 
   static fresh(startOffset: number): PersistedPartition {
@@ -127,20 +141,58 @@ export class PartitionState {
 
   /** Everything below the floor is done. */
   get floor(): number {
-    return this.#head < this.#order.length ? this.#order[this.#head]! : this.readOffset;
+    return this.#head < this.#tail ? this.#offsets[this.#head & this.#mask]! : this.readOffset;
+  }
+
+  /** Pending messages. */
+  get pendingCount(): number {
+    return this.#pending;
+  }
+
+  /** The pending message at `offset`, or undefined (not read yet, done, or never in the window). */
+  get(offset: number): PendingMessage | undefined {
+    const n = this.#find(offset);
+    return n < 0 ? undefined : (this.#messages[n & this.#mask] ?? undefined);
   }
 
   /**
-   * Offsets of pending messages in ascending order: the order array and where to start. Offsets no
-   * longer in `pending` were completed (an offset is admitted once) and must be skipped.
+   * The window's entries in offset order are the sequence numbers first()..end() - 1; messageAt(n)
+   * is entry n's message, null when it is done. Only valid until the window changes.
    */
-  inOrder(): { readonly offsets: readonly number[]; readonly from: number } {
-    return { offsets: this.#order, from: this.#head };
+  first(): number {
+    return this.#head;
+  }
+
+  end(): number {
+    return this.#tail;
+  }
+
+  messageAt(n: number): PendingMessage | null {
+    return this.#messages[n & this.#mask]!;
+  }
+
+  /** Pending messages in offset order (a copy: the caller may complete them while walking). */
+  pendingMessages(): PendingMessage[] {
+    const out: PendingMessage[] = [];
+    for (let n = this.#head; n < this.#tail; n++) {
+      const m = this.#messages[n & this.#mask]!;
+      if (m !== null) out.push(m);
+    }
+    return out;
+  }
+
+  /** Done offsets at or above the floor (acked or dead-lettered), ascending. */
+  doneOffsets(): number[] {
+    const out: number[] = [];
+    for (let n = this.#head; n < this.#tail; n++) if (this.#messages[n & this.#mask] === null) out.push(this.#offsets[n & this.#mask]!);
+    const floor = this.floor;
+    for (const o of this.#restoredDone) if (o >= floor) out.push(o);
+    return out.sort((a, b) => a - b);
   }
 
   /** Counts a delivery of `m` (its attempt number goes up by one). */
   delivering(m: PendingMessage): void {
-    if (m.attempt === 0) this.#attempted.add(m);
+    if (m.attempt === 0) this.#attempted++;
     m.attempt++;
     this.delivered++;
   }
@@ -151,7 +203,7 @@ export class PartitionState {
    * batches (whole, as the log returns them) again and again.
    */
   get wantsFill(): boolean {
-    if (this.pending.size === 0) return true;
+    if (this.#pending === 0) return true;
     const budget = this.#budget;
     return (
       budget !== null &&
@@ -176,28 +228,37 @@ export class PartitionState {
     this.#budget = null;
   }
 
-  /** Adds a record read from the log; false when it was already done (acked before a restart). */
+  /** Adds a record read from the log; null when it was already done (acked before a restart). */
   admit(record: RecordRef): PendingMessage | null {
     assert(record.offset >= this.readOffset, 'subscription read went backwards');
     this.readOffset = record.offset + 1;
-    if (this.acked.has(record.offset)) return null;
+    if (this.#restoredDone.delete(record.offset)) {
+      // Done before the restart: an entry without a message while offsets below it are pending (it
+      // is still listed as done then), nothing when it is below the floor already.
+      if (this.#tail > this.#head) this.#push(record.offset, null);
+      return null;
+    }
     const attempt = this.restoredAttempts.get(record.offset) ?? 0;
-    this.restoredAttempts.delete(record.offset);
-    const bytes = record.recordBytes + 64;
+    if (attempt > 0) {
+      this.restoredAttempts.delete(record.offset);
+      this.#attempted++;
+    }
     const m: PendingMessage = {
       partition: this.partition,
       offset: record.offset,
-      record,
-      orderKey: record.key === null ? null : Buffer.from(record.key.buffer, record.key.byteOffset, record.key.byteLength).toString('latin1'), // a view, not a copy
-      bytes,
+      timestampMs: record.timestampMs,
+      keyLatin1: record.keyLatin1,
+      recordBytes: record.recordBytes,
+      bytes: record.bytes,
+      at: record.at,
       attempt,
       state: MessageStates.ready,
       dueMs: 0,
       reason: null,
     };
-    this.pending.set(record.offset, m);
-    this.#order.push(record.offset);
-    if (attempt > 0) this.#attempted.add(m);
+    this.#push(record.offset, m);
+    this.#pending++;
+    const bytes = messageBytes(m);
     this.bufferedBytes += bytes;
     if (this.#budget) this.#budget.heldBytes += bytes;
     return m;
@@ -206,44 +267,94 @@ export class PartitionState {
   /** Offsets the log skipped (compaction, control batches) up to `nextOffset`. */
   skipTo(nextOffset: number): void {
     if (nextOffset > this.readOffset) this.readOffset = nextOffset;
+    for (const o of this.#restoredDone) if (o < this.readOffset) this.#restoredDone.delete(o); // gone from the log
   }
 
-  /** Marks a pending message done (acked or dead-lettered) and prunes acks below the new floor. */
+  /** Marks a pending message done (acked or dead-lettered); the floor moves past done offsets. */
   complete(m: PendingMessage): void {
-    assert(this.pending.get(m.offset) === m, 'completing a message that is not pending');
-    const before = this.floor;
-    this.pending.delete(m.offset);
-    this.#attempted.delete(m);
-    this.bufferedBytes -= m.bytes;
-    if (this.#budget) this.#budget.heldBytes -= m.bytes;
-    this.acked.add(m.offset);
-    const order = this.#order;
-    while (this.#head < order.length && !this.pending.has(order[this.#head]!)) this.#head++;
-    if (this.#head >= 1024 && this.#head * 2 >= order.length) {
-      this.#order = order.slice(this.#head);
-      this.#head = 0;
-    }
-    const floor = this.floor;
-    if (floor <= before) return;
-    // Prune acks below the new floor: walk the offsets passed when that is shorter than the set
-    // (the usual case: the floor moves a few offsets), else the set (the floor jumped a gap).
-    if (floor - before <= this.acked.size) for (let o = before; o < floor; o++) this.acked.delete(o);
-    else for (const o of this.acked) if (o < floor) this.acked.delete(o);
+    const n = this.#find(m.offset);
+    assert(n >= 0 && this.#messages[n & this.#mask] === m, 'completing a message that is not pending');
+    this.#messages[n & this.#mask] = null;
+    this.#pending--;
+    if (m.attempt > 0) this.#attempted--;
+    const bytes = messageBytes(m);
+    this.bufferedBytes -= bytes;
+    if (this.#budget) this.#budget.heldBytes -= bytes;
+    if (n === this.#head) this.#dropDoneHead();
   }
 
   /** Done offsets in [floor, upTo). */
   ackedBelow(upTo: number): number {
     let n = 0;
-    for (const o of this.acked) if (o < upTo) n++;
+    for (const o of this.doneOffsets()) if (o < upTo) n++;
     return n;
   }
 
   persisted(): PersistedPartition {
-    const floor = this.floor;
     const attempts: [number, number][] = [];
-    for (const m of this.#attempted) attempts.push([m.offset, m.attempt]);
-    attempts.sort((a, b) => a[0] - b[0]);
+    // Delivered messages are found from the head on; the walk stops at the last of them.
+    for (let n = this.#head, left = this.#attempted; left > 0 && n < this.#tail; n++) {
+      const m = this.#messages[n & this.#mask]!;
+      if (m !== null && m.attempt > 0) {
+        attempts.push([m.offset, m.attempt]);
+        left--;
+      }
+    }
     for (const [o, a] of this.restoredAttempts) attempts.push([o, a]);
-    return { floor, acked: [...this.acked].filter((o) => o >= floor).sort((a, b) => a - b), attempts, delivered: this.delivered, deadLettered: this.deadLettered };
+    return { floor: this.floor, acked: this.doneOffsets(), attempts, delivered: this.delivered, deadLettered: this.deadLettered };
+  }
+
+  #push(offset: number, m: PendingMessage | null): void {
+    if (this.#tail - this.#head > this.#mask) this.#grow();
+    const i = this.#tail & this.#mask;
+    this.#offsets[i] = offset;
+    this.#messages[i] = m;
+    this.#tail++;
+  }
+
+  /** Drops done entries at the head, so the head is pending (or the ring empty). */
+  #dropDoneHead(): void {
+    while (this.#head < this.#tail && this.#messages[this.#head & this.#mask] === null) this.#head++;
+    if (this.#head === this.#tail) {
+      this.#head = 0;
+      this.#tail = 0;
+    }
+  }
+
+  /** The sequence number of the entry for `offset`, or -1 (binary search: entries are in offset order). */
+  #find(offset: number): number {
+    let lo = this.#head;
+    let hi = this.#tail - 1;
+    const offsets = this.#offsets;
+    const mask = this.#mask;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const o = offsets[mid & mask]!;
+      if (o === offset) return mid;
+      if (o < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** Doubles the ring, its entries copied to the same order from index 0. */
+  #grow(): void {
+    const count = this.#tail - this.#head;
+    const cells = (this.#mask + 1) * 2;
+    const offsets = new Float64Array(cells);
+    const messages = new Array<PendingMessage | null>(cells).fill(null);
+    for (let k = 0; k < count; k++) {
+      const i = (this.#head + k) & this.#mask;
+      offsets[k] = this.#offsets[i]!;
+      messages[k] = this.#messages[i]!;
+    }
+    this.#offsets = offsets;
+    this.#messages = messages;
+    this.#mask = cells - 1;
+    this.#head = 0;
+    this.#tail = count;
   }
 }
+
+/** A ring's first size (a power of two); it doubles as the window grows. */
+const ringCellsMin = 64;

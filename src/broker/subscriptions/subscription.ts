@@ -112,7 +112,7 @@ export class Subscription {
     let acked = 0;
     for (const ref of refs) {
       const st = this.#parts.get(ref.partition);
-      const m = st?.pending.get(ref.offset);
+      const m = st?.get(ref.offset);
       if (!st || !m || m.attempt !== ref.attempt || m.state === MessageStates.deadLettering) continue;
       st.complete(m);
       this.#host.markDirty(this, st.partition);
@@ -168,7 +168,7 @@ export class Subscription {
       const hw = log ? log.highWatermark : st.readOffset;
       const floor = st.floor;
       s.backlog += Math.max(0, hw - floor - st.ackedBelow(hw));
-      for (const m of st.pending.values()) {
+      for (const m of st.pendingMessages()) {
         if (m.state === MessageStates.leased) s.inFlight++;
         else if (m.attempt > 0) s.waiting++;
       }
@@ -194,7 +194,7 @@ export class Subscription {
   }
 
   #leased(ref: AckRef): PendingMessage | null {
-    const m = this.#parts.get(ref.partition)?.pending.get(ref.offset);
+    const m = this.#parts.get(ref.partition)?.get(ref.offset);
     return m && m.attempt === ref.attempt && m.state === MessageStates.leased ? m : null;
   }
 
@@ -266,7 +266,7 @@ export class Subscription {
     let nextMs = Infinity;
     let changed = false;
     for (const st of this.#parts.values()) {
-      for (const m of st.pending.values()) {
+      for (const m of st.pendingMessages()) {
         if (m.dueMs <= now && m.state === MessageStates.leased) {
           this.#fail(m, { atMs: m.dueMs });
           changed = true;
@@ -315,19 +315,19 @@ export class Subscription {
       const st = parts[(this.#rotor + i) % parts.length]!;
       const ordered = this.config.ordered;
       const scan = ++this.#scan;
-      const { offsets, from } = st.inOrder();
-      for (let j = from; j < offsets.length && out.length < max; j++) {
-        const m = st.pending.get(offsets[j]!);
-        if (!m) continue; // completed, not yet dropped from the order
-        if (ordered && m.orderKey !== null) {
-          if (this.#keysSeen.get(m.orderKey) === scan) continue; // an earlier event of this key is not done yet
-          this.#keysSeen.set(m.orderKey, scan);
+      const end = st.end();
+      for (let n = st.first(); n < end && out.length < max; n++) {
+        const m = st.messageAt(n);
+        if (m === null) continue; // done, not yet passed by the floor
+        if (ordered && m.keyLatin1 !== null) {
+          if (this.#keysSeen.get(m.keyLatin1) === scan) continue; // an earlier event of this key is not done yet
+          this.#keysSeen.set(m.keyLatin1, scan);
         }
         if (m.state !== MessageStates.ready || m.dueMs > now) continue;
         st.delivering(m);
         m.state = MessageStates.leased;
         m.dueMs = now + this.config.ackDeadlineMs;
-        out.push({ ackId: formatAckId(this.config.name, m), deliveryAttempt: m.attempt, partition: m.partition, offset: m.offset, record: m.record });
+        out.push({ ackId: formatAckId(this.config.name, m), deliveryAttempt: m.attempt, partition: m.partition, offset: m.offset, record: m });
       }
     }
     this.#rotor = (this.#rotor + 1) % Math.max(1, parts.length);
@@ -342,7 +342,7 @@ export class Subscription {
     if (topic === null || this.#closed) return;
     m.state = MessageStates.deadLettering;
     m.dueMs = Infinity;
-    const record = recordAt(m.record);
+    const record = recordAt(m);
     const headers = [
       ...record.headers,
       { key: 'eddy.dlq.reason', value: utf8(m.reason ?? 'max_delivery_attempts') },
@@ -363,7 +363,7 @@ export class Subscription {
         return;
       }
       const st = this.#parts.get(m.partition);
-      if (this.#closed || !st || st.pending.get(m.offset) !== m) return;
+      if (this.#closed || !st || st.get(m.offset) !== m) return;
       st.complete(m);
       st.deadLettered++;
       this.#host.markDirty(this, m.partition);

@@ -9,7 +9,7 @@ import { BATCH_LOG_OVERHEAD_BYTES, RECORDS_OFFSET, TimestampType, readBatchHeade
 import { Compression, decompress } from './compression.ts';
 import { ByteReader } from './reader.ts';
 import { fail, ok, type Result } from './result.ts';
-import { asciiText, recurringText, strictUtf8 } from './utf8.ts';
+import { asciiText, latin1Text, recurringText, strictUtf8 } from './utf8.ts';
 
 export interface DecodedRecord {
   offset: number;
@@ -28,7 +28,12 @@ export interface DecodedRecord {
 export interface RecordRef {
   readonly offset: number;
   readonly timestampMs: number;
-  readonly key: Uint8Array | null;
+  /**
+   * The key's bytes as latin1 text, one character per byte (null for a null key): equal keys give
+   * equal strings, so it serves as an identity (per-key ordering) without a view on the bytes. It is
+   * not the key decoded as UTF-8; recordAt gives the key's bytes.
+   */
+  readonly keyLatin1: string | null;
   /** Bytes of the whole record in the batch (length prefix included): what holding it costs. */
   readonly recordBytes: number;
   readonly bytes: Uint8Array;
@@ -177,11 +182,12 @@ function finish(r: ByteReader, header: BatchHeader, p: { at: number; recordEnd: 
 
 function decodeRecordRef(r: ByteReader, header: BatchHeader): RecordRef {
   const p = readPrefix(r);
-  const key = field(r, p.recordEnd);
+  const keyLength = skipField(r, p.recordEnd);
+  const keyLatin1 = keyLength === null || r.error !== null ? null : latin1Text(r.buf, r.pos - keyLength, r.pos);
   skipField(r, p.recordEnd); // the value
   skipHeaders(r, p.recordEnd);
   const { offset, timestampMs } = finish(r, header, p);
-  return { offset, timestampMs, key, recordBytes: p.recordEnd - p.at, bytes: r.buf, at: p.at };
+  return { offset, timestampMs, keyLatin1, recordBytes: p.recordEnd - p.at, bytes: r.buf, at: p.at };
 }
 
 /** One record; on bad input sets r.error and returns a placeholder the caller discards. */

@@ -453,8 +453,8 @@ function assertRefsAgree(batch: Uint8Array, pos = 0): void {
   }
   assert.deepEqual(normalize(refs.value.map(recordAt)), normalize(eager.value));
   assert.deepEqual(
-    refs.value.map((r) => [r.offset, r.timestampMs, hex(r.key)]),
-    eager.value.map((r) => [r.offset, r.timestampMs, hex(r.key)]),
+    refs.value.map((r) => [r.offset, r.timestampMs, r.keyLatin1]),
+    eager.value.map((r) => [r.offset, r.timestampMs, r.key === null ? null : Buffer.from(r.key).toString('latin1')]),
   );
   // The records tile the records section: each starts where the one before ends.
   for (let i = 1; i < refs.value.length; i++) assert.equal(refs.value[i]!.at, refs.value[i - 1]!.at + refs.value[i - 1]!.recordBytes);

@@ -46,6 +46,11 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string, bytes: number
  */
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
+/** buf[start..end) as latin1 text, one character per byte (no view on the bytes). */
+export function latin1Text(buf: Uint8Array, start: number, end: number): string {
+  return latin1Slice.call(buf, start, end);
+}
+
 /** buf[start..end) as a Uint8Array: buf itself when that is all of it. */
 function range(buf: Uint8Array, start: number, end: number): Uint8Array {
   return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
