@@ -17,10 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { createEventBus, defineEvent, EddyHttpTransport, item } from '../src/client/index.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
 import { procCpuMs } from './kafka-support.ts';
 import { latencyWarmupSeconds } from './warmup.ts';
+import { sdk } from './sdk-import.ts';
+
+const { createEventBus, defineEvent, EddyHttpTransport, item } = sdk;
 
 const LatencyEvent = defineEvent('LatencyEvent', {
   version: 1,

@@ -9,8 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createEventBus, defineEvent, item } from '../src/client/index.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
+import { sdk } from './sdk-import.ts';
+
+const { createEventBus, defineEvent, item } = sdk;
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const chunk = Number(process.argv[3] ?? 1000);

@@ -8,8 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createEventBus, defineEvent, EddyHttpTransport, item } from '../src/client/index.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
+import { sdk } from './sdk-import.ts';
+
+const { createEventBus, defineEvent, EddyHttpTransport, item } = sdk;
 
 const Counted = defineEvent('PromiseCount', { version: 1, schema: z.object({ n: z.number(), key: z.string() }), key: (e) => e.key });
 const total = 5_000;

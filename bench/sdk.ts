@@ -11,7 +11,8 @@
 // The subscriber receives over the WebSocket (the transport's default); EDDY_BENCH_DELIVERY=http
 // measures HTTP pull delivery instead. Publishing goes over the WebSocket too (the default);
 // EDDY_BENCH_PUBLISH=http posts HTTP requests instead. EDDY_BENCH_PHASES=sdk runs the SDK phase only
-// (for alternated comparisons; the raw figures then repeat the SDK's). EDDY_BENCH_SDK=dist: see below.
+// (for alternated comparisons; the raw figures then repeat the SDK's). The SDK is the compiled package
+// (`npm run build` first; EDDY_BENCH_SDK=src loads the sources through tsx: bench/sdk-import.ts).
 // Usage: node --import tsx bench/sdk.ts [events=200000] [concurrency=64] [chunk=500] [inflight=4] [timeoutSec=120]
 
 import { fork, type ChildProcess } from 'node:child_process';
@@ -24,10 +25,8 @@ import type { Envelope, OutgoingEvent } from '../src/client/index.ts';
 import type { SubscriptionSpec } from '../src/client/transport.ts';
 import { startChildBroker } from '../test/support/child-broker.ts';
 import { procCpuMs } from './kafka-support.ts';
+import { sdk, sdkSource } from './sdk-import.ts';
 
-// EDDY_BENCH_SDK=dist runs the compiled SDK (`npm run build` first): CPU profiles then name its
-// functions and lines (tsx-loaded code shows up as anonymous functions on line 1).
-const sdk: typeof import('../src/client/index.ts') = process.env.EDDY_BENCH_SDK === 'dist' ? await import('../dist/client/index.js' as string) : await import('../src/client/index.ts');
 const { createEventBus, createUuidV7, defineEvent, EddyHttpTransport, item } = sdk;
 
 const BenchEvent = defineEvent('BenchEvent', {
@@ -257,27 +256,28 @@ if (process.argv[2] === '--subscriber') {
   const chunk = Number(process.argv[4] ?? 500);
   const inflight = Number(process.argv[5] ?? 4);
   const timeoutSec = Number(process.argv[6] ?? 120);
-  const sdk = await phase('sdk', total, concurrency, chunk, inflight, timeoutSec);
-  const raw = process.env.EDDY_BENCH_PHASES === 'sdk' ? sdk : await phase('raw', total, concurrency, chunk, inflight, timeoutSec);
+  const sdkRun = await phase('sdk', total, concurrency, chunk, inflight, timeoutSec);
+  const raw = process.env.EDDY_BENCH_PHASES === 'sdk' ? sdkRun : await phase('raw', total, concurrency, chunk, inflight, timeoutSec);
   console.log(
     JSON.stringify({
       bench: 'sdk',
+      sdk: sdkSource,
       events: total,
       concurrency,
       chunk,
       inflight,
-      sdkPublishEventsPerSec: sdk.publishEventsPerSec,
-      sdkEndToEndEventsPerSec: sdk.endToEndEventsPerSec,
+      sdkPublishEventsPerSec: sdkRun.publishEventsPerSec,
+      sdkEndToEndEventsPerSec: sdkRun.endToEndEventsPerSec,
       rawPublishEventsPerSec: raw.publishEventsPerSec,
       rawEndToEndEventsPerSec: raw.endToEndEventsPerSec,
       // Throughput lost to the SDK, end to end (target: at most 25%).
-      sdkOverheadPct: Math.round((1 - sdk.endToEndEventsPerSec / raw.endToEndEventsPerSec) * 1000) / 10,
-      sdkSeconds: sdk.seconds,
+      sdkOverheadPct: Math.round((1 - sdkRun.endToEndEventsPerSec / raw.endToEndEventsPerSec) * 1000) / 10,
+      sdkSeconds: sdkRun.seconds,
       rawSeconds: raw.seconds,
       // CPU microseconds per event (publish + delivery + ack) of each process, SDK run and raw run.
-      sdkBrokerCpuUsPerEvent: sdk.cpuUsPerEvent.broker,
-      sdkSubscriberCpuUsPerEvent: sdk.cpuUsPerEvent.subscriber,
-      sdkPublisherCpuUsPerEvent: sdk.cpuUsPerEvent.publisher,
+      sdkBrokerCpuUsPerEvent: sdkRun.cpuUsPerEvent.broker,
+      sdkSubscriberCpuUsPerEvent: sdkRun.cpuUsPerEvent.subscriber,
+      sdkPublisherCpuUsPerEvent: sdkRun.cpuUsPerEvent.publisher,
       rawBrokerCpuUsPerEvent: raw.cpuUsPerEvent.broker,
       rawSubscriberCpuUsPerEvent: raw.cpuUsPerEvent.subscriber,
       rawPublisherCpuUsPerEvent: raw.cpuUsPerEvent.publisher,
