@@ -6,7 +6,7 @@
 import { EddyError } from '../errors.ts';
 import type { Clock } from '../log/clock.ts';
 import { validateNow, type AnyEventDefinition, type EventDefinition, type EventInput, type EventOutput } from './define-event.ts';
-import { childTraceparent, type Envelope } from './envelope.ts';
+import { childTraceparent, isoTime, type Envelope } from './envelope.ts';
 import { handlingScope, type EventContext } from './context.ts';
 import { Consumer, type RawHandler } from './consumer.ts';
 import { MemoryIdempotencyStore, idempotencyWindowMsDefault, type IdempotencyStore } from './idempotency.ts';
@@ -181,7 +181,7 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
       id,
       source: options.source,
       type: def.type,
-      time: new Date(clock.now()).toISOString(),
+      time: isoTime(clock.now()),
       datacontenttype: 'application/json',
       version: def.version,
       correlationid: o.correlationId ?? scope?.correlationId ?? id,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { test } from 'node:test';
 import { createUuidV7, UUID_V7_RE, uuidV7TimeMs } from './uuidv7.ts';
-import { childTraceparent, fromWireRecord, toStructured, toWireRecord, type Envelope } from './envelope.ts';
+import { childTraceparent, fromWireRecord, isoTime, toStructured, toWireRecord, type Envelope } from './envelope.ts';
 import { cloudEventFromJson, recordView } from '../http/events.ts';
 import { decodeRecords, encodeBatch } from '../log/codec/record-batch.ts';
 import { backoffDelayMs, retryPolicy } from './retry.ts';
@@ -102,5 +102,14 @@ test('uuidv7: the text is its 16 bytes in 8-4-4-4-12 hex: 48 bits of ms, version
       assert.equal(hex.slice(18), Buffer.from(random.subarray(3)).toString('hex'));
     }),
     { numRuns: 500 },
+  );
+});
+
+test('isoTime: the ISO text of each time in a sequence, repeats and steps back included', () => {
+  const ms = fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.integer({ min: 1.7e12, max: 1.7e12 + 5 }), fc.double({ min: 0, max: 4e12, noNaN: true }));
+  fc.assert(
+    fc.property(fc.array(ms, { minLength: 1, maxLength: 20 }), (times) => {
+      for (const t of times) assert.equal(isoTime(t), new Date(t).toISOString());
+    }),
   );
 });
