@@ -110,12 +110,14 @@ export class Subscription {
   /** Acks matching deliveries; stale or unknown (well-formed) ack ids are ignored, as in Pub/Sub. */
   async ack(refs: readonly AckRef[]): Promise<{ acked: number; ignored: number }> {
     let acked = 0;
+    let marked: PartitionState | null = null; // acks come in runs of one partition: marked once per run
     for (const ref of refs) {
       const st = this.#parts.get(ref.partition);
       const m = st?.get(ref.offset);
       if (!st || !m || m.attempt !== ref.attempt || m.state === MessageStates.deadLettering) continue;
       st.complete(m);
-      this.#host.markDirty(this, st.partition);
+      if (st !== marked) this.#host.markDirty(this, st.partition);
+      marked = st;
       acked++;
     }
     if (acked > 0) {
