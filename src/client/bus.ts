@@ -209,7 +209,7 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
     }
     for (const o of out) {
       endSpan(o.span);
-      metrics.published.inc({ type: o.envelope.type });
+      metrics.published.add(1, o.envelope.type);
     }
   }
 

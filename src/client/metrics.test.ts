@@ -1,11 +1,12 @@
-// The handler-duration histogram is Eddy's own (prom-client's observe costs too much per event), so
-// it must read exactly as prom-client's Histogram with the same name, buckets and labels would: the
-// same text exposition, the same JSON, the same after a reset, for any observations.
+// The handler-duration histogram and the per-event counters are Eddy's own (prom-client's observe and
+// inc cost too much per event), so they must read exactly as prom-client's Histogram and Counter with
+// the same name, buckets and labels would: the same text exposition, the same JSON, the same after a
+// reset, for any observations.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { BusMetrics } from './metrics.ts';
 
 const bounds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -61,4 +62,53 @@ test('buses sharing a registry share the histogram', async () => {
   a.handlerDuration.observe({ type: 't', group: 'g' }, 0.002);
   b.handlerDuration.observe({ type: 't', group: 'g' }, 0.002);
   assert.match(await registry.metrics(), /eddy_handler_duration_seconds_count\{type="t",group="g"\} 2/);
+});
+
+const outcome = fc.record({
+  type: fc.constantFrom('OrderPlaced', 'Item', 'a "quoted"\\type'),
+  group: fc.constantFrom('g1', 'email-service'),
+  status: fc.constantFrom('ok', 'retry', 'dead_letter', 'duplicate'),
+});
+
+test('the per-event counters read exactly as prom-client Counters would', async () => {
+  const names = ['eddy_events_published_total', 'eddy_events_processed_total', 'eddy_retries_total', 'eddy_dead_letters_total'];
+  await fc.assert(
+    fc.asyncProperty(fc.array(outcome, { maxLength: 200 }), async (outcomes) => {
+      const ours = new BusMetrics();
+      const reference = new Registry();
+      const help = (name: string) => [ours.published, ours.processed, ours.retries, ours.deadLetters].find((c) => c.name === name)!.help;
+      const counter = (name: string, labelNames: string[]) => new Counter({ name, help: help(name), labelNames, registers: [reference] });
+      const published = counter('eddy_events_published_total', ['type']);
+      const processed = counter('eddy_events_processed_total', ['type', 'group', 'status']);
+      const retries = counter('eddy_retries_total', ['type', 'group']);
+      const deadLetters = counter('eddy_dead_letters_total', ['type', 'group']);
+      for (const o of outcomes) {
+        ours.published.add(1, o.type);
+        published.inc({ type: o.type });
+        ours.processedAs(o.type, o.group, o.status as 'ok');
+        processed.inc({ type: o.type, group: o.group, status: o.status });
+        if (o.status === 'retry') retries.inc({ type: o.type, group: o.group });
+        if (o.status === 'dead_letter') deadLetters.inc({ type: o.type, group: o.group });
+      }
+      for (const name of names) {
+        assert.equal(await ours.registry.getSingleMetricAsString(name), await reference.getSingleMetricAsString(name));
+        const json = async (r: Registry) => (await r.getMetricsAsJSON()).find((x) => x.name === name);
+        assert.deepEqual(await json(ours.registry), await json(reference));
+      }
+      ours.registry.resetMetrics();
+      reference.resetMetrics();
+      for (const name of names) assert.equal(await ours.registry.getSingleMetricAsString(name), await reference.getSingleMetricAsString(name));
+    }),
+  );
+});
+
+test('a counter refuses a negative or non-finite step and the wrong number of labels, and inc() takes labels as prom-client does', async () => {
+  const m = new BusMetrics();
+  assert.throws(() => m.published.add(-1, 't'), TypeError);
+  assert.throws(() => m.published.add(Number.NaN, 't'), TypeError);
+  assert.throws(() => m.published.add(1, 't', 'extra'), TypeError);
+  assert.throws(() => m.processed.add(1, 't', 'g'), TypeError);
+  m.processed.inc({ type: 't', group: 'g', status: 'ok' }, 2);
+  m.processed.add(1, 't', 'g', 'ok');
+  assert.match(await m.registry.metrics(), /eddy_events_processed_total\{type="t",group="g",status="ok"\} 3/);
 });
