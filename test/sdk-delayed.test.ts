@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { createEventBus, defineEvent, KafkaTransport, EddyError, type EventBus } from '../src/client/index.ts';
-import { startBroker } from '../src/server.ts';
+import { startBroker, type RunningBroker } from '../src/server.ts';
 import { FakeClock } from '../src/testing/fake-clock.ts';
 import { tempDir } from '../src/testing/tmp.ts';
 
@@ -73,7 +73,15 @@ test('eddy transport (embedded): a delayed event survives a broker restart and i
   const [handled] = [...got1, ...got2];
   assert.equal(handled!.n, 7);
   assert.ok(handled!.at >= t0 + 800);
-  await sleep(300);
+  // Nothing more can arrive (no waiting for it to come): the scheduler holds no delayed event, the
+  // topic holds one copy, and the subscription has nothing left to deliver, in flight or to retry.
+  const { broker, delayed, subscriptions } = (bus2.transport as unknown as { broker: RunningBroker }).broker;
+  await until(() => {
+    const s = subscriptions.stats(`g.${Reminder.topic}`);
+    return delayed.pending === 0 && s.backlog === 0 && s.inFlight === 0 && s.waiting === 0;
+  }, 'the delayed event released and acked');
+  const stored = broker.describeTopic(Reminder.topic).partitions.reduce((n, p) => n + p.latestOffset - p.earliestOffset, 0);
+  assert.equal(stored, 1, 'one copy of the delayed event in the topic');
   assert.equal(got1.length + got2.length, 1);
 });
 
