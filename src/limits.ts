@@ -59,7 +59,7 @@ export const limits = {
   /** Ids remembered per topic in the duplicate window (bounds memory). */
   duplicateWindowIdsMax: 1_000_000,
   /**
-   * Ids remembered by every topic's duplicate window together (~45 B per UUID id: ~90 MB): while N
+   * Ids remembered by every topic's duplicate window together (~35 B per UUID id: ~70 MB): while N
    * topics hold ids each may keep 1/N of this, so memory does not grow with the number of topics.
    */
   duplicateWindowIdsTotalMax: 2_000_000,

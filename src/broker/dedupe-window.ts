@@ -19,10 +19,11 @@
 // - An id forgotten out of order (re-remembered, or found expired by a lookup) leaves a hole in the
 //   ring, popped when it reaches the head. The ring spans at most the cap plus 1/16; only when holes
 //   fill that slack (ids re-remembered over and over) is it compacted in one go.
-// - A slot is 30 bytes: its kind and partition share 16 bits, and its expiry is kept as 32-bit ms
-//   from its chunk's first expiry (a chunk whose ids' expiries lie further apart than 2^31 ms, which
-//   only timestamps read back from the log can do, keeps them as doubles instead).
-// ~39 bytes per UUID id at a million ids (30 in the ring, 8 in the table), where a Map of objects
+// - A slot is 26 bytes: its kind and partition share 16 bits, its offset is 32 bits (a chunk that
+//   gets an offset of 2^32 or more keeps its offsets as doubles instead), and its expiry is kept as
+//   32-bit ms from its chunk's first expiry (a chunk whose ids' expiries lie further apart than 2^31
+//   ms, which only timestamps read back from the log can do, keeps them as doubles instead).
+// ~35 bytes per UUID id at a million ids (26 in the ring, 8 in the table), where a Map of objects
 // costs ~90 on the heap.
 
 import { assert } from '../errors.ts';
@@ -44,8 +45,8 @@ const Kind = { free: 0, uuid: 1, text: 2 } as const;
 /** A table cell whose slot was moved to the new table or forgotten while a resize is under way (probes go on past it). */
 const movedCell = -1;
 
-/** Bytes per ring slot: kind and partition 2, offset 8, expiry 4, uuid words 16. */
-const slotBytes = 2 + 8 + 4 + 16;
+/** Bytes per ring slot: kind and partition 2, offset 4, expiry 4, uuid words 16. */
+const slotBytes = 2 + 4 + 4 + 16;
 
 /** A slot's meta: its kind in the low 2 bits, its partition above them. */
 const kindBits = 2;
@@ -54,7 +55,10 @@ assert(limits.partitionsMax <= 2 ** (16 - kindBits), 'a partition number must fi
 
 interface Chunk {
   meta: Uint16Array;
-  offset: Float64Array;
+  /** Offsets, while every one of the chunk's is below 2^32. */
+  offsets: Uint32Array;
+  /** Offsets as doubles, once one was not (the chunk's other arrays stay as they are). */
+  wideOffsets: Float64Array | null;
   /** Expiries as ms after baseMs (the chunk's first expiry), while they fit in 32 bits. */
   baseMs: number;
   expires: Int32Array;
@@ -64,6 +68,19 @@ interface Chunk {
 }
 
 const kindAt = (c: Chunk, i: number): number => c.meta[i]! & kindMask;
+const offsetAt = (c: Chunk, i: number): number => (c.wideOffsets !== null ? c.wideOffsets[i]! : c.offsets[i]!);
+
+function setOffset(c: Chunk, i: number, offset: number): void {
+  if (c.wideOffsets === null) {
+    if (offset <= 0xffffffff) {
+      c.offsets[i] = offset;
+      return;
+    }
+    c.wideOffsets = Float64Array.from(c.offsets);
+  }
+  c.wideOffsets[i] = offset;
+}
+
 const expiryAt = (c: Chunk, i: number): number => (c.wide !== null ? c.wide[i]! : c.baseMs + c.expires[i]!);
 
 function setExpiry(c: Chunk, i: number, ms: number): void {
@@ -209,7 +226,7 @@ export class DedupeWindow {
       this.#forget(slot);
       return undefined;
     }
-    return { partition: c.meta[i]! >>> kindBits, offset: c.offset[i]! };
+    return { partition: c.meta[i]! >>> kindBits, offset: offsetAt(c, i) };
   }
 
   remember(id: string, at: StoredAt, timestampMs: number): void {
@@ -226,7 +243,7 @@ export class DedupeWindow {
     const i = slot & this.#chunkMask;
     const expiresMs = timestampMs + this.windowMs;
     const c = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot, expiresMs);
-    c.offset[i] = at.offset;
+    setOffset(c, i, at.offset);
     setExpiry(c, i, expiresMs);
     if (isUuid) {
       c.meta[i] = Kind.uuid | (at.partition << kindBits);
@@ -283,7 +300,7 @@ export class DedupeWindow {
   /** Bytes held by the ring's chunks and the tables (typed arrays; text ids not counted). */
   get bytes(): number {
     let wide = 0;
-    for (const c of this.#dir) wide += c?.wide?.byteLength ?? 0;
+    for (const c of this.#dir) wide += (c?.wide?.byteLength ?? 0) + (c?.wideOffsets?.byteLength ?? 0);
     return this.#chunks * (this.#chunkMask + 1) * slotBytes + wide + this.#table.byteLength + (this.#old?.byteLength ?? 0);
   }
 
@@ -308,7 +325,7 @@ export class DedupeWindow {
   /** The chunk `slot` is in, new; `baseMs` is the expiry of the id about to go in (the chunk's first). */
   #newChunk(slot: number, baseMs: number): Chunk {
     const n = this.#chunkMask + 1;
-    const c: Chunk = { meta: new Uint16Array(n), offset: new Float64Array(n), baseMs, expires: new Int32Array(n), wide: null, words: new Uint32Array(n * 4) };
+    const c: Chunk = { meta: new Uint16Array(n), offsets: new Uint32Array(n), wideOffsets: null, baseMs, expires: new Int32Array(n), wide: null, words: new Uint32Array(n * 4) };
     this.#dir[slot >>> this.#chunkShift] = c;
     this.#chunks++;
     return c;
@@ -499,7 +516,7 @@ export class DedupeWindow {
       const to = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot, expiresMs);
       const j = slot & this.#chunkMask;
       to.meta[j] = c.meta[i]!;
-      to.offset[j] = c.offset[i]!;
+      setOffset(to, j, offsetAt(c, i));
       setExpiry(to, j, expiresMs);
       if (kd === Kind.uuid) {
         to.words.set(c.words.subarray(i * 4, i * 4 + 4), j * 4);
