@@ -19,10 +19,9 @@
 // - An id forgotten out of order (re-remembered, or found expired by a lookup) leaves a hole in the
 //   ring, popped when it reaches the head. The ring spans at most the cap plus 1/16; only when holes
 //   fill that slack (ids re-remembered over and over) is it compacted in one go.
-// - A slot is 26 bytes: its kind and partition share 16 bits, its offset is 32 bits (a chunk that
-//   gets an offset of 2^32 or more keeps its offsets as doubles instead), and its expiry is kept as
-//   32-bit ms from its chunk's first expiry (a chunk whose ids' expiries lie further apart than 2^31
-//   ms, which only timestamps read back from the log can do, keeps them as doubles instead).
+// - A slot is 26 bytes: its kind and partition share 16 bits, and its offset and expiry are 32-bit
+//   deltas from its chunk's first (a Column: a chunk whose values lie further apart keeps them as
+//   doubles instead).
 // ~35 bytes per UUID id at a million ids (26 in the ring, 8 in the table), where a Map of objects
 // costs ~90 on the heap.
 
@@ -53,49 +52,49 @@ const kindBits = 2;
 const kindMask = (1 << kindBits) - 1;
 assert(limits.partitionsMax <= 2 ** (16 - kindBits), 'a partition number must fit in a duplicate window slot');
 
+/**
+ * A chunk's column of integers (offsets, expiries in ms): 32-bit deltas from the chunk's first value
+ * while they fit, doubles once one does not (an offset 2^31 away from the chunk's first, or expiries
+ * spread over more than 2^31 ms, which only timestamps read back from the log can do); the deltas
+ * stay allocated beside them.
+ */
+class Column {
+  readonly base: number;
+  readonly deltas: Int32Array;
+  wide: Float64Array | null = null;
+
+  constructor(length: number, base: number) {
+    this.deltas = new Int32Array(length);
+    this.base = base;
+  }
+
+  at(i: number): number {
+    return this.wide !== null ? this.wide[i]! : this.base + this.deltas[i]!;
+  }
+
+  set(i: number, v: number): void {
+    if (this.wide === null) {
+      const delta = v - this.base;
+      if (Number.isInteger(delta) && delta >= -(2 ** 31) && delta < 2 ** 31) {
+        this.deltas[i] = delta;
+        return;
+      }
+      const wide = new Float64Array(this.deltas.length);
+      for (let k = 0; k < wide.length; k++) wide[k] = this.base + this.deltas[k]!;
+      this.wide = wide;
+    }
+    this.wide[i] = v;
+  }
+}
+
 interface Chunk {
   meta: Uint16Array;
-  /** Offsets, while every one of the chunk's is below 2^32. */
-  offsets: Uint32Array;
-  /** Offsets as doubles, once one was not (the chunk's other arrays stay as they are). */
-  wideOffsets: Float64Array | null;
-  /** Expiries as ms after baseMs (the chunk's first expiry), while they fit in 32 bits. */
-  baseMs: number;
-  expires: Int32Array;
-  /** Expiries as doubles, once one did not fit (the chunk's other arrays stay as they are). */
-  wide: Float64Array | null;
+  offsets: Column;
+  expiries: Column;
   words: Uint32Array; // 4 per slot, uuid ids
 }
 
 const kindAt = (c: Chunk, i: number): number => c.meta[i]! & kindMask;
-const offsetAt = (c: Chunk, i: number): number => (c.wideOffsets !== null ? c.wideOffsets[i]! : c.offsets[i]!);
-
-function setOffset(c: Chunk, i: number, offset: number): void {
-  if (c.wideOffsets === null) {
-    if (offset <= 0xffffffff) {
-      c.offsets[i] = offset;
-      return;
-    }
-    c.wideOffsets = Float64Array.from(c.offsets);
-  }
-  c.wideOffsets[i] = offset;
-}
-
-const expiryAt = (c: Chunk, i: number): number => (c.wide !== null ? c.wide[i]! : c.baseMs + c.expires[i]!);
-
-function setExpiry(c: Chunk, i: number, ms: number): void {
-  if (c.wide === null) {
-    const delta = ms - c.baseMs;
-    if (Number.isInteger(delta) && delta >= -(2 ** 31) && delta < 2 ** 31) {
-      c.expires[i] = delta;
-      return;
-    }
-    const wide = new Float64Array(c.expires.length);
-    for (let k = 0; k < wide.length; k++) wide[k] = c.baseMs + c.expires[k]!;
-    c.wide = wide;
-  }
-  c.wide[i] = ms;
-}
 
 /** The 128 bits of a canonical lowercase UUID (8-4-4-4-12 hex), or null for any other string. */
 function uuidWords(id: string, out: Uint32Array): boolean {
@@ -222,11 +221,11 @@ export class DedupeWindow {
     if (slot < 0) return undefined;
     const c = this.#chunk(slot);
     const i = slot & this.#chunkMask;
-    if (expiryAt(c, i) <= nowMs) {
+    if (c.expiries.at(i) <= nowMs) {
       this.#forget(slot);
       return undefined;
     }
-    return { partition: c.meta[i]! >>> kindBits, offset: offsetAt(c, i) };
+    return { partition: c.meta[i]! >>> kindBits, offset: c.offsets.at(i) };
   }
 
   remember(id: string, at: StoredAt, timestampMs: number): void {
@@ -242,9 +241,9 @@ export class DedupeWindow {
     this.#count++;
     const i = slot & this.#chunkMask;
     const expiresMs = timestampMs + this.windowMs;
-    const c = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot, expiresMs);
-    setOffset(c, i, at.offset);
-    setExpiry(c, i, expiresMs);
+    const c = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot, at.offset, expiresMs);
+    c.offsets.set(i, at.offset);
+    c.expiries.set(i, expiresMs);
     if (isUuid) {
       c.meta[i] = Kind.uuid | (at.partition << kindBits);
       c.words.set(words, i * 4);
@@ -270,7 +269,7 @@ export class DedupeWindow {
       const c = this.#chunk(slot);
       const i = slot & this.#chunkMask;
       if (kindAt(c, i) !== Kind.free) {
-        if (expiryAt(c, i) > nowMs) break;
+        if (c.expiries.at(i) > nowMs) break;
         this.#forget(slot);
       }
       this.#popHead();
@@ -300,7 +299,7 @@ export class DedupeWindow {
   /** Bytes held by the ring's chunks and the tables (typed arrays; text ids not counted). */
   get bytes(): number {
     let wide = 0;
-    for (const c of this.#dir) wide += (c?.wide?.byteLength ?? 0) + (c?.wideOffsets?.byteLength ?? 0);
+    for (const c of this.#dir) wide += (c?.offsets.wide?.byteLength ?? 0) + (c?.expiries.wide?.byteLength ?? 0);
     return this.#chunks * (this.#chunkMask + 1) * slotBytes + wide + this.#table.byteLength + (this.#old?.byteLength ?? 0);
   }
 
@@ -322,10 +321,10 @@ export class DedupeWindow {
     return this.#dir[slot >>> this.#chunkShift]!;
   }
 
-  /** The chunk `slot` is in, new; `baseMs` is the expiry of the id about to go in (the chunk's first). */
-  #newChunk(slot: number, baseMs: number): Chunk {
+  /** The chunk `slot` is in, new; its columns count from the offset and expiry of the id about to go in (the chunk's first). */
+  #newChunk(slot: number, offset: number, expiresMs: number): Chunk {
     const n = this.#chunkMask + 1;
-    const c: Chunk = { meta: new Uint16Array(n), offsets: new Uint32Array(n), wideOffsets: null, baseMs, expires: new Int32Array(n), wide: null, words: new Uint32Array(n * 4) };
+    const c: Chunk = { meta: new Uint16Array(n), offsets: new Column(n, offset), expiries: new Column(n, expiresMs), words: new Uint32Array(n * 4) };
     this.#dir[slot >>> this.#chunkShift] = c;
     this.#chunks++;
     return c;
@@ -512,12 +511,13 @@ export class DedupeWindow {
       const kd = kindAt(c, i);
       if (kd === Kind.free) continue;
       const slot = this.#count++;
-      const expiresMs = expiryAt(c, i);
-      const to = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot, expiresMs);
+      const offset = c.offsets.at(i);
+      const expiresMs = c.expiries.at(i);
+      const to = this.#dir[slot >>> this.#chunkShift] ?? this.#newChunk(slot, offset, expiresMs);
       const j = slot & this.#chunkMask;
       to.meta[j] = c.meta[i]!;
-      setOffset(to, j, offsetAt(c, i));
-      setExpiry(to, j, expiresMs);
+      to.offsets.set(j, offset);
+      to.expiries.set(j, expiresMs);
       if (kd === Kind.uuid) {
         to.words.set(c.words.subarray(i * 4, i * 4 + 4), j * 4);
         this.#place(slot);
