@@ -70,7 +70,7 @@ const ASCII_TEXT_MAX = 4096;
 
 /** buf[start..end) as one string when it is all ASCII (latin1 and UTF-8 agree) and short, else null. */
 export function asciiText(buf: Uint8Array, start: number, end: number): string | null {
-  return end - start <= ASCII_TEXT_MAX && isAscii(buf, start, end) ? latin1Slice.call(buf, start, end) : null;
+  return end - start <= ASCII_TEXT_MAX && isAscii(buf, start, end) ? latin1Text(buf, start, end) : null;
 }
 
 /** Longest text recurringText caches, and its slots (a power of two). */
@@ -106,14 +106,14 @@ export function recurringText(buf: Uint8Array, start: number, end: number): stri
     }
     if (same) return cached;
   }
-  const text = latin1Slice.call(buf, start, end);
+  const text = latin1Text(buf, start, end);
   recurring[slot] = text;
   return text;
 }
 
 /** Decodes buf[start..end) as UTF-8. */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Slice.call(buf, start, end);
+  if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Text(buf, start, end);
   return decoder.decode(range(buf, start, end));
 }
 
@@ -122,7 +122,7 @@ export function readUtf8(buf: Uint8Array, start: number, end: number): string {
  * shows them as base64). Short ASCII needs no view of the bytes.
  */
 export function strictUtf8(buf: Uint8Array, start: number, end: number): string | null {
-  if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Slice.call(buf, start, end);
+  if (end - start <= SHORT_CHARS_MAX && isAscii(buf, start, end)) return latin1Text(buf, start, end);
   try {
     return strictDecoder.decode(range(buf, start, end));
   } catch {
