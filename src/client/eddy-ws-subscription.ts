@@ -28,6 +28,15 @@ const streamId = 's';
 /** Ack ids per message: the broker takes 10,000; smaller messages keep latency flat. */
 const ackIdsPerMessageMax = 1_000;
 
+/**
+ * Credits to grant when the consumer wants `target` deliveries owed or buffered and holds `held`: the
+ * difference, once `held` has fallen to half of `target` (else 0). Credits refill in halves, like a
+ * TCP or HTTP/2 window update, instead of one frame per pull of a few.
+ */
+export function creditsToGrant(target: number, held: number): number {
+  return held * 2 > target ? 0 : Math.max(0, target - held);
+}
+
 export interface EventView {
   key: string | null;
   value: unknown;
@@ -156,10 +165,13 @@ export class WsSubscription implements TransportSubscription {
     }
   }
 
-  /** Grants credits so that owed + buffered reaches `want` (never more than the broker accepts). */
+  /**
+   * Grants credits so that owed + buffered reaches `want` (never more than the broker accepts), once
+   * they have fallen to half of it: one credit frame per half window, not one per pull of a few.
+   */
   #grant(want: number): void {
-    const credits = Math.min(want, subscriptionLimits.pullMessagesMax) - this.#owed - this.#buffer.length;
-    if (credits <= 0) return;
+    const credits = creditsToGrant(Math.min(want, subscriptionLimits.pullMessagesMax), this.#owed + this.#buffer.length);
+    if (credits === 0) return;
     if (this.#channel.send({ type: 'credit', id: streamId, credits })) this.#owed += credits;
   }
 
