@@ -19,6 +19,8 @@ const benches: [string, string[]][] = [
   // publish -> handler latency (rate, seconds, concurrency).
   ['bench/sdk.ts', ['100000', '64', '500', '4', '300']],
   ['bench/sdk-latency.ts', ['5000', '10', '64']],
+  // One hot key: events handled per second when every event waits for the previous one's ack.
+  ['bench/sdk-hotkey.ts', ['2000', '16']],
   // Broker memory while the SDK publishes 1 M events of 100 B (issue #5's RSS < 256 MB).
   ['bench/sdk-memory.ts', ['1000000', '1000', '100']],
 ];
