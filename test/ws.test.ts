@@ -254,6 +254,27 @@ test('subscription stream: messages with ackId and deliveryAttempt; ack and nack
   assert.deepEqual(((await c.next(of('message', 'w'))).event as { value: unknown }).value, { n: 4 });
 });
 
+test('subscription stream: an ack with lingerMs is answered once its held write is durable, without holding up the messages after it', async (t) => {
+  const s = await withBroker(t);
+  await publish(s, 'jobs', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  assert.equal((await http(s, 'POST', '/v1/subscriptions', { name: 'work', topic: 'jobs' })).status, 201);
+  const c = await Client.open(t, s);
+  c.send({ type: 'subscribe', id: 'w', subscription: 'work', credits: 3 });
+  await c.next(of('subscribed', 'w'));
+  const [a, b, d] = await c.take(3, of('message', 'w'));
+  // Held for up to 1 s: the answers to the messages after it come first.
+  c.send({ type: 'ack', id: 'w', ackIds: [a!.ackId], lingerMs: 1_000, ref: 'held' });
+  c.send({ type: 'modifyAckDeadline', id: 'w', ackIds: [b!.ackId], ackDeadlineMs: 60_000, ref: 'mod' });
+  assert.deepEqual(await c.next(of('modified', 'w')), { type: 'modified', id: 'w', modified: 1, ignored: 0, ref: 'mod' });
+  assert.equal(c.count(of('acked')), 0, 'the held ack is not answered before its write');
+  // An ack that asks for no hold writes at once, and the held one with it.
+  c.send({ type: 'ack', id: 'w', ackIds: [d!.ackId], ref: 'now' });
+  const answers = [await c.next(of('acked', 'w')), await c.next(of('acked', 'w'))];
+  assert.deepEqual(answers.map((m) => m.ref).sort(), ['held', 'now']);
+  const stats = (await http(s, 'GET', '/v1/subscriptions/work')).json.stats as Record<string, number>;
+  assert.equal(stats.inFlight, 1, 'a and d acked, b leased');
+});
+
 test('subscription stream with "encoding": "binary": binary frames of several messages that mean what the JSON messages mean; acks as usual', async (t) => {
   const s = await withLimits(t, { binaryFrameBytesMax: 300 });
   const value = (n: number) => ({ n, pad: 'x'.repeat(100) });
@@ -591,6 +612,9 @@ test('invalid messages get an error with a stable code and the socket keeps work
   await c.next(of('subscribed', 'w'));
   await expect({ type: 'ack', id: 'w', ackIds: ['garbage'] }, 'subscription.unknown_ack_id', 'w');
   await expect({ type: 'nack', id: 'w', ackIds: ['work:0:0:1'], delayMs: -5 }, 'request.invalid', 'w');
+  await expect({ type: 'ack', id: 'w', ackIds: ['work:0:0:1'], lingerMs: 1_001 }, 'request.invalid', 'w');
+  await expect({ type: 'ack', id: 'w', ackIds: ['work:0:0:1'], lingerMs: -1 }, 'request.invalid', 'w');
+  await expect({ type: 'ack', id: 'w', ackIds: ['work:0:0:1'], lingerMs: 2.5 }, 'request.invalid', 'w');
   c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
   assert.equal((await c.next(of('error'))).code, 'request.invalid');
 

@@ -132,6 +132,13 @@ export interface EventBus {
 
 /** Concurrency bound per subscription: each slot holds a leased message and a running handler. */
 const concurrencyMax = 1_000;
+/**
+ * How long the broker may hold a consumer's ack before its fdatasync, for the next acks to share it
+ * (the `eddy` transport's WebSocket delivery, below 10,000 acks/s): at a few thousand events a second
+ * acks otherwise leave a few at a time, each an ack frame, a write and an answer. A key's next event
+ * does not wait out the hold: delivering it ends the hold.
+ */
+const consumerAckLingerMs = 5;
 const groupRe = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** A typed item for publishMany: `bus.publishMany([item(OrderPlaced, {...}), …])`. */
@@ -248,6 +255,9 @@ export async function createEventBus(options: EventBusOptions): Promise<EventBus
           backoff: { initialMs: retry.initialMs, multiplier: retry.multiplier, maxMs: retry.maxMs },
           ackDeadlineMs,
           ordered: true,
+          // Settling deliveries take no handler room, so only a key's next event waits on an ack's
+          // answer (and the broker ends a hold when it delivers one).
+          ackLingerMs: consumerAckLingerMs,
         });
         const c = new Consumer(sub, typeMap, handler, { group: so.group, concurrency, retry, deadLetter: deadLetter !== false, idempotency, pollWaitMs: so.pollWaitMs ?? 1000, random, onError, metrics, tracing, topic, clock: transport.clock, ackDeadlineMs, ...(so.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: so.handlerTimeoutMs } : {}) });
         if (closed) {

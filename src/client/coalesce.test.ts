@@ -1,5 +1,6 @@
 // coalesce: calls made while one is in flight share the next call; failures reach exactly the
-// callers whose items were in the failed call.
+// callers whose items were in the failed call; with pipelineAfterMs, items do not wait for an answer
+// held longer than that.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -45,4 +46,24 @@ test('every caller of a failed call sees its error; the callers of the next call
   for (const p of merged) await assert.rejects(p, /down/);
   await send(['d']);
   assert.deepEqual(calls, [['a'], ['b', 'c'], ['d']]);
+});
+
+test('with pipelineAfterMs, items behind an unanswered call go beside it once it has been in flight that long', { timeout: 10_000 }, async () => {
+  const calls: number[][] = [];
+  let releaseFirst: () => void = () => {};
+  const send = coalesce<number>(
+    async (items) => {
+      calls.push(items);
+      if (calls.length === 1) await new Promise<void>((r) => (releaseFirst = r));
+    },
+    { pipelineAfterMs: 1 },
+  );
+  const first = send([1]);
+  const second = [send([2]), send([3])];
+  await Promise.all(second); // the first is still unanswered: these went beside it, together
+  assert.deepEqual(calls, [[1], [2, 3]]);
+  releaseFirst();
+  await first;
+  await send([4]);
+  assert.deepEqual(calls, [[1], [2, 3], [4]], 'nothing in flight: a call goes at once');
 });

@@ -281,7 +281,7 @@ export class EddyHttpTransport implements Transport {
     const base = `/v1/subscriptions/${encodeURIComponent(spec.name)}`;
     const lag = async () => (await this.#call<{ stats: { backlog: number } }>('GET', base))?.stats.backlog ?? 0;
     if (this.#delivery === 'websocket') {
-      const sub: WsSubscription = new WsSubscription({ url: `${this.url.replace(/^http/, 'ws')}/v1/ws`, subscription: spec.name, reconnect: this.#reconnect, random: this.#random, closing: this.#closing.signal, wire, lag, onClosed: () => this.#open.delete(sub) });
+      const sub: WsSubscription = new WsSubscription({ url: `${this.url.replace(/^http/, 'ws')}/v1/ws`, subscription: spec.name, reconnect: this.#reconnect, random: this.#random, closing: this.#closing.signal, wire, lag, onClosed: () => this.#open.delete(sub), ...(spec.ackLingerMs ? { ackLingerMs: spec.ackLingerMs } : {}) });
       await sub.open();
       this.#open.add(sub);
       return sub;

@@ -27,6 +27,10 @@ import { nackReasonLengthMax, type Delivery, type PullOptions, type TransportSub
 const streamId = 's';
 /** Ack ids per message: the broker takes 10,000; smaller messages keep latency flat. */
 const ackIdsPerMessageMax = 1_000;
+/** With a broker-side ack linger, acks wait at most this long for the ack in flight to be answered. */
+const ackPipelineAfterMs = 1;
+/** Acks ask the broker to hold their write only below this rate (acks a second, over the last 100 ms). */
+const ackLingerPerSecondMax = 10_000;
 
 /**
  * Credits to grant when the consumer wants `target` deliveries owed or buffered and holds `held`: the
@@ -59,6 +63,8 @@ export interface WsSubscriptionOptions {
   lag(): Promise<number>;
   /** Called once close() has begun. */
   onClosed?(): void;
+  /** Sent with each ack: how long the broker may hold its durable write for others (SubscriptionSpec.ackLingerMs). */
+  ackLingerMs?: number;
 }
 
 export class WsSubscription implements TransportSubscription {
@@ -74,6 +80,7 @@ export class WsSubscription implements TransportSubscription {
 
   constructor(options: WsSubscriptionOptions) {
     this.#o = options;
+    this.ack = coalesce((ackIds) => this.#sendAcks(ackIds), (options.ackLingerMs ?? 0) > 0 ? { pipelineAfterMs: ackPipelineAfterMs } : {});
     this.#channel = new WsChannel({
       url: options.url,
       reconnect: options.reconnect,
@@ -175,12 +182,39 @@ export class WsSubscription implements TransportSubscription {
     if (this.#channel.send({ type: 'credit', id: streamId, credits })) this.#owed += credits;
   }
 
-  /** Acks made while one ack is unanswered travel together in the next (one broker fsync for many). */
-  readonly ack = coalesce<string>(async (ackIds) => {
+  /**
+   * Acks made while one ack is unanswered travel together in the next (one broker fsync for many).
+   * With ackLingerMs the broker may hold an answer that long for later acks to share its write, so
+   * acks wait at most ackPipelineAfterMs for it before going beside it: a key's next event is
+   * released when its ack arrives, not when the ack before it is answered.
+   */
+  readonly ack: (ackIds: readonly string[]) => Promise<void>;
+
+  /** Ack ids sent in the current and in the previous 100 ms window. */
+  #acksNow = 0;
+  #acksBefore = 0;
+  #ackWindowStart = 0;
+
+  /** Counts `n` acks sent now; the ack rate (a second) over the last full 100 ms window. */
+  #ackRate(n: number): number {
+    const now = performance.now();
+    if (now - this.#ackWindowStart >= 100) {
+      this.#acksBefore = now - this.#ackWindowStart >= 200 ? 0 : this.#acksNow;
+      this.#acksNow = 0;
+      this.#ackWindowStart = now;
+    }
+    this.#acksNow += n;
+    return this.#acksBefore * 10;
+  }
+
+  async #sendAcks(ackIds: string[]): Promise<void> {
     const sends: Promise<void>[] = [];
-    for (let i = 0; i < ackIds.length; i += ackIdsPerMessageMax) sends.push(this.#request({ type: 'ack', ackIds: ackIds.slice(i, i + ackIdsPerMessageMax) }));
+    // Acks at full speed already share their writes (each write carries what came during the last):
+    // they ask for no hold, and their pacing by answers stays as it was.
+    const lingerMs = this.#ackRate(ackIds.length) < ackLingerPerSecondMax ? (this.#o.ackLingerMs ?? 0) : 0;
+    for (let i = 0; i < ackIds.length; i += ackIdsPerMessageMax) sends.push(this.#request({ type: 'ack', ackIds: ackIds.slice(i, i + ackIdsPerMessageMax), ...(lingerMs > 0 ? { lingerMs } : {}) }));
     await Promise.all(sends);
-  });
+  }
 
   async nack(ackId: string, o: { delayMs: number; reason: string }): Promise<void> {
     await this.#request({ type: 'nack', ackIds: [ackId], delayMs: Math.max(0, Math.round(o.delayMs)), reason: o.reason.slice(0, nackReasonLengthMax) || 'failed' });

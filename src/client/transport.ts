@@ -33,6 +33,12 @@ export interface SubscriptionSpec {
   ackDeadlineMs: number;
   /** A key's next event is delivered only after the previous one is acked. */
   ordered: boolean;
+  /**
+   * How long the broker may hold an ack's durable write for later acks to share it (the ack's answer
+   * comes up to that much later); for a consumer that does not wait on ack answers. The `eddy`
+   * transport's WebSocket delivery sends it with each ack; others ignore it. Absent or 0: at once.
+   */
+  ackLingerMs?: number;
 }
 
 export interface Delivery {

@@ -64,7 +64,7 @@ export type ClientMessage =
   | { type: 'subscribe'; id: string; topic: string; partition: number | null; from: StartPosition; credits: number }
   | { type: 'subscribe'; id: string; subscription: string; credits: number; encoding: DeliveryEncoding }
   | { type: 'credit'; id: string; credits: number }
-  | { type: 'ack'; id: string; ackIds: string[]; ref: string | null }
+  | { type: 'ack'; id: string; ackIds: string[]; lingerMs: number; ref: string | null }
   | { type: 'nack'; id: string; ackIds: string[]; delayMs: number | null; reason: string | null; ref: string | null }
   | { type: 'modifyAckDeadline'; id: string; ackIds: string[]; ackDeadlineMs: number; ref: string | null }
   | { type: 'unsubscribe'; id: string }
@@ -85,7 +85,7 @@ const fields = {
   subscribeTopic: ['type', 'id', 'topic', 'partition', 'from', 'credits'],
   subscribeSubscription: ['type', 'id', 'subscription', 'credits', 'encoding'],
   credit: ['type', 'id', 'credits'],
-  ack: ['type', 'id', 'ackIds', 'ref'],
+  ack: ['type', 'id', 'ackIds', 'lingerMs', 'ref'],
   nack: ['type', 'id', 'ackIds', 'delayMs', 'reason', 'ref'],
   modifyAckDeadline: ['type', 'id', 'ackIds', 'ackDeadlineMs', 'ref'],
   unsubscribe: ['type', 'id'],
@@ -241,7 +241,7 @@ function decodeObject(m: Record<string, unknown>): ClientMessage {
       return { type: 'credit', id, credits: credits(m.credits, 1) };
     case 'ack':
       only(m, fields.ack, id);
-      return { type: 'ack', id, ackIds: ackIds(m.ackIds, id), ref: ref(m.ref, id) };
+      return { type: 'ack', id, ackIds: ackIds(m.ackIds, id), lingerMs: m.lingerMs === undefined ? 0 : int(m.lingerMs, 'lingerMs', 0, subscriptionLimits.ackLingerMsMax, id), ref: ref(m.ref, id) };
     case 'nack':
       only(m, fields.nack, id);
       if (m.reason !== undefined && (typeof m.reason !== 'string' || m.reason.length === 0 || m.reason.length > subscriptionLimits.nackReasonLengthMax)) fail(`reason must be a string of 1..${subscriptionLimits.nackReasonLengthMax} characters`, id);

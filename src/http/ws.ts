@@ -230,17 +230,41 @@ class Connection implements StreamHost {
       return;
     }
     // Stream messages one at a time per socket (answers in order), each only once the send buffer
-    // can take its answer.
+    // can take its answer — except that an ack with lingerMs is applied in its turn and answered
+    // once its held write is durable, without holding up the messages after it.
+    let held: Promise<void> | null = null;
     this.#queue = this.#queue
       .then(async () => {
         await this.writable(this.#ac.signal);
-        if (!this.#closed) await this.#handle(m);
+        if (this.#closed) return;
+        if (m.type === 'ack' && m.lingerMs > 0) held = this.#ackHeld(m);
+        else await this.#handle(m);
       })
       .catch((e: unknown) => this.#error(toProtocolError(e, m.id, 'ref' in m ? m.ref : null)))
       .finally(() => {
-        this.#pendingMessages--;
-        this.#maybeResume();
+        const done = () => {
+          this.#pendingMessages--;
+          this.#maybeResume();
+        };
+        if (held) void held.finally(done);
+        else done();
       });
+  }
+
+  /** Applies an ack now and answers it once durable (its write held up to lingerMs for later acks to share). Never rejects. */
+  #ackHeld(m: Extract<ClientMessage, { type: 'ack' }>): Promise<void> {
+    let durable: Promise<{ acked: number; ignored: number }>;
+    try {
+      durable = this.#manager().ack(this.#subscriptionOf(m.id), m.ackIds, { lingerMs: m.lingerMs });
+    } catch (e) {
+      durable = Promise.reject(e);
+    }
+    return durable.then(
+      (r) => {
+        this.send({ type: 'acked', id: m.id, ...r, ...withRef(m.ref) });
+      },
+      (e: unknown) => this.#error(toProtocolError(e, m.id, m.ref)),
+    );
   }
 
   /**

@@ -2,6 +2,7 @@
 // stats to them. All state lives in the internal topic `__eddy_subscriptions` (a KvLog): `sub/<name>`
 // holds the config, `part/<name>/<partition>` the ack floor, acked offsets above it and attempts.
 // Invariant: ack() answers only after the state it changed is durable; concurrent acks share one putMany.
+// An ack may hold that write up to its lingerMs for later acks to share it (see flush()).
 
 import type { Broker } from '../broker.ts';
 import { EddyError } from '../../errors.ts';
@@ -38,6 +39,28 @@ export interface SubscriptionManagerOptions {
   windowBytesTotal?: number;
 }
 
+interface Hold {
+  /** performance.now() time it ends. */
+  readonly atMs: number;
+  readonly released: Promise<void>;
+  release(): void;
+}
+
+/** A hold of `ms` (ending at `atMs`) on the next subscription-state write; release() ends it early. */
+function hold(ms: number, atMs: number): Hold {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const timer = setTimeout(release, ms);
+  return {
+    atMs,
+    released,
+    release: () => {
+      clearTimeout(timer);
+      release();
+    },
+  };
+}
+
 export class SubscriptionManager implements SubscriptionHost {
   readonly broker: Broker;
   readonly windows: WindowBudget;
@@ -45,6 +68,10 @@ export class SubscriptionManager implements SubscriptionHost {
   readonly #subs = new Map<string, Subscription>();
   readonly #dirty = new Map<string, { sub: Subscription; partition: number }>();
   #nextFlush: Promise<void> | null = null;
+  /** Holds the next write for acks that asked to share it (flush(lingerMs)). */
+  #hold: Hold | null = null;
+  /** Acks waiting for the next write (flush(_, acks)): a hold ends once they reach ackLingerAcksMax. */
+  #heldAcks = 0;
   #writing: Promise<void> | null = null;
   #admin: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -132,10 +159,15 @@ export class SubscriptionManager implements SubscriptionHost {
     return this.#sub(name).pull({ max, waitMs, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
-  /** Well-formed ack ids of deliveries that are no longer current are ignored (Pub/Sub's behaviour). */
-  ack(name: string, ackIds: readonly string[]): Promise<{ acked: number; ignored: number }> {
+  /**
+   * Well-formed ack ids of deliveries that are no longer current are ignored (Pub/Sub's behaviour).
+   * `lingerMs`: how long the durable write may wait for later acks to share it (the answer comes
+   * after it); 0, the default, writes at once.
+   */
+  ack(name: string, ackIds: readonly string[], options: { lingerMs?: number } = {}): Promise<{ acked: number; ignored: number }> {
     const sub = this.#sub(name);
-    return sub.ack(parseAckIds(name, ackIds));
+    const lingerMs = intOption(options.lingerMs, 'lingerMs', 0, L.ackLingerMsMax, 0);
+    return sub.ack(parseAckIds(name, ackIds), lingerMs);
   }
 
   nack(name: string, ackIds: readonly string[], options: NackOptions = {}): Promise<{ nacked: number; ignored: number }> {
@@ -162,10 +194,34 @@ export class SubscriptionManager implements SubscriptionHost {
     this.#dirty.set(`part/${sub.config.name}/${partition}`, { sub, partition });
   }
 
-  /** Group commit of subscription state: callers arriving while a write runs share the next one. */
-  flush(): Promise<void> {
+  /**
+   * Group commit of subscription state: callers arriving while a write runs share the next one. With
+   * `lingerMs`, the next write also waits until that many ms from now (unless a caller wants it
+   * sooner, or the acks waiting for it reach ackLingerAcksMax), so acks arriving meanwhile share it:
+   * at a few thousand acks a second they otherwise come a few per frame, each frame its own
+   * fdatasync, while at full speed a write carries enough acks not to wait. The hold is wall-clock
+   * time, not the broker's clock: a batching delay, not a deadline. `acks`: how many acks the caller
+   * adds to the next write.
+   */
+  flush(lingerMs = 0, acks = 0): Promise<void> {
+    const atMs = performance.now() + lingerMs;
+    if (this.#nextFlush === null) {
+      this.#heldAcks = 0;
+      if (lingerMs > 0) this.#hold = hold(lingerMs, atMs);
+    } else if (this.#hold && atMs < this.#hold.atMs) {
+      // Wanted sooner than the current hold: release it then (now, for an immediate flush).
+      this.#hold.release();
+      if (lingerMs > 0) this.#hold = hold(lingerMs, atMs);
+    }
+    this.#heldAcks += acks;
+    if (this.#hold && this.#heldAcks >= L.ackLingerAcksMax) this.#hold.release();
     this.#nextFlush ??= (async () => {
       await (this.#writing ?? Promise.resolve()).catch(() => {});
+      while (this.#hold) {
+        const h = this.#hold;
+        await h.released;
+        if (this.#hold === h) this.#hold = null; // else replaced by a sooner one: wait for that
+      }
       this.#nextFlush = null;
       const batch = [...this.#dirty];
       this.#dirty.clear();
@@ -192,6 +248,7 @@ export class SubscriptionManager implements SubscriptionHost {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#hold?.release(); // a held write goes now
     await this.#admin;
     const subs = [...this.#subs.values()];
     for (const sub of subs) for (const p of sub.partitions) this.markDirty(sub, p);

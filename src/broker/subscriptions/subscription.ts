@@ -40,8 +40,8 @@ export interface SubscriptionHost {
   /** The byte budget shared by every subscription's windows. */
   readonly windows: WindowBudget;
   markDirty(sub: Subscription, partition: number): void;
-  /** Resolves once every state marked dirty before the call is durable. */
-  flush(): Promise<void>;
+  /** Resolves once every state marked dirty before the call is durable (the write held up to `lingerMs` for others to share). */
+  flush(lingerMs?: number, acks?: number): Promise<void>;
 }
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
@@ -62,6 +62,12 @@ export class Subscription {
    * holds at most that plus one scan's, a partition's window).
    */
   readonly #keysSeen = new Map<string, number>();
+  /**
+   * Ordered subscriptions: keys acked with a hold on their write (ack(_, lingerMs)) -> acks of them
+   * waiting for it. A consumer runs a key's next event only once the previous one's ack is answered:
+   * delivering that next event ends the hold (#take), so a busy key never waits for it.
+   */
+  readonly #heldKeys = new Map<string, number>();
   #scan = 0;
   #closed = false;
 
@@ -107,10 +113,17 @@ export class Subscription {
     }
   }
 
-  /** Acks matching deliveries; stale or unknown (well-formed) ack ids are ignored, as in Pub/Sub. */
-  async ack(refs: readonly AckRef[]): Promise<{ acked: number; ignored: number }> {
+  /**
+   * Acks matching deliveries; stale or unknown (well-formed) ack ids are ignored, as in Pub/Sub.
+   * Resolves once the acks are durable (their write held up to `lingerMs` for others to share it);
+   * pullers are woken at once — a key's next event (ordered) need not wait for that write: were the
+   * broker to stop before it, both events are delivered again, in order.
+   */
+  async ack(refs: readonly AckRef[], lingerMs = 0): Promise<{ acked: number; ignored: number }> {
     let acked = 0;
     let marked: PartitionState | null = null; // acks come in runs of one partition: marked once per run
+    // Ordered, with a hold: the keys whose ack waits for the held write (see #take).
+    const held: string[] | null = lingerMs > 0 && this.config.ordered ? [] : null;
     for (const ref of refs) {
       const st = this.#parts.get(ref.partition);
       const m = st?.get(ref.offset);
@@ -119,10 +132,24 @@ export class Subscription {
       if (st !== marked) this.#host.markDirty(this, st.partition);
       marked = st;
       acked++;
+      if (held && m.keyLatin1 !== null) {
+        held.push(m.keyLatin1);
+        this.#heldKeys.set(m.keyLatin1, (this.#heldKeys.get(m.keyLatin1) ?? 0) + 1);
+      }
     }
     if (acked > 0) {
-      await this.#host.flush();
       this.#notify();
+      try {
+        await this.#host.flush(lingerMs, acked);
+      } finally {
+        if (held) {
+          for (const k of held) {
+            const n = this.#heldKeys.get(k)! - 1;
+            if (n === 0) this.#heldKeys.delete(k);
+            else this.#heldKeys.set(k, n);
+          }
+        }
+      }
     }
     return { acked, ignored: refs.length - acked };
   }
@@ -312,6 +339,7 @@ export class Subscription {
   #take(max: number): PulledMessage[] {
     const now = this.#broker.clock.now();
     const out: PulledMessage[] = [];
+    let releaseHold = false;
     const parts = [...this.#parts.values()];
     for (let i = 0; i < parts.length && out.length < max; i++) {
       const st = parts[(this.#rotor + i) % parts.length]!;
@@ -326,6 +354,7 @@ export class Subscription {
           this.#keysSeen.set(m.keyLatin1, scan);
         }
         if (m.state !== MessageStates.ready || m.dueMs > now) continue;
+        if (ordered && m.keyLatin1 !== null && this.#heldKeys.has(m.keyLatin1)) releaseHold = true;
         st.delivering(m);
         m.state = MessageStates.leased;
         m.dueMs = now + this.config.ackDeadlineMs;
@@ -334,6 +363,9 @@ export class Subscription {
     }
     this.#rotor = (this.#rotor + 1) % Math.max(1, parts.length);
     if (this.#keysSeen.size > keysSeenMax) this.#keysSeen.clear();
+    // A key's next event goes out while its previous ack's write is held: write it now (the consumer
+    // would otherwise wait out the hold before running it).
+    if (releaseHold) this.#host.flush().catch(() => {});
     if (out.length > 0) this.#arm(now + this.config.ackDeadlineMs, false);
     return out;
   }

@@ -9,6 +9,7 @@ import { EddyError } from '../../errors.ts';
 import { recordAt } from '../../log/codec/record-batch.ts';
 import { FakeClock } from '../../testing/fake-clock.ts';
 import { Random } from '../../testing/random.ts';
+import { HeldIO } from '../../testing/held-io.ts';
 import { SimFileIO } from '../../testing/sim-file-io.ts';
 import type { CreateSubscriptionOptions } from './config.ts';
 import { subscriptionLimits } from './limits.ts';
@@ -315,6 +316,95 @@ test('ordered: a key\'s next event waits until the earlier one is acked; other k
   assert.deepEqual(texts(next), ['a2']);
   await e.subs.ack('s', [next[0]!.ackId]);
   assert.deepEqual(texts(await e.subs.pull('s', { max: 10 })), ['a3']);
+});
+
+test('ordered: an ack releases the key\'s next event to a waiting puller at once; the ack is answered once durable', async (t) => {
+  const io = new HeldIO();
+  const e = await open(io);
+  await e.broker.createTopic('t', { partitions: 1 });
+  t.after(async () => {
+    io.hold = null;
+    await e.subs.close();
+    await e.broker.close();
+  });
+  await publish(e, 't', [{ key: 'k1', value: 'a1' }, { key: 'k1', value: 'a2' }]);
+  await create(e, { ordered: true });
+  const [a1] = await e.subs.pull('s', { max: 10 });
+  let next: PulledMessage[] | null = null;
+  const waiting = e.subs.pull('s', { max: 10, waitMs: 60_000 }).then((m) => (next = m)); // fake clock: no timeout
+  await settle(); // the puller waits: a2 is withheld while a1 is in flight
+  assert.equal(next, null);
+  let release!: () => void;
+  io.hold = new Promise<void>((resolve) => (release = resolve)); // the ack's write stays on the disk
+  let answered = false;
+  const ack = e.subs.ack('s', [a1!.ackId]).then(() => (answered = true));
+  await until('a2 delivered while the ack is being written', () => next !== null);
+  assert.deepEqual(texts(next!), ['a2']);
+  assert.equal(answered, false, 'the ack is answered only once its write is durable');
+  io.hold = null;
+  release();
+  await ack;
+  await waiting;
+  assert.equal(answered, true);
+});
+
+/** Records of the subscription-state topic: one per partition state a write carries. */
+const stateRecords = (e: Env) => e.broker.logs.get('__eddy_subscriptions', 0)!.highWatermark;
+/** A hold long enough that nothing here waits it out (each ends sooner, or the test fails). */
+const longHoldMs = subscriptionLimits.ackLingerMsMax;
+
+test('ack lingerMs: acks share one held write; an ack without linger, 64 waiting acks or close end the hold', async (t) => {
+  const e = await env(t);
+  await publish(e, 't', Array.from({ length: 80 }, (_, i) => `v${i}`));
+  await create(e);
+  const ms = await e.subs.pull('s', { max: 80 });
+  assert.equal(ms.length, 80);
+  const answered = new Set<string>();
+  const ack = (i: number, lingerMs?: number) => e.subs.ack('s', [ms[i]!.ackId], lingerMs === undefined ? {} : { lingerMs }).then(() => void answered.add(String(i)));
+
+  // Two held acks, the second after the first would have been written: one write for both.
+  const before = stateRecords(e);
+  const first = ack(0, longHoldMs);
+  await settle();
+  const second = ack(1, longHoldMs);
+  await settle();
+  assert.equal(answered.size, 0, 'held: nothing is answered yet');
+  assert.equal(stateRecords(e), before, 'held: nothing is written yet');
+  // An ack that asks for no hold goes at once, and takes the held ones with it.
+  await ack(2);
+  await Promise.all([first, second]);
+  assert.equal(stateRecords(e), before + 1, 'one write carried the three acks');
+
+  // 64 acks waiting end the hold.
+  const many = e.subs.ack('s', ms.slice(3, 3 + subscriptionLimits.ackLingerAcksMax).map((m) => m.ackId), { lingerMs: longHoldMs });
+  let done = false;
+  void many.then(() => (done = true));
+  await until('64 held acks written', () => done);
+
+  // Close writes a held ack's state and answers it.
+  const last = ack(79, longHoldMs);
+  await settle();
+  await e.subs.close();
+  await last;
+  assert.ok(answered.has('79'));
+  assert.throws(() => e.subs.ack('s', [ms[78]!.ackId], { lingerMs: subscriptionLimits.ackLingerMsMax + 1 }), (err: unknown) => err instanceof EddyError);
+});
+
+test('ack lingerMs, ordered: delivering a key whose ack is held writes it at once (its consumer waits for that answer)', async (t) => {
+  const e = await env(t);
+  await publish(e, 't', [{ key: 'k1', value: 'a1' }, { key: 'k1', value: 'a2' }, { key: 'k2', value: 'b1' }]);
+  await create(e, { ordered: true });
+  const first = await e.subs.pull('s', { max: 10 });
+  assert.deepEqual(texts(first), ['a1', 'b1']);
+  let b1Answered = false;
+  const b1 = e.subs.ack('s', [first[1]!.ackId], { lingerMs: longHoldMs }).then(() => (b1Answered = true));
+  let a1Answered = false;
+  const a1 = e.subs.ack('s', [first[0]!.ackId], { lingerMs: longHoldMs }).then(() => (a1Answered = true));
+  await settle();
+  assert.equal(a1Answered || b1Answered, false, 'both held');
+  assert.deepEqual(texts(await e.subs.pull('s', { max: 10 })), ['a2'], 'k1 is free once its ack arrived');
+  await until('the held write goes once a2 is delivered', () => a1Answered && b1Answered);
+  await Promise.all([a1, b1]);
 });
 
 test('unordered subscriptions deliver later events of a key while an earlier one is in flight', async (t) => {
