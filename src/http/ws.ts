@@ -237,7 +237,7 @@ class Connection implements StreamHost {
       .then(async () => {
         await this.writable(this.#ac.signal);
         if (this.#closed) return;
-        if (m.type === 'ack' && m.lingerMs > 0) held = this.#ackHeld(m);
+        if (m.type === 'ack' && m.lingerMs > 0) held = this.#ack(m).catch((e: unknown) => this.#error(toProtocolError(e, m.id, m.ref)));
         else await this.#handle(m);
       })
       .catch((e: unknown) => this.#error(toProtocolError(e, m.id, 'ref' in m ? m.ref : null)))
@@ -251,20 +251,10 @@ class Connection implements StreamHost {
       });
   }
 
-  /** Applies an ack now and answers it once durable (its write held up to lingerMs for later acks to share). Never rejects. */
-  #ackHeld(m: Extract<ClientMessage, { type: 'ack' }>): Promise<void> {
-    let durable: Promise<{ acked: number; ignored: number }>;
-    try {
-      durable = this.#manager().ack(this.#subscriptionOf(m.id), m.ackIds, { lingerMs: m.lingerMs });
-    } catch (e) {
-      durable = Promise.reject(e);
-    }
-    return durable.then(
-      (r) => {
-        this.send({ type: 'acked', id: m.id, ...r, ...withRef(m.ref) });
-      },
-      (e: unknown) => this.#error(toProtocolError(e, m.id, m.ref)),
-    );
+  /** Applies an ack at once (up to its first await) and answers it once durable (its write held up to lingerMs for later acks to share). */
+  async #ack(m: Extract<ClientMessage, { type: 'ack' }>): Promise<void> {
+    const r = await this.#manager().ack(this.#subscriptionOf(m.id), m.ackIds, { lingerMs: m.lingerMs });
+    this.send({ type: 'acked', id: m.id, ...r, ...withRef(m.ref) });
   }
 
   /**
@@ -313,11 +303,8 @@ class Connection implements StreamHost {
         s.grant(m.credits);
         return;
       }
-      case 'ack': {
-        const r = await this.#manager().ack(this.#subscriptionOf(m.id), m.ackIds);
-        this.send({ type: 'acked', id: m.id, ...r, ...withRef(m.ref) });
-        return;
-      }
+      case 'ack':
+        return this.#ack(m);
       case 'nack': {
         const r = await this.#manager().nack(this.#subscriptionOf(m.id), m.ackIds, { ...(m.delayMs === null ? {} : { delayMs: m.delayMs }), ...(m.reason === null ? {} : { reason: m.reason }) });
         this.send({ type: 'nacked', id: m.id, ...r, ...withRef(m.ref) });

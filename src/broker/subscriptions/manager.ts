@@ -46,11 +46,11 @@ interface Hold {
   release(): void;
 }
 
-/** A hold of `ms` (ending at `atMs`) on the next subscription-state write; release() ends it early. */
-function hold(ms: number, atMs: number): Hold {
+/** A hold on the next subscription-state write until `atMs` (performance.now() time); release() ends it early. */
+function hold(atMs: number): Hold {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  const timer = setTimeout(release, ms);
+  const timer = setTimeout(release, atMs - performance.now());
   return {
     atMs,
     released,
@@ -207,11 +207,11 @@ export class SubscriptionManager implements SubscriptionHost {
     const atMs = performance.now() + lingerMs;
     if (this.#nextFlush === null) {
       this.#heldAcks = 0;
-      if (lingerMs > 0) this.#hold = hold(lingerMs, atMs);
+      if (lingerMs > 0) this.#hold = hold(atMs);
     } else if (this.#hold && atMs < this.#hold.atMs) {
       // Wanted sooner than the current hold: release it then (now, for an immediate flush).
       this.#hold.release();
-      if (lingerMs > 0) this.#hold = hold(lingerMs, atMs);
+      if (lingerMs > 0) this.#hold = hold(atMs);
     }
     this.#heldAcks += acks;
     if (this.#hold && this.#heldAcks >= L.ackLingerAcksMax) this.#hold.release();

@@ -354,7 +354,7 @@ export class Subscription {
           this.#keysSeen.set(m.keyLatin1, scan);
         }
         if (m.state !== MessageStates.ready || m.dueMs > now) continue;
-        if (ordered && m.keyLatin1 !== null && this.#heldKeys.has(m.keyLatin1)) releaseHold = true;
+        if (ordered && m.keyLatin1 !== null && this.#heldKeys.size > 0 && this.#heldKeys.has(m.keyLatin1)) releaseHold = true;
         st.delivering(m);
         m.state = MessageStates.leased;
         m.dueMs = now + this.config.ackDeadlineMs;
